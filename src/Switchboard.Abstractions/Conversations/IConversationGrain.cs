@@ -1,0 +1,44 @@
+using Orleans.Concurrency;
+
+namespace Switchboard.Conversations;
+
+/// <summary>
+/// The authority on one conversation (keyed by its id): status, messages, assigned agent.
+/// Every change is stored before the call returns.
+/// </summary>
+public interface IConversationGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Opens the conversation and puts it in the queue of its topic. Refused with <see cref="SwitchboardError.Invalid"/>
+    /// for an unknown topic or a bad message, and with <see cref="SwitchboardError.Conflict"/> if it was already started.
+    /// </summary>
+    Task<ConversationView> StartAsync(StartConversation start);
+
+    /// <summary>The conversation so far; <see cref="SwitchboardError.NotFound"/> if it was never started.</summary>
+    Task<ConversationView> GetAsync();
+
+    /// <summary>Appends a customer message and pushes it to the assigned agent, if any.</summary>
+    Task<ChatMessage> PostCustomerMessageAsync(string text);
+
+    /// <summary>Appends an agent's reply; <see cref="SwitchboardError.Forbidden"/> unless the conversation is assigned to that agent.</summary>
+    Task<ChatMessage> PostAgentMessageAsync(string agentId, string text);
+
+    /// <summary>
+    /// Called by the queue after the agent reserved capacity. Accepts only if the conversation is still waiting in
+    /// <paramref name="skill"/> under <paramref name="ticket"/>; on false the queue gives the capacity back.
+    /// </summary>
+    Task<bool> AssignAsync(string agentId, string agentName, string skill, int ticket);
+
+    /// <summary>The assigned agent moves the conversation to another skill's queue and gives up its capacity.</summary>
+    Task TransferAsync(string agentId, string toSkill);
+
+    /// <summary>The assigned agent closes the conversation; both sides are told.</summary>
+    Task ResolveAsync(string agentId);
+
+    /// <summary>
+    /// The agent went offline and its grace period ran out: if the conversation is still theirs, it returns to the front of its queue.
+    /// One-way so an agent never waits on a conversation (conversations call agents).
+    /// </summary>
+    [OneWay]
+    Task ReclaimAsync(string agentId);
+}

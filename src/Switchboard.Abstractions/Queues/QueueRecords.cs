@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+using Switchboard.Agents;
+
+namespace Switchboard.Queues;
+
+/// <summary>A waiting conversation as a queue holds it.</summary>
+/// <param name="Ticket">Changes each time the conversation is queued; an assignment is accepted only for the current one.</param>
+/// <param name="Priority">Base priority (the channel's priority plus any VIP boost).</param>
+/// <param name="WaitingSince">When it started waiting; waiting time raises its effective priority.</param>
+/// <param name="Front">Returned from an agent who went away: served before everything else.</param>
+[GenerateSerializer, Immutable, Alias("Switchboard.QueueEntry")]
+public sealed record QueueEntry(
+    [property: Id(0)] string ConversationId,
+    [property: Id(1)] int Ticket,
+    [property: Id(2)] int Priority,
+    [property: Id(3)] int RequiredProficiency,
+    [property: Id(4)] DateTimeOffset WaitingSince,
+    [property: Id(5)] bool Front = false);
+
+/// <summary>A queue's waiting list, in service order, and the agents it knows for its skill.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.QueueView")]
+public sealed record QueueView(
+    [property: Id(0)] string Skill,
+    [property: Id(1)] ImmutableArray<QueueEntry> Waiting,
+    [property: Id(2)] ImmutableArray<AgentAvailability> Agents);

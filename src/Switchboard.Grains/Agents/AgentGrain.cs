@@ -1,0 +1,221 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Conversations;
+using Switchboard.Queues;
+
+namespace Switchboard.Agents;
+
+public sealed class AgentGrain(
+    [PersistentState("agent", SwitchboardOptions.StorageName)] IPersistentState<AgentState> state,
+    IOptions<SwitchboardOptions> options,
+    TimeProvider time,
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain
+{
+    private readonly SwitchboardOptions _options = options.Value;
+    private IGrainTimer? _graceTimer;
+
+    private AgentState State => state.State;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    private AgentProfile? Profile => _options.FindAgent(Id) ?? State.Profile;
+
+    private AgentPresence Presence => State.Connections.Count == 0 ? AgentPresence.Offline : State.Chosen;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Deactivated while offline with conversations held: the grace period still has to end.
+        if (State.Connections.Count == 0 && State.Conversations.Count > 0)
+        {
+            StartGracePeriod();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task ConfigureAsync(AgentProfile profile)
+    {
+        if (profile.Capacity < 1)
+        {
+            throw SwitchboardException.Invalid("Capacity must be at least 1.");
+        }
+
+        foreach (var (skill, proficiency) in profile.Skills)
+        {
+            ConversationRules.ValidateSkill(skill, _options);
+            if (proficiency is < 1 or > 5)
+            {
+                throw SwitchboardException.Invalid($"Proficiency in '{skill}' must be between 1 and 5.");
+            }
+        }
+
+        State.Profile = profile;
+        await state.WriteStateAsync();
+        await AnnounceAsync();
+    }
+
+    public Task<AgentView?> GetAsync() => Task.FromResult(Profile is null ? null : View(Profile));
+
+    public async Task<AgentView> ConnectAsync(string connectionId)
+    {
+        var profile = RequireProfile();
+        var before = Presence;
+        if (State.Connections.Add(connectionId))
+        {
+            await state.WriteStateAsync();
+        }
+
+        StopGracePeriod();
+        if (Presence != before)
+        {
+            await AnnounceAsync();
+        }
+
+        return View(profile);
+    }
+
+    public async Task DisconnectAsync(string connectionId)
+    {
+        if (!State.Connections.Remove(connectionId))
+        {
+            return;
+        }
+
+        await state.WriteStateAsync();
+        if (State.Connections.Count == 0)
+        {
+            logger.LogInformation("Agent {AgentId} is offline; holding {Count} conversations for {Grace}", Id, State.Conversations.Count, _options.OfflineGracePeriod);
+            StartGracePeriod();
+            await AnnounceAsync();
+        }
+    }
+
+    public async Task<AgentView> SetPresenceAsync(AgentPresence presence)
+    {
+        var profile = RequireProfile();
+        if (presence == AgentPresence.Offline)
+        {
+            throw SwitchboardException.Invalid("Choose Online or Away; an agent is Offline when it has no connection.");
+        }
+
+        if (State.Chosen != presence)
+        {
+            State.Chosen = presence;
+            await state.WriteStateAsync();
+            await AnnounceAsync();
+        }
+
+        return View(profile);
+    }
+
+    public async Task<ReserveResult> TryReserveAsync(string conversationId, string skill, int requiredProficiency)
+    {
+        var profile = Profile;
+        if (profile is null)
+        {
+            return new ReserveResult(false, new AgentAvailability(Id, 0, 0, 0, false, null), Id);
+        }
+
+        if (State.Conversations.Contains(conversationId))
+        {
+            return new ReserveResult(true, Availability(profile, skill), profile.Name);
+        }
+
+        var granted = Presence == AgentPresence.Online
+            && profile.Skills.TryGetValue(skill, out var proficiency)
+            && proficiency >= requiredProficiency
+            && State.Conversations.Count < profile.Capacity;
+        if (!granted)
+        {
+            return new ReserveResult(false, Availability(profile, skill), profile.Name);
+        }
+
+        State.Conversations.Add(conversationId);
+        State.LastAssignedAt = time.GetUtcNow();
+        await state.WriteStateAsync();
+        await AnnounceAsync(except: skill);
+        return new ReserveResult(true, Availability(profile, skill), profile.Name);
+    }
+
+    public async Task ReleaseAsync(string conversationId)
+    {
+        if (!State.Conversations.Remove(conversationId))
+        {
+            return;
+        }
+
+        await state.WriteStateAsync();
+        await AnnounceAsync();
+    }
+
+    private void StartGracePeriod()
+    {
+        if (_graceTimer is not null || State.Conversations.Count == 0)
+        {
+            return;
+        }
+
+        _graceTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.OnGracePeriodEndedAsync(),
+            this,
+            new GrainTimerCreationOptions(_options.OfflineGracePeriod, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private void StopGracePeriod()
+    {
+        _graceTimer?.Dispose();
+        _graceTimer = null;
+    }
+
+    private async Task OnGracePeriodEndedAsync()
+    {
+        StopGracePeriod();
+        if (State.Connections.Count > 0 || State.Conversations.Count == 0)
+        {
+            return;
+        }
+
+        var held = State.Conversations.ToArray();
+        State.Conversations.Clear();
+        await state.WriteStateAsync();
+
+        logger.LogInformation("Agent {AgentId} stayed offline past the grace period; returning {Count} conversations", Id, held.Length);
+        foreach (var conversationId in held)
+        {
+            await GrainFactory.GetGrain<IConversationGrain>(conversationId).ReclaimAsync(Id);
+        }
+
+        await AnnounceAsync();
+    }
+
+    /// <summary>Tells every queue of the agent's skills its new availability (one-way: agents never wait on queues).</summary>
+    private async Task AnnounceAsync(string? except = null)
+    {
+        var profile = Profile;
+        if (profile is null)
+        {
+            return;
+        }
+
+        foreach (var skill in profile.Skills.Keys)
+        {
+            if (skill != except)
+            {
+                await GrainFactory.GetGrain<IQueueGrain>(skill).UpdateAgentAsync(Availability(profile, skill));
+            }
+        }
+    }
+
+    private AgentAvailability Availability(AgentProfile profile, string skill) => new(
+        Id,
+        profile.Skills.GetValueOrDefault(skill),
+        State.Conversations.Count,
+        profile.Capacity,
+        Presence == AgentPresence.Online,
+        State.LastAssignedAt);
+
+    private AgentProfile RequireProfile() =>
+        Profile ?? throw SwitchboardException.NotFound($"Agent '{Id}' does not exist.");
+
+    private AgentView View(AgentProfile profile) => new(Id, profile, Presence, [.. State.Conversations.Order()]);
+}

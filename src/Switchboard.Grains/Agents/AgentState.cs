@@ -1,0 +1,18 @@
+namespace Switchboard.Agents;
+
+[GenerateSerializer, Alias("Switchboard.AgentState")]
+public sealed class AgentState
+{
+    /// <summary>Set through <see cref="IAgentGrain.ConfigureAsync"/>; a configured profile takes precedence.</summary>
+    [Id(0)] public AgentProfile? Profile { get; set; }
+
+    /// <summary>Online or Away, as the agent chose; Offline follows from having no connection.</summary>
+    [Id(1)] public AgentPresence Chosen { get; set; } = AgentPresence.Online;
+
+    [Id(2)] public HashSet<string> Connections { get; set; } = [];
+
+    /// <summary>The conversations this agent holds capacity for.</summary>
+    [Id(3)] public HashSet<string> Conversations { get; set; } = [];
+
+    [Id(4)] public DateTimeOffset? LastAssignedAt { get; set; }
+}

@@ -1,0 +1,61 @@
+namespace Switchboard.Conversations;
+
+/// <summary>Checks on what clients send, made before anything changes.</summary>
+public static class ConversationRules
+{
+    public const int MinPriority = 0;
+    public const int MaxPriority = 10;
+
+    /// <summary>Skills are lower-case names; channels may send "Shipping " and mean <c>shipping</c>.</summary>
+    public static string NormalizeSkill(string? skill) => skill?.Trim().ToLowerInvariant() ?? "";
+
+    public static void ValidateText(string? text, SwitchboardOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw SwitchboardException.Invalid("A message needs some text.");
+        }
+
+        if (text.Length > options.MaxMessageLength)
+        {
+            throw SwitchboardException.Invalid(
+                $"A message may have at most {options.MaxMessageLength} characters; this one has {text.Length}.");
+        }
+    }
+
+    public static void ValidateSkill(string? skill, SwitchboardOptions options)
+    {
+        if (!options.IsKnownSkill(skill))
+        {
+            throw SwitchboardException.Invalid(
+                $"Unknown topic '{skill}'. Known topics: {string.Join(", ", options.Skills.Keys.Order())}.");
+        }
+    }
+
+    public static void ValidateStart(StartConversation start, SwitchboardOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(start.CustomerName))
+        {
+            throw SwitchboardException.Invalid("A conversation needs the customer's name.");
+        }
+
+        if (start.CustomerName.Length > options.MaxCustomerNameLength)
+        {
+            throw SwitchboardException.Invalid(
+                $"A customer name may have at most {options.MaxCustomerNameLength} characters.");
+        }
+
+        ValidateSkill(start.Topic, options);
+        ValidateText(start.Text, options);
+
+        if (start.Priority is < MinPriority or > MaxPriority)
+        {
+            throw SwitchboardException.Invalid($"Priority must be between {MinPriority} and {MaxPriority}.");
+        }
+
+        if (start.RequiredProficiency is < 1 or > 5)
+        {
+            throw SwitchboardException.Invalid("Required proficiency must be between 1 and 5.");
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Collections.Immutable;
+using Switchboard.Agents;
+
+namespace Switchboard;
+
+/// <summary>The product's settings, bound from the <c>Switchboard</c> configuration section.</summary>
+public sealed class SwitchboardOptions
+{
+    public const string Section = "Switchboard";
+
+    /// <summary>The Orleans storage provider name grains persist to.</summary>
+    public const string StorageName = "switchboard";
+
+    /// <summary>The skills (queues) conversations may ask for, keyed by lower-case name.</summary>
+    public Dictionary<string, SkillOptions> Skills { get; set; } = [];
+
+    /// <summary>Agents known from configuration, keyed by agent id.</summary>
+    public Dictionary<string, AgentOptions> Agents { get; set; } = [];
+
+    /// <summary>How long an agent whose last connection closed keeps its conversations before they return to the queue.</summary>
+    public TimeSpan OfflineGracePeriod { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Waiting this long adds one point of priority, so a long wait eventually beats a higher priority.</summary>
+    public TimeSpan AgingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Priority points a VIP customer gets on top of the channel's priority.</summary>
+    public int VipBoost { get; set; } = 2;
+
+    /// <summary>The longest message, in characters.</summary>
+    public int MaxMessageLength { get; set; } = 4000;
+
+    /// <summary>The longest customer name, in characters.</summary>
+    public int MaxCustomerNameLength { get; set; } = 200;
+
+    public bool IsKnownSkill(string? skill) => skill is not null && Skills.ContainsKey(skill);
+
+    /// <summary>The profile of a configured agent, or null.</summary>
+    public AgentProfile? FindAgent(string agentId) =>
+        Agents.TryGetValue(agentId, out var agent) ? agent.ToProfile(agentId) : null;
+
+    /// <summary>Everything wrong with these settings, empty when they are usable.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (Skills.Count == 0)
+        {
+            yield return "Switchboard:Skills must name at least one skill.";
+        }
+
+        foreach (var skill in Skills.Keys.Where(k => k != k.ToLowerInvariant() || string.IsNullOrWhiteSpace(k)))
+        {
+            yield return $"Skill '{skill}' must be a non-empty lower-case name.";
+        }
+
+        if (OfflineGracePeriod < TimeSpan.Zero)
+        {
+            yield return "Switchboard:OfflineGracePeriod must not be negative.";
+        }
+
+        if (AgingInterval <= TimeSpan.Zero)
+        {
+            yield return "Switchboard:AgingInterval must be positive.";
+        }
+
+        if (MaxMessageLength < 1 || MaxCustomerNameLength < 1)
+        {
+            yield return "Switchboard:MaxMessageLength and MaxCustomerNameLength must be positive.";
+        }
+
+        foreach (var (id, agent) in Agents)
+        {
+            if (agent.Capacity < 1)
+            {
+                yield return $"Agent '{id}' needs a capacity of at least 1.";
+            }
+
+            foreach (var (skill, proficiency) in agent.Skills)
+            {
+                if (!IsKnownSkill(skill))
+                {
+                    yield return $"Agent '{id}' has skill '{skill}', which is not in Switchboard:Skills.";
+                }
+
+                if (proficiency is < 1 or > 5)
+                {
+                    yield return $"Agent '{id}' has proficiency {proficiency} in '{skill}'; it must be 1–5.";
+                }
+            }
+        }
+    }
+}
+
+/// <summary>One skill queue.</summary>
+public sealed class SkillOptions
+{
+    /// <summary>How the skill is shown to people.</summary>
+    public string? DisplayName { get; set; }
+}
+
+/// <summary>An agent declared in configuration.</summary>
+public sealed class AgentOptions
+{
+    public string? Name { get; set; }
+
+    public int Capacity { get; set; } = 2;
+
+    public bool Supervisor { get; set; }
+
+    /// <summary>Skill → proficiency 1–5.</summary>
+    public Dictionary<string, int> Skills { get; set; } = [];
+
+    public AgentProfile ToProfile(string agentId) =>
+        new(Name ?? agentId, Skills.ToImmutableDictionary(), Capacity, Supervisor);
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Options;
+using Switchboard.Agents;
+using Switchboard.Queues;
+
+namespace Switchboard.Api;
+
+/// <summary>Read-only views of queues and agents, for operators and tests.</summary>
+public static class DirectoryApi
+{
+    public static IEndpointRouteBuilder MapDirectoryApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/queues/{skill}", (string skill, IGrainFactory grains, IOptions<SwitchboardOptions> options) =>
+            options.Value.IsKnownSkill(skill)
+                ? grains.GetGrain<IQueueGrain>(skill).GetAsync()
+                : throw SwitchboardException.NotFound($"There is no queue for '{skill}'."));
+
+        app.MapGet("/api/agents/{id}", async (string id, IGrainFactory grains) =>
+            await grains.GetGrain<IAgentGrain>(id).GetAsync()
+                ?? throw SwitchboardException.NotFound($"Agent '{id}' does not exist."));
+
+        return app;
+    }
+}

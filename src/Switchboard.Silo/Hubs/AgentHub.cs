@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.SignalR;
+using Switchboard.Agents;
+using Switchboard.Conversations;
+
+namespace Switchboard.Hubs;
+
+/// <summary>
+/// The agent's side: connect with <c>?agentId=</c>, then receive assignments and messages and answer them.
+/// Sign-in replaces the query-string id in a later issue.
+/// </summary>
+public sealed class AgentHub(IGrainFactory grains) : Hub<IAgentClient>
+{
+    public const string Path = "/hubs/agent";
+
+    private string AgentId => (string)Context.Items[nameof(AgentId)]!;
+
+    private IAgentGrain Agent => grains.GetGrain<IAgentGrain>(AgentId);
+
+    public override async Task OnConnectedAsync()
+    {
+        var agentId = Context.GetHttpContext()?.Request.Query["agentId"].ToString();
+        if (string.IsNullOrWhiteSpace(agentId))
+        {
+            throw new HubException("Connect with ?agentId=<your agent id>.");
+        }
+
+        Context.Items[nameof(AgentId)] = agentId;
+        // Join the group first so no push between the two calls is missed.
+        await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Agent(agentId));
+        await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.ContainsKey(nameof(AgentId)))
+        {
+            await Agent.DisconnectAsync(Context.ConnectionId);
+        }
+    }
+
+    /// <summary>The agent's profile, presence and the conversations it holds.</summary>
+    public async Task<AgentView> GetProfile() =>
+        await Agent.GetAsync() ?? throw new HubException($"Agent '{AgentId}' does not exist.");
+
+    /// <summary>Online takes new conversations; Away keeps the current ones and takes none.</summary>
+    public Task<AgentView> SetPresence(AgentPresence presence) => Agent.SetPresenceAsync(presence);
+
+    /// <summary>The conversations this agent holds, with their messages (for a reloaded page).</summary>
+    public async Task<ConversationView[]> GetConversations()
+    {
+        var agent = await GetProfile();
+        return await Task.WhenAll(agent.Conversations.Select(id => grains.GetGrain<IConversationGrain>(id).GetAsync()));
+    }
+
+    public Task<ChatMessage> SendMessage(string conversationId, string text) =>
+        Conversation(conversationId).PostAgentMessageAsync(AgentId, text);
+
+    public Task Transfer(string conversationId, string skill) =>
+        Conversation(conversationId).TransferAsync(AgentId, skill);
+
+    public Task Resolve(string conversationId) => Conversation(conversationId).ResolveAsync(AgentId);
+
+    private IConversationGrain Conversation(string conversationId) =>
+        grains.GetGrain<IConversationGrain>(HubArguments.RequireId(conversationId));
+}
+
+internal static class HubArguments
+{
+    public static string RequireId(string? id) =>
+        string.IsNullOrWhiteSpace(id) ? throw new HubException("A conversation id is required.") : id;
+}

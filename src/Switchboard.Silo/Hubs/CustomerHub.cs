@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.SignalR;
+using Switchboard.Conversations;
+
+namespace Switchboard.Hubs;
+
+/// <summary>
+/// The customer's web chat: start a conversation, then post and receive messages on it. A connection may post only
+/// to conversations it started or joined (per-conversation tokens come with sign-in).
+/// </summary>
+public sealed class CustomerHub(IGrainFactory grains) : Hub<ICustomerClient>
+{
+    public const string Path = "/hubs/customer";
+
+    private HashSet<string> Joined =>
+        (HashSet<string>)(Context.Items.TryGetValue(nameof(Joined), out var set) ? set! : Context.Items[nameof(Joined)] = new HashSet<string>());
+
+    public async Task<ConversationView> StartConversation(StartConversation start)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        // Join before starting: an agent may answer before this call returns.
+        await JoinGroupAsync(id);
+        try
+        {
+            return await grains.GetGrain<IConversationGrain>(id).StartAsync(start ?? throw new HubException("Send the conversation to start."));
+        }
+        catch
+        {
+            await LeaveGroupAsync(id);
+            throw;
+        }
+    }
+
+    /// <summary>Re-attaches a (re)connected client to a conversation and returns it so far.</summary>
+    public async Task<ConversationView> JoinConversation(string conversationId)
+    {
+        var view = await grains.GetGrain<IConversationGrain>(HubArguments.RequireId(conversationId)).GetAsync();
+        await JoinGroupAsync(conversationId);
+        return view;
+    }
+
+    public Task<ChatMessage> SendMessage(string conversationId, string text)
+    {
+        if (!Joined.Contains(HubArguments.RequireId(conversationId)))
+        {
+            throw new HubException($"This connection has not joined conversation '{conversationId}'.");
+        }
+
+        return grains.GetGrain<IConversationGrain>(conversationId).PostCustomerMessageAsync(text);
+    }
+
+    private async Task JoinGroupAsync(string conversationId)
+    {
+        Joined.Add(conversationId);
+        await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Conversation(conversationId));
+    }
+
+    private async Task LeaveGroupAsync(string conversationId)
+    {
+        Joined.Remove(conversationId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, Hubs.Groups.Conversation(conversationId));
+    }
+}

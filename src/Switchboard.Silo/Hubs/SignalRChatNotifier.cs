@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.SignalR;
+using Switchboard.Conversations;
+using Switchboard.Notifications;
+
+namespace Switchboard.Hubs;
+
+/// <summary>Delivers grain notifications to the hubs' groups. A failed push is logged, never thrown back into a grain.</summary>
+internal sealed class SignalRChatNotifier(
+    IHubContext<AgentHub, IAgentClient> agents,
+    IHubContext<CustomerHub, ICustomerClient> customers,
+    ILogger<SignalRChatNotifier> logger) : IChatNotifier
+{
+    public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
+        Guard(agents.Clients.Group(Groups.Agent(agentId)).ConversationAssigned(conversation));
+
+    public Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message)
+    {
+        var posted = new MessagePosted(conversationId, message);
+        var toCustomer = customers.Clients.Group(Groups.Conversation(conversationId)).MessagePosted(posted);
+        return agentId is null
+            ? Guard(toCustomer)
+            : Guard(Task.WhenAll(toCustomer, agents.Clients.Group(Groups.Agent(agentId)).MessagePosted(posted)));
+    }
+
+    public Task ConversationClosedAsync(string conversationId, string? agentId)
+    {
+        var closed = new ConversationClosed(conversationId, agentId);
+        var toCustomer = customers.Clients.Group(Groups.Conversation(conversationId)).ConversationClosed(closed);
+        return agentId is null
+            ? Guard(toCustomer)
+            : Guard(Task.WhenAll(toCustomer, agents.Clients.Group(Groups.Agent(agentId)).ConversationClosed(closed)));
+    }
+
+    public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) =>
+        Guard(agents.Clients.Group(Groups.Agent(agentId)).ConversationWithdrawn(new ConversationWithdrawn(conversationId, reason)));
+
+    private async Task Guard(Task push)
+    {
+        try
+        {
+            await push;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "A SignalR push failed; the change it reported is stored");
+        }
+    }
+}

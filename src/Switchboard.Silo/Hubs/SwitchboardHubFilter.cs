@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.SignalR;
+
+namespace Switchboard.Hubs;
+
+/// <summary>Turns a grain's refusal into a <see cref="HubException"/>, whose message reaches the client as written.</summary>
+internal sealed class SwitchboardHubFilter : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(
+        HubInvocationContext invocationContext,
+        Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        try
+        {
+            return await next(invocationContext);
+        }
+        catch (SwitchboardException ex)
+        {
+            throw new HubException(ex.Message);
+        }
+    }
+
+    public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (SwitchboardException ex)
+        {
+            throw new HubException(ex.Message);
+        }
+    }
+}
