@@ -1,4 +1,5 @@
 using Switchboard.Conversations;
+using Switchboard.Queues;
 
 namespace Switchboard.Notifications;
 
@@ -8,6 +9,12 @@ namespace Switchboard.Notifications;
 /// </summary>
 public interface IChatNotifier
 {
+    /// <summary>
+    /// A conversation is waiting in <paramref name="skill"/>'s queue with no agent free for it; <paramref name="position"/>
+    /// is 1 for the next to be served.
+    /// </summary>
+    Task ConversationQueuedAsync(string skill, QueueEntry entry, int position);
+
     /// <summary>The agent got a conversation, with everything said so far.</summary>
     Task ConversationAssignedAsync(string agentId, ConversationView conversation);
 

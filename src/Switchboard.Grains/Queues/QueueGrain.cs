@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Notifications;
 using Switchboard.Routing;
 
 namespace Switchboard.Queues;
@@ -12,7 +13,10 @@ namespace Switchboard.Queues;
 /// agent frees capacity, never on a polling loop. Kept alive: its waiting list lives only in memory.
 /// </summary>
 [KeepAlive]
-public sealed class QueueGrain(IOptions<SwitchboardOptions> options, ILogger<QueueGrain> logger) : Grain, IQueueGrain
+public sealed class QueueGrain(
+    IOptions<SwitchboardOptions> options,
+    IChatNotifier notifier,
+    ILogger<QueueGrain> logger) : Grain, IQueueGrain
 {
     private readonly SortedSet<QueueEntry> _waiting = new(new WaitingOrder(options.Value.AgingInterval));
     private readonly Dictionary<string, QueueEntry> _waitingById = [];
@@ -21,12 +25,17 @@ public sealed class QueueGrain(IOptions<SwitchboardOptions> options, ILogger<Que
 
     private string Skill => this.GetPrimaryKeyString();
 
-    public Task EnqueueAsync(QueueEntry entry)
+    public async Task EnqueueAsync(QueueEntry entry)
     {
         Remove(entry.ConversationId);
         _waiting.Add(entry);
         _waitingById[entry.ConversationId] = entry;
-        return DispatchAsync();
+        await DispatchAsync();
+
+        if (_waitingById.ContainsKey(entry.ConversationId))
+        {
+            await notifier.ConversationQueuedAsync(Skill, entry, PositionOf(entry));
+        }
     }
 
     public Task RemoveAsync(string conversationId)
@@ -97,6 +106,22 @@ public sealed class QueueGrain(IOptions<SwitchboardOptions> options, ILogger<Que
 
             return;
         }
+    }
+
+    private int PositionOf(QueueEntry entry)
+    {
+        var position = 1;
+        foreach (var waiting in _waiting)
+        {
+            if (ReferenceEquals(waiting, entry))
+            {
+                return position;
+            }
+
+            position++;
+        }
+
+        return position;
     }
 
     private bool AnyFreeAgent()

@@ -5,6 +5,9 @@ namespace Switchboard.Hubs;
 /// <summary>Pushed when a message is posted (by either side or the system).</summary>
 public sealed record MessagePosted(string ConversationId, ChatMessage Message);
 
+/// <summary>Pushed to the customer when the conversation waits in a queue; position 1 is served next.</summary>
+public sealed record ConversationQueued(string ConversationId, string Skill, int Position);
+
 /// <summary>Pushed to both sides when a conversation is resolved.</summary>
 public sealed record ConversationClosed(string ConversationId, string? ResolvedBy);
 
@@ -26,6 +29,8 @@ public interface IAgentClient
 /// <summary>What the server pushes to a customer's connections (group <c>conversation:{id}</c>).</summary>
 public interface ICustomerClient
 {
+    Task ConversationQueued(ConversationQueued queued);
+
     Task MessagePosted(MessagePosted posted);
 
     Task ConversationClosed(ConversationClosed closed);

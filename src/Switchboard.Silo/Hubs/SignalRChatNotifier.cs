@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Switchboard.Conversations;
 using Switchboard.Notifications;
+using Switchboard.Queues;
 
 namespace Switchboard.Hubs;
 
@@ -10,6 +11,10 @@ internal sealed class SignalRChatNotifier(
     IHubContext<CustomerHub, ICustomerClient> customers,
     ILogger<SignalRChatNotifier> logger) : IChatNotifier
 {
+    public Task ConversationQueuedAsync(string skill, QueueEntry entry, int position) =>
+        Guard(customers.Clients.Group(Groups.Conversation(entry.ConversationId))
+            .ConversationQueued(new ConversationQueued(entry.ConversationId, skill, position)));
+
     public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
         Guard(agents.Clients.Group(Groups.Agent(agentId)).ConversationAssigned(conversation));
 

@@ -1,0 +1,103 @@
+using Switchboard.Conversations;
+using Switchboard.Notifications;
+using Switchboard.Queues;
+
+namespace Switchboard.Tests.Cluster;
+
+public sealed record Notification(string Kind, string? AgentId, string ConversationId, object? Payload);
+
+/// <summary>Records every push the grains make and lets a test wait for one (no sleeping, no polling).</summary>
+public sealed class RecordingNotifier : IChatNotifier
+{
+    public const string Queued = nameof(Queued);
+    public const string Assigned = nameof(Assigned);
+    public const string Posted = nameof(Posted);
+    public const string Closed = nameof(Closed);
+    public const string Withdrawn = nameof(Withdrawn);
+
+    private readonly Lock _lock = new();
+    private readonly List<Notification> _seen = [];
+    private readonly List<(Func<IReadOnlyList<Notification>, bool> Condition, TaskCompletionSource Done)> _waiters = [];
+
+    public Task ConversationQueuedAsync(string skill, QueueEntry entry, int position) =>
+        Record(new(Queued, null, entry.ConversationId, entry));
+
+    public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
+        Record(new(Assigned, agentId, conversation.Id, conversation));
+
+    public Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message) =>
+        Record(new(Posted, agentId, conversationId, message));
+
+    public Task ConversationClosedAsync(string conversationId, string? agentId) =>
+        Record(new(Closed, agentId, conversationId, null));
+
+    public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) =>
+        Record(new(Withdrawn, agentId, conversationId, reason));
+
+    /// <summary>Completes once what has been pushed so far satisfies <paramref name="condition"/>, or times out.</summary>
+    public Task WaitUntilAsync(Func<IReadOnlyList<Notification>, bool> condition, TimeSpan? timeout = null)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            if (condition(_seen))
+            {
+                return Task.CompletedTask;
+            }
+
+            _waiters.Add((condition, done));
+        }
+
+        return done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>The first notification (already pushed or still to come) that matches.</summary>
+    public async Task<Notification> WaitAsync(Func<Notification, bool> match, TimeSpan? timeout = null)
+    {
+        await WaitUntilAsync(seen => seen.Any(match), timeout);
+        lock (_lock)
+        {
+            return _seen.First(match);
+        }
+    }
+
+    public async Task<(string AgentId, ConversationView Conversation)> WaitForAssignmentAsync(string conversationId)
+    {
+        var seen = await WaitAsync(n => n.Kind == Assigned && n.ConversationId == conversationId);
+        return (seen.AgentId!, (ConversationView)seen.Payload!);
+    }
+
+    /// <summary>Waits until each conversation has been reported waiting in its queue.</summary>
+    public Task WaitForQueuedAsync(params string[] conversationIds)
+    {
+        var expected = conversationIds.ToHashSet();
+        return WaitUntilAsync(seen => seen.Where(n => n.Kind == Queued && expected.Contains(n.ConversationId))
+            .Select(n => n.ConversationId).Distinct().Count() == expected.Count);
+    }
+
+    public int Count(Func<Notification, bool> match)
+    {
+        lock (_lock)
+        {
+            return _seen.Count(match);
+        }
+    }
+
+    private Task Record(Notification notification)
+    {
+        lock (_lock)
+        {
+            _seen.Add(notification);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Condition(_seen))
+                {
+                    _waiters[i].Done.TrySetResult();
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}
