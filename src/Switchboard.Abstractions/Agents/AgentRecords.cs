@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Serialization;
 
 namespace Switchboard.Agents;
 
@@ -47,6 +48,7 @@ public sealed record AgentAvailability(
     [property: Id(4)] bool Accepting,
     [property: Id(5)] DateTimeOffset? LastAssignedAt)
 {
+    [JsonIgnore]
     public bool HasFreeCapacity => Accepting && Active < Capacity;
 }
 

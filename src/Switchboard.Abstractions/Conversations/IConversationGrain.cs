@@ -29,7 +29,10 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     Task<bool> AssignAsync(string agentId, string agentName, string skill, int ticket);
 
-    /// <summary>The assigned agent moves the conversation to another skill's queue and gives up its capacity.</summary>
+    /// <summary>
+    /// The assigned agent moves the conversation to another skill's queue and gives up its capacity; the customer's
+    /// wait keeps counting from the start. <see cref="SwitchboardError.Invalid"/> for an unknown or the current skill.
+    /// </summary>
     Task TransferAsync(string agentId, string toSkill);
 
     /// <summary>The assigned agent closes the conversation; both sides are told.</summary>

@@ -5,23 +5,31 @@ namespace Switchboard.Queues;
 
 /// <summary>
 /// The waiting list for one skill (keyed by the skill) and a cache of the agents who serve it. Soft state: rebuilt
-/// from conversations and agents, which are the authorities. Its inbound calls are one-way so that nobody waits on a
-/// queue while the queue waits on them (queues call agents and conversations, never the other way round).
+/// from conversations and agents, which are the authorities.
 /// </summary>
+/// <remarks>
+/// Queues call agents and conversations while they match; agents and conversations call queues to report changes.
+/// The reporting calls interleave and never wait on anything, so neither side can deadlock the other, and a caller
+/// that awaited one knows the queue has the change. Matching itself runs in the queue's own turns.
+/// </remarks>
 public interface IQueueGrain : IGrainWithStringKey
 {
-    /// <summary>Adds or replaces a waiting conversation and assigns at once if an agent is free.</summary>
-    [OneWay]
+    /// <summary>Adds or replaces a waiting conversation; matching follows at once if an agent is free.</summary>
+    [AlwaysInterleave]
     Task EnqueueAsync(QueueEntry entry);
 
     /// <summary>Drops a conversation that no longer waits here (resolved or moved). Idempotent.</summary>
-    [OneWay]
+    [AlwaysInterleave]
     Task RemoveAsync(string conversationId);
 
-    /// <summary>An agent's availability changed; assigns at once if that freed capacity.</summary>
-    [OneWay]
+    /// <summary>An agent's availability changed; matching follows at once if that freed capacity.</summary>
+    [AlwaysInterleave]
     Task UpdateAgentAsync(AgentAvailability availability);
 
     /// <summary>The waiting list in service order and the known agents.</summary>
     Task<QueueView> GetAsync();
+
+    /// <summary>Matches waiting conversations with free agents. The queue schedules this itself; others need not call it.</summary>
+    [OneWay]
+    Task DispatchAsync();
 }

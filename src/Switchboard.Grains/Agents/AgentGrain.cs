@@ -12,6 +12,9 @@ public sealed class AgentGrain(
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
     private readonly SwitchboardOptions _options = options.Value;
+    // Connections live only in memory: they belong to this run of the silos, and an agent whose grain is lost with a
+    // silo comes back Offline with its conversations in their grace period until its client reconnects.
+    private readonly HashSet<string> _connections = [];
     private IGrainTimer? _graceTimer;
 
     private AgentState State => state.State;
@@ -20,12 +23,12 @@ public sealed class AgentGrain(
 
     private AgentProfile? Profile => _options.FindAgent(Id) ?? State.Profile;
 
-    private AgentPresence Presence => State.Connections.Count == 0 ? AgentPresence.Offline : State.Chosen;
+    private AgentPresence Presence => _connections.Count == 0 ? AgentPresence.Offline : State.Chosen;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Deactivated while offline with conversations held: the grace period still has to end.
-        if (State.Connections.Count == 0 && State.Conversations.Count > 0)
+        if (_connections.Count == 0 && State.Conversations.Count > 0)
         {
             StartGracePeriod();
         }
@@ -60,11 +63,9 @@ public sealed class AgentGrain(
     {
         var profile = RequireProfile();
         var before = Presence;
-        if (State.Connections.Add(connectionId))
-        {
-            await state.WriteStateAsync();
-        }
-
+        _connections.Add(connectionId);
+        // Connections exist only in this activation, so it must not be collected while any is open.
+        DelayDeactivation(Timeout.InfiniteTimeSpan);
         StopGracePeriod();
         if (Presence != before)
         {
@@ -76,14 +77,14 @@ public sealed class AgentGrain(
 
     public async Task DisconnectAsync(string connectionId)
     {
-        if (!State.Connections.Remove(connectionId))
+        if (!_connections.Remove(connectionId))
         {
             return;
         }
 
-        await state.WriteStateAsync();
-        if (State.Connections.Count == 0)
+        if (_connections.Count == 0)
         {
+            DelayDeactivation(TimeSpan.Zero);
             logger.LogInformation("Agent {AgentId} is offline; holding {Count} conversations for {Grace}", Id, State.Conversations.Count, _options.OfflineGracePeriod);
             StartGracePeriod();
             await AnnounceAsync();
@@ -93,7 +94,7 @@ public sealed class AgentGrain(
     public async Task<AgentView> SetPresenceAsync(AgentPresence presence)
     {
         var profile = RequireProfile();
-        if (presence == AgentPresence.Offline)
+        if (presence is not (AgentPresence.Online or AgentPresence.Away))
         {
             throw SwitchboardException.Invalid("Choose Online or Away; an agent is Offline when it has no connection.");
         }
@@ -170,7 +171,7 @@ public sealed class AgentGrain(
     private async Task OnGracePeriodEndedAsync()
     {
         StopGracePeriod();
-        if (State.Connections.Count > 0 || State.Conversations.Count == 0)
+        if (_connections.Count > 0 || State.Conversations.Count == 0)
         {
             return;
         }
@@ -188,7 +189,7 @@ public sealed class AgentGrain(
         await AnnounceAsync();
     }
 
-    /// <summary>Tells every queue of the agent's skills its new availability (one-way: agents never wait on queues).</summary>
+    /// <summary>Tells every queue of the agent's skills its new availability (queues take these calls interleaved, never blocking).</summary>
     private async Task AnnounceAsync(string? except = null)
     {
         var profile = Profile;
@@ -199,9 +200,18 @@ public sealed class AgentGrain(
 
         foreach (var skill in profile.Skills.Keys)
         {
-            if (skill != except)
+            if (skill == except)
+            {
+                continue;
+            }
+
+            try
             {
                 await GrainFactory.GetGrain<IQueueGrain>(skill).UpdateAgentAsync(Availability(profile, skill));
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Queue {Skill} did not take agent {AgentId}'s availability", skill, Id);
             }
         }
     }

@@ -9,8 +9,6 @@ public sealed class AgentState
     /// <summary>Online or Away, as the agent chose; Offline follows from having no connection.</summary>
     [Id(1)] public AgentPresence Chosen { get; set; } = AgentPresence.Online;
 
-    [Id(2)] public HashSet<string> Connections { get; set; } = [];
-
     /// <summary>The conversations this agent holds capacity for.</summary>
     [Id(3)] public HashSet<string> Conversations { get; set; } = [];
 

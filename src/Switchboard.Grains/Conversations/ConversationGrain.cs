@@ -22,7 +22,7 @@ public sealed class ConversationGrain(
 
     public async Task<ConversationView> StartAsync(StartConversation start)
     {
-        start = start with { Topic = ConversationRules.NormalizeSkill(start.Topic) };
+        start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic) };
         ConversationRules.ValidateStart(start, _options);
         if (State.Started)
         {
@@ -31,7 +31,7 @@ public sealed class ConversationGrain(
 
         var now = time.GetUtcNow();
         State.Started = true;
-        State.CustomerName = start.CustomerName.Trim();
+        State.CustomerName = start.CustomerName;
         State.CustomerId = start.CustomerId;
         State.Topic = start.Topic;
         State.Priority = start.Priority;
@@ -101,6 +101,10 @@ public sealed class ConversationGrain(
         EnsureHeldBy(agentId);
         toSkill = ConversationRules.NormalizeSkill(toSkill);
         ConversationRules.ValidateSkill(toSkill, _options);
+        if (toSkill == State.Topic)
+        {
+            throw SwitchboardException.Invalid($"Conversation '{Id}' is already in the {toSkill} queue; transfer it to another skill.");
+        }
 
         var notice = Append(MessageAuthor.System, agentId, $"Transferred to {DisplayName(toSkill)}; the next free agent will answer.", time.GetUtcNow());
         State.Topic = toSkill;
@@ -126,10 +130,11 @@ public sealed class ConversationGrain(
         var now = time.GetUtcNow();
         State.Status = ConversationStatus.Resolved;
         State.ResolvedAt = now;
-        Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
+        var notice = Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
         await state.WriteStateAsync();
 
         await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+        await notifier.MessagePostedAsync(Id, agentId, notice);
         await notifier.ConversationClosedAsync(Id, agentId);
     }
 
@@ -159,11 +164,19 @@ public sealed class ConversationGrain(
         State.Returned = front;
     }
 
-    private Task EnqueueAsync()
+    private async Task EnqueueAsync()
     {
         var priority = State.Priority + (State.Vip ? _options.VipBoost : 0);
         var entry = new QueueEntry(Id, State.Ticket, priority, State.RequiredProficiency, State.WaitingSince, State.Returned);
-        return GrainFactory.GetGrain<IQueueGrain>(State.Topic).EnqueueAsync(entry);
+        try
+        {
+            await GrainFactory.GetGrain<IQueueGrain>(State.Topic).EnqueueAsync(entry);
+        }
+        catch (Exception ex)
+        {
+            // The conversation is stored as waiting; a queue that cannot be reached must not fail the customer's request.
+            logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Skill}", Id, State.Topic);
+        }
     }
 
     private ChatMessage Append(MessageAuthor from, string? agentId, string text, DateTimeOffset at)

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
@@ -9,8 +8,9 @@ using Switchboard.Routing;
 namespace Switchboard.Queues;
 
 /// <summary>
-/// Matches waiting conversations with agents for one skill. Dispatch runs whenever a conversation arrives or an
-/// agent frees capacity, never on a polling loop. Kept alive: its waiting list lives only in memory.
+/// Matches waiting conversations with agents for one skill. A matching pass is scheduled whenever a conversation
+/// arrives or an agent frees capacity (never on a polling loop); arrivals during a pass schedule one more.
+/// Kept alive: its waiting list lives only in memory.
 /// </summary>
 [KeepAlive]
 public sealed class QueueGrain(
@@ -21,21 +21,20 @@ public sealed class QueueGrain(
     private readonly SortedSet<QueueEntry> _waiting = new(new WaitingOrder(options.Value.AgingInterval));
     private readonly Dictionary<string, QueueEntry> _waitingById = [];
     private readonly Dictionary<string, AgentAvailability> _agents = [];
+    private readonly HashSet<QueueEntry> _arrived = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _tried = [];
+    private bool _dispatchScheduled;
 
     private string Skill => this.GetPrimaryKeyString();
 
-    public async Task EnqueueAsync(QueueEntry entry)
+    public Task EnqueueAsync(QueueEntry entry)
     {
         Remove(entry.ConversationId);
         _waiting.Add(entry);
         _waitingById[entry.ConversationId] = entry;
-        await DispatchAsync();
-
-        if (_waitingById.ContainsKey(entry.ConversationId))
-        {
-            await notifier.ConversationQueuedAsync(Skill, entry, PositionOf(entry));
-        }
+        _arrived.Add(entry);
+        ScheduleDispatch();
+        return Task.CompletedTask;
     }
 
     public Task RemoveAsync(string conversationId)
@@ -47,28 +46,47 @@ public sealed class QueueGrain(
     public Task UpdateAgentAsync(AgentAvailability availability)
     {
         _agents[availability.AgentId] = availability;
-        return availability.HasFreeCapacity ? DispatchAsync() : Task.CompletedTask;
+        if (availability.HasFreeCapacity)
+        {
+            ScheduleDispatch();
+        }
+
+        return Task.CompletedTask;
     }
 
     public Task<QueueView> GetAsync() =>
         Task.FromResult(new QueueView(Skill, [.. _waiting], [.. _agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal)]));
 
-    private async Task DispatchAsync()
+    public async Task DispatchAsync()
     {
-        if (_waiting.Count == 0 || !AnyFreeAgent())
+        _dispatchScheduled = false;
+        if (_waiting.Count > 0 && AnyFreeAgent())
         {
-            return;
+            // A copy: reporting calls interleave with this pass and may add or remove entries while it awaits.
+            foreach (var entry in _waiting.ToArray())
+            {
+                if (!AnyFreeAgent())
+                {
+                    break;
+                }
+
+                if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
+                {
+                    await TryAssignAsync(entry);
+                }
+            }
         }
 
-        // A copy, because assigning removes entries; the grain is not reentrant, so nothing else changes the set meanwhile.
-        foreach (var entry in _waiting.ToArray())
-        {
-            if (!AnyFreeAgent())
-            {
-                return;
-            }
+        await ReportArrivalsStillWaitingAsync();
+    }
 
-            await TryAssignAsync(entry);
+    private void ScheduleDispatch()
+    {
+        if (!_dispatchScheduled)
+        {
+            _dispatchScheduled = true;
+            // A one-way call to itself: the pass runs as the queue's own turn, after the reporting call has returned.
+            this.AsReference<IQueueGrain>().DispatchAsync().Ignore();
         }
     }
 
@@ -86,7 +104,7 @@ public sealed class QueueGrain(
                 continue;
             }
 
-            Remove(entry.ConversationId);
+            RemoveIfCurrent(entry);
             var accepted = false;
             try
             {
@@ -100,7 +118,7 @@ public sealed class QueueGrain(
 
             if (!accepted)
             {
-                // The conversation moved on (resolved, transferred, re-queued): give the capacity back.
+                // The conversation moved on (resolved, transferred, queued again): give the capacity back.
                 await agent.ReleaseAsync(entry.ConversationId);
             }
 
@@ -108,20 +126,30 @@ public sealed class QueueGrain(
         }
     }
 
-    private int PositionOf(QueueEntry entry)
+    private async Task ReportArrivalsStillWaitingAsync()
     {
-        var position = 1;
-        foreach (var waiting in _waiting)
+        if (_arrived.Count == 0)
         {
-            if (ReferenceEquals(waiting, entry))
-            {
-                return position;
-            }
-
-            position++;
+            return;
         }
 
-        return position;
+        // Positions first, pushes after: reporting calls may change the set while a push is awaited.
+        var report = new List<(QueueEntry Entry, int Position)>(_arrived.Count);
+        var position = 0;
+        foreach (var entry in _waiting)
+        {
+            position++;
+            if (_arrived.Contains(entry))
+            {
+                report.Add((entry, position));
+            }
+        }
+
+        _arrived.Clear();
+        foreach (var (entry, at) in report)
+        {
+            await notifier.ConversationQueuedAsync(Skill, entry, at);
+        }
     }
 
     private bool AnyFreeAgent()
@@ -142,6 +170,15 @@ public sealed class QueueGrain(
         if (_waitingById.Remove(conversationId, out var existing))
         {
             _waiting.Remove(existing);
+            _arrived.Remove(existing);
+        }
+    }
+
+    private void RemoveIfCurrent(QueueEntry entry)
+    {
+        if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
+        {
+            Remove(entry.ConversationId);
         }
     }
 }

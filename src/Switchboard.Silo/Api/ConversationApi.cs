@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Switchboard.Conversations;
 
 namespace Switchboard.Api;
@@ -11,7 +12,7 @@ public static class ConversationApi
     {
         var conversations = app.MapGroup("/api/conversations").WithTags("Conversations");
 
-        conversations.MapPost("/", async (StartConversation start, IGrainFactory grains) =>
+        conversations.MapPost("/", async ([FromBody] StartConversation start, IGrainFactory grains) =>
         {
             var id = Guid.NewGuid().ToString("N");
             var view = await grains.GetGrain<IConversationGrain>(id).StartAsync(start);
@@ -21,10 +22,10 @@ public static class ConversationApi
         conversations.MapGet("/{id}", (string id, IGrainFactory grains) =>
             grains.GetGrain<IConversationGrain>(id).GetAsync());
 
-        conversations.MapPost("/{id}/messages", async (string id, PostMessage message, IGrainFactory grains) =>
+        conversations.MapPost("/{id}/messages", async (string id, [FromBody] PostMessage message, IGrainFactory grains) =>
         {
             var posted = await grains.GetGrain<IConversationGrain>(id).PostCustomerMessageAsync(message.Text);
-            return TypedResults.Created($"/api/conversations/{id}", posted);
+            return TypedResults.Created((string?)null, posted);
         });
 
         return app;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
+using Switchboard.Conversations;
 using Switchboard.Queues;
 
 namespace Switchboard.Api;
@@ -10,9 +11,12 @@ public static class DirectoryApi
     public static IEndpointRouteBuilder MapDirectoryApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/queues/{skill}", (string skill, IGrainFactory grains, IOptions<SwitchboardOptions> options) =>
-            options.Value.IsKnownSkill(skill)
-                ? grains.GetGrain<IQueueGrain>(skill).GetAsync()
-                : throw SwitchboardException.NotFound($"There is no queue for '{skill}'."));
+        {
+            var name = ConversationRules.NormalizeSkill(skill);
+            return options.Value.IsKnownSkill(name)
+                ? grains.GetGrain<IQueueGrain>(name).GetAsync()
+                : throw SwitchboardException.NotFound($"There is no queue for '{skill}'.");
+        });
 
         app.MapGet("/api/agents/{id}", async (string id, IGrainFactory grains) =>
             await grains.GetGrain<IAgentGrain>(id).GetAsync()

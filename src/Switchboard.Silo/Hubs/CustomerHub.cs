@@ -33,9 +33,17 @@ public sealed class CustomerHub(IGrainFactory grains) : Hub<ICustomerClient>
     /// <summary>Re-attaches a (re)connected client to a conversation and returns it so far.</summary>
     public async Task<ConversationView> JoinConversation(string conversationId)
     {
-        var view = await grains.GetGrain<IConversationGrain>(HubArguments.RequireId(conversationId)).GetAsync();
-        await JoinGroupAsync(conversationId);
-        return view;
+        // Join first, read second: a message posted in between is then in the answer, the push, or both (sequence dedupes).
+        await JoinGroupAsync(HubArguments.RequireId(conversationId));
+        try
+        {
+            return await grains.GetGrain<IConversationGrain>(conversationId).GetAsync();
+        }
+        catch
+        {
+            await LeaveGroupAsync(conversationId);
+            throw;
+        }
     }
 
     public Task<ChatMessage> SendMessage(string conversationId, string text)

@@ -2,7 +2,10 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace Switchboard.Hubs;
 
-/// <summary>Turns a grain's refusal into a <see cref="HubException"/>, whose message reaches the client as written.</summary>
+/// <summary>
+/// Turns a grain's refusal into a <see cref="HubException"/>: the only exception whose message SignalR passes to
+/// the client (after its own "... HubException: " prefix).
+/// </summary>
 internal sealed class SwitchboardHubFilter : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(

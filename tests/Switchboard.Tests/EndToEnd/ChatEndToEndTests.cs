@@ -55,6 +55,7 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
 
         await agent.InvokeAsync(nameof(AgentHub.Resolve), started.Id);
         Assert.Equal(agentId, (await customerClosures.WaitAsync(c => c.ConversationId == started.Id)).ResolvedBy);
+        await customerMessages.WaitAsync(m => m.Message.From == MessageAuthor.System && m.Message.Text.Contains("resolved"));
         await agentClosures.WaitAsync(c => c.ConversationId == started.Id);
 
         var final = await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), started.Id);

@@ -37,6 +37,8 @@ public sealed class SiloFixture : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
             ["Logging:LogLevel:Microsoft.AspNetCore.StaticFiles"] = "Error",
+            // Refused connections are expected here (bad-input tests); their stack traces would only be noise.
+            ["Logging:LogLevel:Microsoft.AspNetCore.SignalR"] = "Critical",
         };
         for (var i = 0; i < Lanes; i++)
         {

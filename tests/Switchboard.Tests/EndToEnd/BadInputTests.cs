@@ -1,0 +1,247 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Switchboard.Agents;
+using Switchboard.Conversations;
+using Switchboard.Hubs;
+
+namespace Switchboard.Tests.EndToEnd;
+
+/// <summary>Every refusal is a clear error and changes nothing.</summary>
+[Collection(SiloCollection.Name)]
+public sealed class BadInputTests(SiloFixture silo) : IAsyncLifetime
+{
+    private readonly List<HubConnection> _connections = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownTopicIsRefusedWithTheKnownTopicsNamed()
+    {
+        var response = await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Ann", "gardening", "Hello"), silo.Json);
+
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("Unknown topic 'gardening'", problem.Detail);
+        Assert.Contains("shipping", problem.Detail);
+        Assert.Equal(HttpStatusCode.NotFound, (await silo.Http.GetAsync("/api/queues/gardening")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public async Task AnEmptyMessageIsRefusedAndNothingIsStored(string text)
+    {
+        var (id, before) = await StartWaitingConversationAsync();
+
+        var response = await silo.Http.PostAsJsonAsync($"/api/conversations/{id}/messages", new { text }, silo.Json);
+
+        Assert.Contains("needs some text", (await ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        await AssertUnchangedAsync(id, before);
+    }
+
+    [Fact]
+    public async Task AMessageOverFourThousandCharactersIsRefusedAndNothingIsStored()
+    {
+        var (id, before) = await StartWaitingConversationAsync();
+
+        var response = await silo.Http.PostAsJsonAsync($"/api/conversations/{id}/messages", new { text = new string('x', 4001) }, silo.Json);
+
+        Assert.Contains("at most 4000 characters", (await ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        await AssertUnchangedAsync(id, before);
+    }
+
+    [Fact]
+    public async Task AnUnknownConversationIsNotFound()
+    {
+        var missing = Guid.NewGuid().ToString("N");
+
+        await ProblemAsync(await silo.Http.GetAsync($"/api/conversations/{missing}"), HttpStatusCode.NotFound);
+        var post = await silo.Http.PostAsJsonAsync($"/api/conversations/{missing}/messages", new { text = "hello?" }, silo.Json);
+        Assert.Contains("does not exist", (await ProblemAsync(post, HttpStatusCode.NotFound)).Detail);
+        await ProblemAsync(await silo.Http.GetAsync($"/api/conversations/{missing}"), HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("{\"customerName\": \"Ann\", ")]
+    [InlineData("{\"customerName\": 5, \"topic\": \"shipping\", \"text\": \"hi\"}")]
+    [InlineData("[1, 2, 3]")]
+    [InlineData("")]
+    public async Task AMalformedBodyIsABadRequestWithProblemDetails(string body)
+    {
+        var response = await silo.Http.PostAsync("/api/conversations", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.False(string.IsNullOrWhiteSpace(problem.Detail));
+    }
+
+    [Fact]
+    public async Task PostingToAResolvedConversationIsAConflict()
+    {
+        var (agentId, skill) = silo.NewLane();
+        var agent = await ConnectAsync(silo.AgentConnection(agentId));
+        var assigned = new Inbox<ConversationView>(agent, nameof(IAgentClient.ConversationAssigned));
+        var started = await silo.ReadAsync<ConversationView>(
+            await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Ann", skill, "Hi"), silo.Json));
+        await assigned.WaitAsync(c => c.Id == started.Id);
+        await agent.InvokeAsync(nameof(AgentHub.Resolve), started.Id);
+        var before = await silo.Http.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
+
+        var response = await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Id}/messages", new { text = "One more thing" }, silo.Json);
+
+        Assert.Contains("is resolved", (await ProblemAsync(response, HttpStatusCode.Conflict)).Detail);
+        await AssertUnchangedAsync(started.Id, before!);
+    }
+
+    [Fact]
+    public async Task AnAgentCannotPostTransferOrResolveAConversationThatIsNotTheirs()
+    {
+        var (ownerId, skill) = silo.NewLane();
+        var (intruderId, _) = silo.NewLane();
+        var owner = await ConnectAsync(silo.AgentConnection(ownerId));
+        var assigned = new Inbox<ConversationView>(owner, nameof(IAgentClient.ConversationAssigned));
+        var intruder = await ConnectAsync(silo.AgentConnection(intruderId));
+        var started = await silo.ReadAsync<ConversationView>(
+            await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Ann", skill, "Hi"), silo.Json));
+        await assigned.WaitAsync(c => c.Id == started.Id);
+        var before = await silo.Http.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
+
+        var post = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync<ChatMessage>(nameof(AgentHub.SendMessage), started.Id, "Mine now"));
+        var transfer = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync(nameof(AgentHub.Transfer), started.Id, skill));
+        var resolve = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync(nameof(AgentHub.Resolve), started.Id));
+
+        foreach (var refusal in new[] { post, transfer, resolve })
+        {
+            Assert.Contains($"is not assigned to agent '{intruderId}'", refusal.Message);
+        }
+
+        await AssertUnchangedAsync(started.Id, before!);
+    }
+
+    [Fact]
+    public async Task ACustomerConnectionGetsReadableHubErrorsAndChangesNothing()
+    {
+        var customer = await ConnectAsync(silo.CustomerConnection());
+
+        var unknownTopic = await Assert.ThrowsAsync<HubException>(() =>
+            customer.InvokeAsync<ConversationView>(nameof(CustomerHub.StartConversation), new StartConversation("Ann", "gardening", "Hi")));
+        Assert.Contains("Unknown topic 'gardening'", unknownTopic.Message);
+
+        var unknownConversation = await Assert.ThrowsAsync<HubException>(() =>
+            customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), Guid.NewGuid().ToString("N")));
+        Assert.Contains("does not exist", unknownConversation.Message);
+
+        var (id, before) = await StartWaitingConversationAsync();
+        var notJoined = await Assert.ThrowsAsync<HubException>(() =>
+            customer.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), id, "Let me in"));
+        Assert.Contains("has not joined", notJoined.Message);
+
+        await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), id);
+        var oversized = await Assert.ThrowsAsync<HubException>(() =>
+            customer.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), id, new string('x', 4001)));
+        Assert.Contains("at most 4000 characters", oversized.Message);
+
+        var noId = await Assert.ThrowsAsync<HubException>(() => customer.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), "", "hi"));
+        Assert.Contains("conversation id is required", noId.Message);
+
+        await AssertUnchangedAsync(id, before);
+    }
+
+    [Fact]
+    public async Task AnAgentCanChooseOnlyOnlineOrAway()
+    {
+        var (agentId, _) = silo.NewLane();
+        var agent = await ConnectAsync(silo.AgentConnection(agentId));
+
+        var offline = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync<AgentView>(nameof(AgentHub.SetPresence), AgentPresence.Offline));
+        Assert.Contains("Choose Online or Away", offline.Message);
+        await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync<AgentView>(nameof(AgentHub.SetPresence), 7));
+        await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync<AgentView>(nameof(AgentHub.SetPresence), "asleep"));
+
+        Assert.Equal(AgentPresence.Online, (await agent.InvokeAsync<AgentView>(nameof(AgentHub.GetProfile))).Presence);
+        Assert.Equal(AgentPresence.Away, (await agent.InvokeAsync<AgentView>(nameof(AgentHub.SetPresence), AgentPresence.Away)).Presence);
+    }
+
+    [Fact]
+    public async Task TransferringToTheQueueAConversationIsAlreadyInIsRefused()
+    {
+        var (agentId, skill) = silo.NewLane();
+        var agent = await ConnectAsync(silo.AgentConnection(agentId));
+        var assigned = new Inbox<ConversationView>(agent, nameof(IAgentClient.ConversationAssigned));
+        var started = await silo.ReadAsync<ConversationView>(
+            await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Ann", skill, "Hi"), silo.Json));
+        await assigned.WaitAsync(c => c.Id == started.Id);
+        var before = await silo.Http.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
+
+        var refusal = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync(nameof(AgentHub.Transfer), started.Id, skill.ToUpperInvariant()));
+        var unknown = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync(nameof(AgentHub.Transfer), started.Id, "gardening"));
+
+        Assert.Contains("is already in the", refusal.Message);
+        Assert.Contains("Unknown topic 'gardening'", unknown.Message);
+        await AssertUnchangedAsync(started.Id, before!);
+    }
+
+    [Theory]
+    [InlineData("nobody-by-this-name", "Agent 'nobody-by-this-name' does not exist.")]
+    [InlineData("", "Connect with ?agentId=")]
+    public async Task AnUnknownAgentCannotConnect(string agentId, string expected)
+    {
+        var connection = silo.AgentConnection(agentId);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+
+        await ConnectAsync(connection);
+        var error = await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains(expected, error?.Message);
+    }
+
+    private async Task<(string Id, ConversationView Before)> StartWaitingConversationAsync()
+    {
+        // Nobody serves this lane's skill until its agent connects, so the conversation stays waiting.
+        var (_, skill) = silo.NewLane();
+        var response = await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Ann", skill, "Hi"), silo.Json);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var started = await silo.ReadAsync<ConversationView>(response);
+        return (started.Id, started);
+    }
+
+    private async Task AssertUnchangedAsync(string id, ConversationView before)
+    {
+        var after = await silo.Http.GetFromJsonAsync<ConversationView>($"/api/conversations/{id}", silo.Json);
+        Assert.Equal(before.Status, after!.Status);
+        Assert.Equal(before.AgentId, after.AgentId);
+        Assert.Equal(before.Topic, after.Topic);
+        Assert.Equal(before.Messages.Select(m => (m.Sequence, m.Text)), after.Messages.Select(m => (m.Sequence, m.Text)));
+    }
+
+    private static async Task<ProblemDetails> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
+        Assert.Equal((int)expected, problem!.Status);
+        return problem;
+    }
+
+    private async Task<HubConnection> ConnectAsync(HubConnection connection)
+    {
+        _connections.Add(connection);
+        await connection.StartAsync();
+        return connection;
+    }
+}
