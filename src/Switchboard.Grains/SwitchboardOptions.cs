@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Switchboard.Agents;
+using Switchboard.Sla;
 
 namespace Switchboard;
 
@@ -16,6 +17,15 @@ public sealed class SwitchboardOptions
 
     /// <summary>Agents known from configuration, keyed by agent id.</summary>
     public Dictionary<string, AgentOptions> Agents { get; set; } = [];
+
+    /// <summary>First-response clocks and their staged actions.</summary>
+    public SlaOptions Sla { get; set; } = new();
+
+    /// <summary>
+    /// How often each silo confirms its open agent connections and each online agent re-announces itself to its
+    /// queues; a connection not confirmed for three periods is taken as gone (its silo died).
+    /// </summary>
+    public TimeSpan PresenceRefreshPeriod { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>How long an agent whose last connection closed keeps its conversations before they return to the queue.</summary>
     public TimeSpan OfflineGracePeriod { get; set; } = TimeSpan.FromSeconds(60);
@@ -34,6 +44,9 @@ public sealed class SwitchboardOptions
 
     public bool IsKnownSkill(string? skill) => skill is not null && Skills.ContainsKey(skill);
 
+    /// <summary>A skill queue or the supervisors' queue.</summary>
+    public bool IsQueue(string? name) => name == Queues.Queues.Supervisors || IsKnownSkill(name);
+
     /// <summary>The profile of a configured agent, or null.</summary>
     public AgentProfile? FindAgent(string agentId) =>
         Agents.TryGetValue(agentId, out var agent) ? agent.ToProfile(agentId) : null;
@@ -49,6 +62,26 @@ public sealed class SwitchboardOptions
         foreach (var skill in Skills.Keys.Where(k => k != k.ToLowerInvariant() || string.IsNullOrWhiteSpace(k)))
         {
             yield return $"Skill '{skill}' must be a non-empty lower-case name.";
+        }
+
+        if (Skills.ContainsKey(Queues.Queues.Supervisors))
+        {
+            yield return $"'{Queues.Queues.Supervisors}' is the supervisors' queue; it cannot be a skill.";
+        }
+
+        foreach (var problem in Sla.Problems())
+        {
+            yield return problem;
+        }
+
+        if (!IsKnownSkill(Sla.FallbackQueue))
+        {
+            yield return $"Switchboard:Sla:FallbackQueue '{Sla.FallbackQueue}' is not in Switchboard:Skills.";
+        }
+
+        if (PresenceRefreshPeriod <= TimeSpan.Zero || PresenceRefreshPeriod > TimeSpan.FromDays(30))
+        {
+            yield return "Switchboard:PresenceRefreshPeriod must be positive and at most 30 days.";
         }
 
         if (OfflineGracePeriod < TimeSpan.Zero)

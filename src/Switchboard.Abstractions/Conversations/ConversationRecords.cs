@@ -13,7 +13,62 @@ public enum ConversationStatus
 
     /// <summary>Closed by the agent; nothing more can be posted.</summary>
     Resolved,
+
+    /// <summary>Nobody could take it live: kept as a ticket for supervisors to hand out and answer later.</summary>
+    Ticket,
 }
+
+/// <summary>How the customer feels, as the channel says or their messages show; it sets the first-response clock.</summary>
+public enum Emotion
+{
+    /// <summary>Nothing known: the default clock.</summary>
+    Neutral,
+
+    /// <summary>A calm enquiry: a longer clock.</summary>
+    Calm,
+
+    /// <summary>A mild complaint: a shorter clock and a higher priority.</summary>
+    Upset,
+
+    /// <summary>Angry: the shortest clock and the highest priority.</summary>
+    Angry,
+}
+
+/// <summary>Complaint tiers, from the amount at stake and any threat of a public review.</summary>
+public enum ComplaintTier
+{
+    None,
+
+    /// <summary>Under the medium amount: any agent, a long clock.</summary>
+    Low,
+
+    /// <summary>Between the medium and high amounts: a senior agent.</summary>
+    Medium,
+
+    /// <summary>Over the high amount, or a public review threatened: a supervisor.</summary>
+    High,
+}
+
+/// <summary>The clock-driven things that happened to a conversation, recorded on it and pushed as they happen.</summary>
+public enum SlaEventKind
+{
+    Acknowledged,
+    EmotionRaised,
+    Warning,
+    ReservationExpired,
+    Breached,
+    Overflowed,
+    Ticketed,
+    FollowUpDue,
+}
+
+/// <summary>One staged action on a conversation's clock.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.SlaEvent")]
+public sealed record SlaEvent(
+    [property: Id(0)] SlaEventKind Kind,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string? AgentId,
+    [property: Id(3)] string Detail);
 
 /// <summary>Who wrote a message.</summary>
 public enum MessageAuthor
@@ -31,6 +86,10 @@ public enum MessageAuthor
 /// <param name="Vip">A VIP customer; adds the configured boost to the priority.</param>
 /// <param name="RequiredProficiency">1–5: the lowest proficiency in the topic an agent needs to take it.</param>
 /// <param name="CustomerId">The channel's id for the customer, if it has one.</param>
+/// <param name="Emotion">How the customer feels, if the channel knows; raised later by what the customer writes.</param>
+/// <param name="Complaint">This is a complaint; with <paramref name="Amount"/> it sets the complaint tier.</param>
+/// <param name="Amount">The amount at stake in a complaint, in the shop's currency.</param>
+/// <param name="PublicReviewThreat">The customer threatens a public negative review: a high-tier complaint.</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.StartConversation")]
 public sealed record StartConversation(
     [property: Id(0)] string CustomerName,
@@ -39,7 +98,11 @@ public sealed record StartConversation(
     [property: Id(3)] int Priority = 0,
     [property: Id(4)] bool Vip = false,
     [property: Id(5)] int RequiredProficiency = 1,
-    [property: Id(6)] string? CustomerId = null);
+    [property: Id(6)] string? CustomerId = null,
+    [property: Id(7)] Emotion Emotion = Emotion.Neutral,
+    [property: Id(8)] bool Complaint = false,
+    [property: Id(9)] decimal? Amount = null,
+    [property: Id(10)] bool PublicReviewThreat = false);
 
 /// <summary>One message in a conversation; <see cref="Sequence"/> orders them and lets clients drop duplicates.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.ChatMessage")]
@@ -61,4 +124,16 @@ public sealed record ConversationView(
     [property: Id(5)] int Priority,
     [property: Id(6)] bool Vip,
     [property: Id(7)] DateTimeOffset StartedAt,
-    [property: Id(8)] ImmutableArray<ChatMessage> Messages);
+    [property: Id(8)] ImmutableArray<ChatMessage> Messages,
+    [property: Id(9)] Emotion Emotion,
+    [property: Id(10)] ComplaintTier Tier,
+    [property: Id(11)] DateTimeOffset FirstResponseDueAt,
+    [property: Id(12)] DateTimeOffset? FirstResponseAt,
+    [property: Id(13)] bool Breached,
+    [property: Id(14)] ImmutableArray<SlaEvent> SlaEvents);
+
+/// <summary>Where a conversation stands in a queue: position 1 is served next; the wait is null when nobody serves it now.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.QueuePlacement")]
+public sealed record QueuePlacement(
+    [property: Id(0)] int Position,
+    [property: Id(1)] TimeSpan? EstimatedWait);

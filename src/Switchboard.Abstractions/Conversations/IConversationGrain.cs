@@ -9,15 +9,20 @@ namespace Switchboard.Conversations;
 public interface IConversationGrain : IGrainWithStringKey
 {
     /// <summary>
-    /// Opens the conversation and puts it in the queue of its topic. Refused with <see cref="SwitchboardError.Invalid"/>
-    /// for an unknown topic or a bad message, and with <see cref="SwitchboardError.Conflict"/> if it was already started.
+    /// Opens the conversation, starts its first-response clock, puts it in the queue of its topic (supervisors for a
+    /// high-tier complaint) and acknowledges it to the customer with an estimate from the queue's live state.
+    /// Refused with <see cref="SwitchboardError.Invalid"/> for an unknown topic or a bad message, and with
+    /// <see cref="SwitchboardError.Conflict"/> if it was already started.
     /// </summary>
     Task<ConversationView> StartAsync(StartConversation start);
 
     /// <summary>The conversation so far; <see cref="SwitchboardError.NotFound"/> if it was never started.</summary>
     Task<ConversationView> GetAsync();
 
-    /// <summary>Appends a customer message and pushes it to the assigned agent, if any.</summary>
+    /// <summary>
+    /// Appends a customer message and pushes it to the assigned agent, if any. A message that shows anger raises the
+    /// conversation's emotion, which shortens its clock and raises its priority.
+    /// </summary>
     Task<ChatMessage> PostCustomerMessageAsync(string text);
 
     /// <summary>Appends an agent's reply; <see cref="SwitchboardError.Forbidden"/> unless the conversation is assigned to that agent.</summary>
@@ -35,8 +40,14 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     Task TransferAsync(string agentId, string toSkill);
 
-    /// <summary>The assigned agent closes the conversation; both sides are told.</summary>
+    /// <summary>The assigned agent closes the conversation; both sides are told. A complaint gets a follow-up later.</summary>
     Task ResolveAsync(string agentId);
+
+    /// <summary>
+    /// An agent takes a ticket (a conversation nobody could take live): a supervisor, or an agent with the topic's
+    /// skill, with free capacity. <see cref="SwitchboardError.Conflict"/> if it is not a ticket or the agent is full.
+    /// </summary>
+    Task<ConversationView> ClaimTicketAsync(string agentId);
 
     /// <summary>
     /// The agent went offline and its grace period ran out: if the conversation is still theirs, it returns to the front of its queue.

@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using Switchboard.Agents;
+using Switchboard.Conversations;
 
 namespace Switchboard.Queues;
 
@@ -14,9 +15,12 @@ namespace Switchboard.Queues;
 /// </remarks>
 public interface IQueueGrain : IGrainWithStringKey
 {
-    /// <summary>Adds or replaces a waiting conversation; matching follows at once if an agent is free.</summary>
+    /// <summary>
+    /// Adds or replaces a waiting conversation (the same entry again changes nothing) and says where it stands;
+    /// matching follows at once if an agent is free.
+    /// </summary>
     [AlwaysInterleave]
-    Task EnqueueAsync(QueueEntry entry);
+    Task<QueuePlacement> EnqueueAsync(QueueEntry entry);
 
     /// <summary>Drops a conversation that no longer waits here (resolved or moved). Idempotent.</summary>
     [AlwaysInterleave]

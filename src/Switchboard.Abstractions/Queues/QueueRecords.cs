@@ -8,6 +8,7 @@ namespace Switchboard.Queues;
 /// <param name="Priority">Base priority (the channel's priority plus any VIP boost).</param>
 /// <param name="WaitingSince">When it started waiting; waiting time raises its effective priority.</param>
 /// <param name="Front">Returned from an agent who went away: served before everything else.</param>
+/// <param name="ExcludedAgentId">An agent who let this conversation's reservation expire: offered to others first.</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueueEntry")]
 public sealed record QueueEntry(
     [property: Id(0)] string ConversationId,
@@ -15,7 +16,15 @@ public sealed record QueueEntry(
     [property: Id(2)] int Priority,
     [property: Id(3)] int RequiredProficiency,
     [property: Id(4)] DateTimeOffset WaitingSince,
-    [property: Id(5)] bool Front = false);
+    [property: Id(5)] bool Front = false,
+    [property: Id(6)] string? ExcludedAgentId = null);
+
+/// <summary>The queues with special meaning.</summary>
+public static class Queues
+{
+    /// <summary>Every supervisor serves it: high-tier complaints go here, and overflow ends here.</summary>
+    public const string Supervisors = "supervisors";
+}
 
 /// <summary>A queue's waiting list, in service order, and the agents it knows for its skill.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueueView")]

@@ -12,10 +12,12 @@ public sealed class AgentGrain(
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
     private readonly SwitchboardOptions _options = options.Value;
-    // Connections live only in memory: they belong to this run of the silos, and an agent whose grain is lost with a
-    // silo comes back Offline with its conversations in their grace period until its client reconnects.
-    private readonly HashSet<string> _connections = [];
+    // Connections live only in memory, each with when its silo last confirmed it. They belong to this run of the
+    // silos: an agent whose grain is lost with a silo comes back when its hub's silo next confirms the connection,
+    // and a connection whose silo died expires when nobody confirms it.
+    private readonly Dictionary<string, DateTimeOffset> _connections = [];
     private IGrainTimer? _graceTimer;
+    private IGrainTimer? _refreshTimer;
 
     private AgentState State => state.State;
 
@@ -63,10 +65,14 @@ public sealed class AgentGrain(
     {
         var profile = RequireProfile();
         var before = Presence;
-        _connections.Add(connectionId);
+        _connections[connectionId] = time.GetUtcNow();
         // Connections exist only in this activation, so it must not be collected while any is open.
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         StopGracePeriod();
+        _refreshTimer ??= this.RegisterGrainTimer(
+            static (grain, _) => grain.OnRefreshAsync(),
+            this,
+            new GrainTimerCreationOptions(_options.PresenceRefreshPeriod, _options.PresenceRefreshPeriod));
         if (Presence != before)
         {
             await AnnounceAsync();
@@ -77,18 +83,43 @@ public sealed class AgentGrain(
 
     public async Task DisconnectAsync(string connectionId)
     {
-        if (!_connections.Remove(connectionId))
+        if (_connections.Remove(connectionId) && _connections.Count == 0)
         {
+            await GoOfflineAsync();
+        }
+    }
+
+    private async Task GoOfflineAsync()
+    {
+        DelayDeactivation(TimeSpan.Zero);
+        _refreshTimer?.Dispose();
+        _refreshTimer = null;
+        logger.LogInformation("Agent {AgentId} is offline; holding {Count} conversations for {Grace}", Id, State.Conversations.Count, _options.OfflineGracePeriod);
+        StartGracePeriod();
+        await AnnounceAsync();
+    }
+
+    /// <summary>
+    /// Drops connections no silo confirmed for three refresh periods, and re-announces to the queues, so a queue
+    /// that was lost with a silo learns its agents again.
+    /// </summary>
+    private async Task OnRefreshAsync()
+    {
+        var expiredBefore = time.GetUtcNow() - (_options.PresenceRefreshPeriod * 3);
+        var stale = _connections.Where(c => c.Value < expiredBefore).Select(c => c.Key).ToList();
+        foreach (var connectionId in stale)
+        {
+            _connections.Remove(connectionId);
+        }
+
+        if (stale.Count > 0 && _connections.Count == 0)
+        {
+            logger.LogWarning("Agent {AgentId}'s connections were not confirmed by any silo; taking it offline", Id);
+            await GoOfflineAsync();
             return;
         }
 
-        if (_connections.Count == 0)
-        {
-            DelayDeactivation(TimeSpan.Zero);
-            logger.LogInformation("Agent {AgentId} is offline; holding {Count} conversations for {Grace}", Id, State.Conversations.Count, _options.OfflineGracePeriod);
-            StartGracePeriod();
-            await AnnounceAsync();
-        }
+        await AnnounceAsync();
     }
 
     public async Task<AgentView> SetPresenceAsync(AgentPresence presence)
@@ -123,7 +154,7 @@ public sealed class AgentGrain(
         }
 
         var granted = Presence == AgentPresence.Online
-            && profile.Skills.TryGetValue(skill, out var proficiency)
+            && ProficiencyIn(profile, skill) is var proficiency and > 0
             && proficiency >= requiredProficiency
             && State.Conversations.Count < profile.Capacity;
         if (!granted)
@@ -198,7 +229,7 @@ public sealed class AgentGrain(
             return;
         }
 
-        foreach (var skill in profile.Skills.Keys)
+        foreach (var skill in QueuesOf(profile))
         {
             if (skill == except)
             {
@@ -216,9 +247,16 @@ public sealed class AgentGrain(
         }
     }
 
+    /// <summary>The agent's skill queues, and the supervisors' queue for a supervisor.</summary>
+    private static IEnumerable<string> QueuesOf(AgentProfile profile) =>
+        profile.Supervisor ? profile.Skills.Keys.Append(Queues.Queues.Supervisors) : profile.Skills.Keys;
+
+    private static int ProficiencyIn(AgentProfile profile, string queue) =>
+        queue == Queues.Queues.Supervisors ? (profile.Supervisor ? 5 : 0) : profile.Skills.GetValueOrDefault(queue);
+
     private AgentAvailability Availability(AgentProfile profile, string skill) => new(
         Id,
-        profile.Skills.GetValueOrDefault(skill),
+        ProficiencyIn(profile, skill),
         State.Conversations.Count,
         profile.Capacity,
         Presence == AgentPresence.Online,
@@ -227,5 +265,5 @@ public sealed class AgentGrain(
     private AgentProfile RequireProfile() =>
         Profile ?? throw SwitchboardException.NotFound($"Agent '{Id}' does not exist.");
 
-    private AgentView View(AgentProfile profile) => new(Id, profile, Presence, [.. State.Conversations.Order()]);
+    private AgentView View(AgentProfile profile) => new(Id, profile, Presence, [.. State.Conversations.Order(StringComparer.Ordinal)]);
 }

@@ -1,24 +1,56 @@
-using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
 using Switchboard.Notifications;
 using Switchboard.Queues;
+using Switchboard.Sla;
+using Switchboard.Supervision;
 
 namespace Switchboard.Conversations;
 
+/// <summary>
+/// One conversation and its first-response clock. The clock runs on an in-memory grain timer set for the next due
+/// action (precision); a durable reminder wakes the conversation while it is open, so after a silo dies the
+/// deadlines still fire and a waiting conversation re-enters its queue (durability).
+/// </summary>
 public sealed class ConversationGrain(
     [PersistentState("conversation", SwitchboardOptions.StorageName)] IPersistentState<ConversationState> state,
     IOptions<SwitchboardOptions> options,
     IChatNotifier notifier,
     TimeProvider time,
-    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
 {
+    private const string WakeUpReminder = "wake-up";
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(30);
     private readonly SwitchboardOptions _options = options.Value;
+    private IGrainTimer? _clock;
+    private DateTimeOffset? _clockDueAt;
+    private bool _requeuedOnActivation;
 
     private ConversationState State => state.State;
 
+    private SlaOptions Sla => _options.Sla;
+
     private string Id => this.GetPrimaryKeyString();
+
+    private string PrimaryQueue => State.Tier == ComplaintTier.High ? Queues.Queues.Supervisors : State.Topic;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!State.Started)
+        {
+            return;
+        }
+
+        // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again.
+        if (State.Status == ConversationStatus.Waiting)
+        {
+            await EnqueueAsync();
+            _requeuedOnActivation = true;
+        }
+
+        ScheduleClock();
+    }
 
     public async Task<ConversationView> StartAsync(StartConversation start)
     {
@@ -36,15 +68,40 @@ public sealed class ConversationGrain(
         State.Topic = start.Topic;
         State.Priority = start.Priority;
         State.Vip = start.Vip;
-        State.RequiredProficiency = start.RequiredProficiency;
+        State.Emotion = start.Emotion;
+        State.Tier = SlaPolicy.Classify(start.Complaint, start.Amount, start.PublicReviewThreat, Sla);
+        State.RequiredProficiency = State.Tier == ComplaintTier.Medium
+            ? Math.Max(start.RequiredProficiency, Sla.SeniorProficiency)
+            : start.RequiredProficiency;
         State.StartedAt = now;
+        State.FirstResponseDueAt = now + SlaPolicy.FirstResponseTarget(State.Tier, State.Emotion, Sla);
         State.Status = ConversationStatus.Waiting;
         State.WaitingSince = now;
+        State.QueuedAt = now;
         State.Ticket = 1;
+        State.Queues = [PrimaryQueue];
+        State.WakeUp = true;
         Append(MessageAuthor.Customer, null, start.Text, now);
-        await state.WriteStateAsync();
 
-        await EnqueueAsync();
+        // Queued before it is stored: the queue's placement goes into the acknowledgement, and an assignment that
+        // comes back waits for this call to finish (the grain is not reentrant).
+        var placement = await EnqueueAsync();
+        var acknowledgement = Append(MessageAuthor.System, null, Acknowledgement(placement), now);
+        Record(SlaEventKind.Acknowledged, null, acknowledgement.Text, now);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Nothing was stored: drop this activation's half-started state.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        await RegisterWakeUpAsync();
+        ScheduleClock();
+        await notifier.MessagePostedAsync(Id, agentId: null, acknowledgement);
         return View();
     }
 
@@ -59,9 +116,18 @@ public sealed class ConversationGrain(
         EnsureOpen();
         ConversationRules.ValidateText(text, _options);
 
-        var message = Append(MessageAuthor.Customer, null, text, time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var message = Append(MessageAuthor.Customer, null, text, now);
+        var raised = RaiseEmotion(text, now);
         await state.WriteStateAsync();
+
         await notifier.MessagePostedAsync(Id, State.AgentId, message);
+        if (raised && State.Status == ConversationStatus.Waiting)
+        {
+            await EnqueueAsync();
+        }
+
+        ScheduleClock();
         return message;
     }
 
@@ -75,24 +141,27 @@ public sealed class ConversationGrain(
         var message = Append(MessageAuthor.Agent, agentId, text, now);
         await state.WriteStateAsync();
         await notifier.MessagePostedAsync(Id, agentId, message);
+        ScheduleClock();
         return message;
     }
 
     public async Task<bool> AssignAsync(string agentId, string agentName, string skill, int ticket)
     {
-        if (!State.Started || State.Status != ConversationStatus.Waiting || State.Topic != skill || State.Ticket != ticket)
+        if (!State.Started || State.Status != ConversationStatus.Waiting || !State.Queues.Contains(skill) || State.Ticket != ticket)
         {
             return false;
         }
 
-        State.Status = ConversationStatus.Assigned;
-        State.AgentId = agentId;
-        State.Returned = false;
-        var joined = Append(MessageAuthor.System, agentId, $"{agentName} has joined the conversation.", time.GetUtcNow());
+        // The assigning queue dropped its entry already, unless this activation just queued it again.
+        var otherQueues = State.Queues.Where(q => q != skill || _requeuedOnActivation).ToArray();
+        _requeuedOnActivation = false;
+        var joined = Assign(agentId, agentName);
         await state.WriteStateAsync();
 
+        await RemoveFromQueuesAsync(otherQueues);
         await notifier.ConversationAssignedAsync(agentId, View());
         await notifier.MessagePostedAsync(Id, agentId: null, joined);
+        ScheduleClock();
         return true;
     }
 
@@ -101,21 +170,22 @@ public sealed class ConversationGrain(
         EnsureHeldBy(agentId);
         toSkill = ConversationRules.NormalizeSkill(toSkill);
         ConversationRules.ValidateSkill(toSkill, _options);
-        if (toSkill == State.Topic)
+        if (toSkill == State.Topic && PrimaryQueue == toSkill)
         {
             throw SwitchboardException.Invalid($"Conversation '{Id}' is already in the {toSkill} queue; transfer it to another skill.");
         }
 
-        var notice = Append(MessageAuthor.System, agentId, $"Transferred to {DisplayName(toSkill)}; the next free agent will answer.", time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var notice = Append(MessageAuthor.System, agentId, $"Transferred to {DisplayName(toSkill)}; the next free agent will answer.", now);
         State.Topic = toSkill;
-        // The customer's wait counts from the start, so a transfer does not send them to the back of the line.
-        ReturnToWaiting(front: false);
+        ReturnToWaiting(toSkill, front: false, now);
         await state.WriteStateAsync();
 
         await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
         await EnqueueAsync();
         await notifier.ConversationWithdrawnAsync(agentId, Id, $"transferred to {toSkill}");
         await notifier.MessagePostedAsync(Id, agentId: null, notice);
+        ScheduleClock();
     }
 
     public async Task ResolveAsync(string agentId)
@@ -130,12 +200,57 @@ public sealed class ConversationGrain(
         var now = time.GetUtcNow();
         State.Status = ConversationStatus.Resolved;
         State.ResolvedAt = now;
+        var followUp = State.Tier != ComplaintTier.None;
+        if (followUp)
+        {
+            State.FollowUpDueAt = now + Sla.FollowUpAfter;
+        }
+
+        var stopWakeUp = !followUp && State.WakeUp;
+        State.WakeUp &= followUp;
         var notice = Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
         await state.WriteStateAsync();
 
         await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
         await notifier.MessagePostedAsync(Id, agentId, notice);
         await notifier.ConversationClosedAsync(Id, agentId);
+        if (stopWakeUp)
+        {
+            await UnregisterWakeUpAsync();
+        }
+
+        ScheduleClock();
+    }
+
+    public async Task<ConversationView> ClaimTicketAsync(string agentId)
+    {
+        EnsureStarted();
+        if (State.Status != ConversationStatus.Ticket)
+        {
+            throw SwitchboardException.Conflict($"Conversation '{Id}' is not a ticket.");
+        }
+
+        var agent = GrainFactory.GetGrain<IAgentGrain>(agentId);
+        var reservation = await agent.TryReserveAsync(Id, State.Topic, State.RequiredProficiency);
+        if (!reservation.Granted)
+        {
+            reservation = await agent.TryReserveAsync(Id, Queues.Queues.Supervisors, 1);
+        }
+
+        if (!reservation.Granted)
+        {
+            throw SwitchboardException.Conflict(
+                $"Agent '{agentId}' cannot take ticket '{Id}': it needs {State.Topic} at proficiency {State.RequiredProficiency} (or a supervisor), online, with free capacity.");
+        }
+
+        var joined = Assign(agentId, reservation.AgentName);
+        await state.WriteStateAsync();
+
+        await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
+        await notifier.ConversationAssignedAsync(agentId, View());
+        await notifier.MessagePostedAsync(Id, agentId: null, joined);
+        ScheduleClock();
+        return View();
     }
 
     public async Task ReclaimAsync(string agentId)
@@ -145,39 +260,371 @@ public sealed class ConversationGrain(
             return;
         }
 
-        var notice = Append(MessageAuthor.System, agentId, "Your agent was disconnected; the next free agent will answer.", time.GetUtcNow());
-        ReturnToWaiting(front: true);
+        var now = time.GetUtcNow();
+        var notice = Append(MessageAuthor.System, agentId, "Your agent was disconnected; the next free agent will answer.", now);
+        ReturnToWaiting(PrimaryQueue, front: true, now);
         await state.WriteStateAsync();
 
-        logger.LogInformation("Conversation {ConversationId} returned to queue {Skill} from offline agent {AgentId}", Id, State.Topic, agentId);
+        logger.LogInformation("Conversation {ConversationId} returned to queue {Queue} from offline agent {AgentId}", Id, PrimaryQueue, agentId);
         await EnqueueAsync();
         await notifier.ConversationWithdrawnAsync(agentId, Id, "offline grace period ended");
         await notifier.MessagePostedAsync(Id, agentId: null, notice);
+        ScheduleClock();
     }
 
-    private void ReturnToWaiting(bool front)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != WakeUpReminder)
+        {
+            return;
+        }
+
+        if (!State.Started || !State.WakeUp)
+        {
+            await UnregisterWakeUpAsync();
+            return;
+        }
+
+        // Activation re-queued a waiting conversation already. An assigned one wakes its agent, whose grain may
+        // have been lost with a silo: if nobody reconnects, its offline grace period starts and ends.
+        if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
+        {
+            await GrainFactory.GetGrain<IAgentGrain>(agentId).GetAsync();
+        }
+
+        await OnClockAsync();
+    }
+
+    /// <summary>Runs every staged action that is due, stores the result once, then tells people.</summary>
+    private async Task OnClockAsync()
+    {
+        var now = time.GetUtcNow();
+        List<Func<Task>> then = [];
+
+        if (State.FirstResponseAt is null && State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned or ConversationStatus.Ticket)
+        {
+            if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
+            {
+                if (!State.Warned && now >= WarningAt)
+                {
+                    State.Warned = true;
+                    var left = State.FirstResponseDueAt - now;
+                    Record(SlaEventKind.Warning, agentId, $"First answer due in {Format(left)}.", now);
+                    then.Add(() => notifier.SlaWarningAsync(agentId, Id, State.FirstResponseDueAt, left));
+                }
+
+                if (now >= State.AssignedAt + Sla.ReservationTimeout)
+                {
+                    ExpireReservation(agentId, now, then);
+                }
+            }
+
+            if (!State.Breached && now >= State.FirstResponseDueAt)
+            {
+                State.Breached = true;
+                var detail = $"No first answer within {Format(State.FirstResponseDueAt - State.StartedAt)} ({State.Topic}, {State.Status}).";
+                Record(SlaEventKind.Breached, State.AgentId, detail, now);
+                then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Breach, Id, State.Topic, detail, now)));
+                if (State.Status == ConversationStatus.Waiting)
+                {
+                    then.Add(EnqueueAsync);
+                }
+            }
+        }
+
+        if (State.Status == ConversationStatus.Waiting)
+        {
+            Overflow(now, then);
+            if (now >= State.QueuedAt + Sla.TicketAfter)
+            {
+                MakeTicket(now, then);
+            }
+        }
+
+        if (State is { Status: ConversationStatus.Resolved, FollowUpDueAt: { } followUpAt, FollowUpDone: false } && now >= followUpAt)
+        {
+            State.FollowUpDone = true;
+            State.WakeUp = false;
+            var agentId = State.AgentId!;
+            Record(SlaEventKind.FollowUpDue, agentId, "Follow up with the customer on the resolved complaint.", now);
+            then.Add(() => notifier.FollowUpDueAsync(agentId, Id));
+            then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.FollowUp, Id, State.Topic, $"Follow-up due (resolved by {agentId}).", now)));
+            then.Add(UnregisterWakeUpAsync);
+        }
+
+        if (then.Count > 0)
+        {
+            await state.WriteStateAsync();
+            foreach (var action in then)
+            {
+                await action();
+            }
+        }
+
+        ScheduleClock();
+    }
+
+    private void ExpireReservation(string agentId, DateTimeOffset now, List<Func<Task>> then)
+    {
+        var detail = $"Not answered within {Format(Sla.ReservationTimeout)}; offered to the next agent.";
+        Record(SlaEventKind.ReservationExpired, agentId, detail, now);
+        var notice = Append(MessageAuthor.System, agentId, "We are bringing in another agent to answer you.", now);
+        ReturnToWaiting(PrimaryQueue, front: true, now);
+        State.ExcludedAgentId = agentId;
+        then.Add(() => GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id));
+        then.Add(EnqueueAsync);
+        then.Add(() => notifier.ConversationWithdrawnAsync(agentId, Id, detail));
+        then.Add(() => notifier.MessagePostedAsync(Id, agentId: null, notice));
+    }
+
+    private void Overflow(DateTimeOffset now, List<Func<Task>> then)
+    {
+        while (State.OverflowStage < 2 && now >= State.QueuedAt + (Sla.OverflowAfter * (State.OverflowStage + 1)))
+        {
+            State.OverflowStage++;
+            var queue = State.OverflowStage == 1 ? Sla.FallbackQueue : Queues.Queues.Supervisors;
+            if (!_options.IsQueue(queue) || State.Queues.Contains(queue))
+            {
+                continue;
+            }
+
+            State.Queues.Add(queue);
+            Record(SlaEventKind.Overflowed, null, $"Nobody took it for {Format(now - State.QueuedAt)}; also queued with {queue}.", now);
+            then.Add(() => EnqueueInAsync(queue));
+        }
+    }
+
+    private void MakeTicket(DateTimeOffset now, List<Func<Task>> then)
+    {
+        var queues = State.Queues.ToArray();
+        State.Status = ConversationStatus.Ticket;
+        State.Queues.Clear();
+        var detail = $"Nobody could take it for {Format(now - State.QueuedAt)}; kept as a ticket.";
+        Record(SlaEventKind.Ticketed, null, detail, now);
+        var notice = Append(MessageAuthor.System, null, "All our agents are busy. Your question is saved and an agent will answer it here as soon as possible.", now);
+        var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, State.Messages[0].Text);
+        then.Add(() => RemoveFromQueuesAsync(queues));
+        then.Add(() => GrainFactory.GetGrain<ITicketBoardGrain>(0).AddAsync(ticket));
+        then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Ticket, Id, State.Topic, detail, now)));
+        then.Add(() => notifier.MessagePostedAsync(Id, agentId: null, notice));
+    }
+
+    private bool RaiseEmotion(string text, DateTimeOffset now)
+    {
+        var shown = SlaPolicy.Detect(text, State.Emotion, Sla);
+        if (shown == State.Emotion)
+        {
+            return false;
+        }
+
+        State.Emotion = shown;
+        var detail = $"The customer seems {shown.ToString().ToLowerInvariant()}.";
+        if (State.FirstResponseAt is null)
+        {
+            var due = State.StartedAt + SlaPolicy.FirstResponseTarget(State.Tier, shown, Sla);
+            if (due < State.FirstResponseDueAt)
+            {
+                State.FirstResponseDueAt = due;
+                detail += $" First answer now due by {due:HH:mm:ss}.";
+            }
+        }
+
+        Record(SlaEventKind.EmotionRaised, State.AgentId, detail, now);
+        return true;
+    }
+
+    private ChatMessage Assign(string agentId, string agentName)
+    {
+        var now = time.GetUtcNow();
+        State.Status = ConversationStatus.Assigned;
+        State.AgentId = agentId;
+        State.AssignedAt = now;
+        State.Returned = false;
+        State.ExcludedAgentId = null;
+        State.Queues.Clear();
+        return Append(MessageAuthor.System, agentId, $"{agentName} has joined the conversation.", now);
+    }
+
+    private void ReturnToWaiting(string queue, bool front, DateTimeOffset now)
     {
         State.Status = ConversationStatus.Waiting;
         State.AgentId = null;
+        State.AssignedAt = null;
         State.Ticket++;
+        // The customer's wait counts from the start, so nobody is sent to the back of the line.
         State.WaitingSince = State.StartedAt;
         State.Returned = front;
+        State.Queues = [queue];
+        State.QueuedAt = now;
+        State.OverflowStage = 0;
     }
 
-    private async Task EnqueueAsync()
+    /// <summary>Puts the conversation in every queue it waits in; the placement in its own queue is returned.</summary>
+    private async Task<QueuePlacement?> EnqueueAsync()
     {
-        var priority = State.Priority + (State.Vip ? _options.VipBoost : 0);
-        var entry = new QueueEntry(Id, State.Ticket, priority, State.RequiredProficiency, State.WaitingSince, State.Returned);
+        QueuePlacement? placement = null;
+        foreach (var queue in State.Queues.ToArray())
+        {
+            var placed = await EnqueueInAsync(queue);
+            placement ??= placed;
+        }
+
+        return placement;
+    }
+
+    private async Task<QueuePlacement?> EnqueueInAsync(string queue)
+    {
+        var priority = State.Priority + (State.Vip ? _options.VipBoost : 0) + SlaPolicy.PriorityBoost(State.Emotion, State.Tier, State.Breached, Sla);
+        var proficiency = queue == Queues.Queues.Supervisors ? 1 : State.RequiredProficiency;
+        var entry = new QueueEntry(Id, State.Ticket, priority, proficiency, State.WaitingSince, State.Returned, State.ExcludedAgentId);
         try
         {
-            await GrainFactory.GetGrain<IQueueGrain>(State.Topic).EnqueueAsync(entry);
+            return await GrainFactory.GetGrain<IQueueGrain>(queue).EnqueueAsync(entry);
         }
         catch (Exception ex)
         {
-            // The conversation is stored as waiting; a queue that cannot be reached must not fail the customer's request.
-            logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Skill}", Id, State.Topic);
+            // The conversation is stored as waiting and its wake-up reminder queues it again; a queue that cannot be
+            // reached now must not fail the customer's request.
+            logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}", Id, queue);
+            return null;
         }
     }
+
+    private async Task RemoveFromQueuesAsync(IEnumerable<string> queues)
+    {
+        foreach (var queue in queues)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IQueueGrain>(queue).RemoveAsync(Id);
+            }
+            catch (Exception ex)
+            {
+                // A stale entry is harmless: the queue's next assignment of it is refused (wrong ticket or status).
+                logger.LogWarning(ex, "Conversation {ConversationId} could not leave queue {Queue}", Id, queue);
+            }
+        }
+    }
+
+    private DateTimeOffset WarningAt => SlaPolicy.WarningAt(State.StartedAt, State.FirstResponseDueAt, Sla);
+
+    /// <summary>Sets the in-memory timer for the next due action, or clears it when nothing is due.</summary>
+    private void ScheduleClock()
+    {
+        var next = NextDue();
+        if (next == _clockDueAt)
+        {
+            return;
+        }
+
+        _clock?.Dispose();
+        _clock = null;
+        _clockDueAt = next;
+        if (next is not { } dueAt)
+        {
+            return;
+        }
+
+        // Timers take at most about 49 days; a longer wait simply wakes early and sets the timer again.
+        var delay = TimeSpan.FromTicks(Math.Clamp((dueAt - time.GetUtcNow()).Ticks, 0, MaxTimerDelay.Ticks));
+        _clock = this.RegisterGrainTimer(
+            static (grain, _) => grain.OnTimerAsync(),
+            this,
+            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan)
+            {
+                // Live conversations stay in memory for precision; a follow-up days away relies on the reminder.
+                KeepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned,
+            });
+    }
+
+    private Task OnTimerAsync()
+    {
+        _clockDueAt = null;
+        return OnClockAsync();
+    }
+
+    private DateTimeOffset? NextDue()
+    {
+        DateTimeOffset? next = null;
+        void Consider(DateTimeOffset? at)
+        {
+            if (at is { } value && (next is null || value < next))
+            {
+                next = value;
+            }
+        }
+
+        if (!State.Started)
+        {
+            return null;
+        }
+
+        if (State.FirstResponseAt is null && State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned or ConversationStatus.Ticket)
+        {
+            if (State.Status == ConversationStatus.Assigned)
+            {
+                Consider(State.Warned ? null : WarningAt);
+                Consider(State.AssignedAt + Sla.ReservationTimeout);
+            }
+
+            Consider(State.Breached ? null : State.FirstResponseDueAt);
+        }
+
+        if (State.Status == ConversationStatus.Waiting)
+        {
+            Consider(State.OverflowStage < 2 ? State.QueuedAt + (Sla.OverflowAfter * (State.OverflowStage + 1)) : null);
+            Consider(State.QueuedAt + Sla.TicketAfter);
+        }
+
+        if (State is { Status: ConversationStatus.Resolved, FollowUpDone: false })
+        {
+            Consider(State.FollowUpDueAt);
+        }
+
+        return next;
+    }
+
+    private async Task RegisterWakeUpAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(WakeUpReminder, Sla.WakeUpPeriod, Sla.WakeUpPeriod);
+        }
+        catch (Exception ex)
+        {
+            // The in-memory clock still runs; only recovery after a silo failure is weaker until the next try.
+            logger.LogError(ex, "Conversation {ConversationId} could not register its wake-up reminder", Id);
+        }
+    }
+
+    private async Task UnregisterWakeUpAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(WakeUpReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Conversation {ConversationId} could not unregister its wake-up reminder; its next tick retries", Id);
+        }
+    }
+
+    private string Acknowledgement(QueuePlacement? placement)
+    {
+        var line = placement?.Position > 1 ? $" You are number {placement.Position} in line." : "";
+        return placement?.EstimatedWait switch
+        {
+            null => "We have your question. All our agents are busy right now; the first one free will answer you." + line,
+            { TotalMinutes: < 1 } => "We have your question. An agent will answer in less than a minute." + line,
+            { } wait => $"We have your question. An agent will answer in about {Math.Ceiling(wait.TotalMinutes):0} min." + line,
+        };
+    }
+
+    private void Record(SlaEventKind kind, string? agentId, string detail, DateTimeOffset at) =>
+        State.SlaEvents.Add(new SlaEvent(kind, at, agentId, detail));
 
     private ChatMessage Append(MessageAuthor from, string? agentId, string text, DateTimeOffset at)
     {
@@ -212,6 +659,9 @@ public sealed class ConversationGrain(
         }
     }
 
+    private static string Format(TimeSpan span) =>
+        span.TotalSeconds < 120 ? $"{Math.Max(0, Math.Round(span.TotalSeconds)):0} s" : $"{span.TotalMinutes:0} min";
+
     private string DisplayName(string skill) =>
         _options.Skills.TryGetValue(skill, out var s) && !string.IsNullOrWhiteSpace(s.DisplayName) ? s.DisplayName : skill;
 
@@ -224,5 +674,11 @@ public sealed class ConversationGrain(
         State.Priority,
         State.Vip,
         State.StartedAt,
-        [.. State.Messages]);
+        [.. State.Messages],
+        State.Emotion,
+        State.Tier,
+        State.FirstResponseDueAt,
+        State.FirstResponseAt,
+        State.Breached,
+        [.. State.SlaEvents]);
 }

@@ -1,5 +1,3 @@
-using Switchboard.Conversations;
-
 namespace Switchboard.Conversations;
 
 [GenerateSerializer, Alias("Switchboard.ConversationState")]
@@ -15,10 +13,36 @@ public sealed class ConversationState
     [Id(7)] public bool Vip { get; set; }
     [Id(8)] public int RequiredProficiency { get; set; } = 1;
     [Id(9)] public DateTimeOffset StartedAt { get; set; }
+
+    /// <summary>What queue ordering ages from: the start, so transfers and returns keep the customer's place.</summary>
     [Id(10)] public DateTimeOffset WaitingSince { get; set; }
+
+    /// <summary>Changes each time the conversation is queued; a queue's assignment counts only for the current one.</summary>
     [Id(11)] public int Ticket { get; set; }
     [Id(12)] public bool Returned { get; set; }
     [Id(13)] public List<ChatMessage> Messages { get; set; } = [];
     [Id(14)] public DateTimeOffset? FirstResponseAt { get; set; }
     [Id(15)] public DateTimeOffset? ResolvedAt { get; set; }
+    [Id(16)] public Emotion Emotion { get; set; }
+    [Id(17)] public ComplaintTier Tier { get; set; }
+    [Id(18)] public DateTimeOffset FirstResponseDueAt { get; set; }
+    [Id(19)] public bool Warned { get; set; }
+    [Id(20)] public bool Breached { get; set; }
+
+    /// <summary>When the current agent got it: the reservation timeout counts from here.</summary>
+    [Id(21)] public DateTimeOffset? AssignedAt { get; set; }
+
+    /// <summary>The queues it waits in now: its own, then the overflow queues.</summary>
+    [Id(22)] public List<string> Queues { get; set; } = [];
+
+    /// <summary>When the current wait began: overflow and ticket count from here.</summary>
+    [Id(23)] public DateTimeOffset QueuedAt { get; set; }
+    [Id(24)] public int OverflowStage { get; set; }
+    [Id(25)] public string? ExcludedAgentId { get; set; }
+    [Id(26)] public List<SlaEvent> SlaEvents { get; set; } = [];
+    [Id(27)] public DateTimeOffset? FollowUpDueAt { get; set; }
+    [Id(28)] public bool FollowUpDone { get; set; }
+
+    /// <summary>A durable reminder is registered to wake the conversation after a silo failure.</summary>
+    [Id(29)] public bool WakeUp { get; set; }
 }

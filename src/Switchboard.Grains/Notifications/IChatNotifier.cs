@@ -1,5 +1,6 @@
 using Switchboard.Conversations;
 using Switchboard.Queues;
+using Switchboard.Supervision;
 
 namespace Switchboard.Notifications;
 
@@ -9,11 +10,8 @@ namespace Switchboard.Notifications;
 /// </summary>
 public interface IChatNotifier
 {
-    /// <summary>
-    /// A conversation is waiting in <paramref name="skill"/>'s queue with no agent free for it; <paramref name="position"/>
-    /// is 1 for the next to be served.
-    /// </summary>
-    Task ConversationQueuedAsync(string skill, QueueEntry entry, int position);
+    /// <summary>A conversation waits in <paramref name="skill"/>'s queue, first reported or materially moved.</summary>
+    Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement);
 
     /// <summary>The agent got a conversation, with everything said so far.</summary>
     Task ConversationAssignedAsync(string agentId, ConversationView conversation);
@@ -24,6 +22,15 @@ public interface IChatNotifier
     /// <summary>The conversation was resolved; both sides hear it.</summary>
     Task ConversationClosedAsync(string conversationId, string? agentId);
 
-    /// <summary>The agent no longer holds the conversation (transferred, or reclaimed after going offline).</summary>
+    /// <summary>The agent no longer holds the conversation (transferred, reservation expired, reclaimed after going offline).</summary>
     Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason);
+
+    /// <summary>The assigned agent has not answered and the first-response deadline is near.</summary>
+    Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft);
+
+    /// <summary>A resolved complaint is due its follow-up; the agent who resolved it hears it.</summary>
+    Task FollowUpDueAsync(string agentId, string conversationId);
+
+    /// <summary>Every connected supervisor hears it.</summary>
+    Task SupervisorAlertAsync(SupervisorAlert alert);
 }

@@ -8,33 +8,46 @@ using Switchboard.Routing;
 namespace Switchboard.Queues;
 
 /// <summary>
-/// Matches waiting conversations with agents for one skill. A matching pass is scheduled whenever a conversation
-/// arrives or an agent frees capacity (never on a polling loop); arrivals during a pass schedule one more.
-/// Kept alive: its waiting list lives only in memory.
+/// Matches waiting conversations with agents for one skill (or the supervisors). A matching pass is scheduled
+/// whenever a conversation arrives or an agent frees capacity (never on a polling loop); arrivals during a pass
+/// schedule one more. Kept alive: its waiting list lives only in memory.
 /// </summary>
 [KeepAlive]
 public sealed class QueueGrain(
     IOptions<SwitchboardOptions> options,
     IChatNotifier notifier,
+    TimeProvider time,
     ILogger<QueueGrain> logger) : Grain, IQueueGrain
 {
+    private const int RateSamples = 32;
+    private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(15);
+
     private readonly SortedSet<QueueEntry> _waiting = new(new WaitingOrder(options.Value.AgingInterval));
     private readonly Dictionary<string, QueueEntry> _waitingById = [];
     private readonly Dictionary<string, AgentAvailability> _agents = [];
+
+    // Conversations whose customer should hear their place in line: new arrivals, and everyone after assignments.
     private readonly HashSet<QueueEntry> _arrived = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, int> _reportedPosition = [];
+    private readonly Queue<DateTimeOffset> _recentAssignments = new();
     private readonly HashSet<string> _tried = [];
     private bool _dispatchScheduled;
+    private bool _assignedSinceReport;
 
     private string Skill => this.GetPrimaryKeyString();
 
-    public Task EnqueueAsync(QueueEntry entry)
+    public Task<QueuePlacement> EnqueueAsync(QueueEntry entry)
     {
-        Remove(entry.ConversationId);
-        _waiting.Add(entry);
-        _waitingById[entry.ConversationId] = entry;
-        _arrived.Add(entry);
+        if (_waitingById.GetValueOrDefault(entry.ConversationId) != entry)
+        {
+            Remove(entry.ConversationId);
+            _waiting.Add(entry);
+            _waitingById[entry.ConversationId] = entry;
+            _arrived.Add(entry);
+        }
+
         ScheduleDispatch();
-        return Task.CompletedTask;
+        return Task.FromResult(Placement(PositionOf(entry)));
     }
 
     public Task RemoveAsync(string conversationId)
@@ -77,7 +90,7 @@ public sealed class QueueGrain(
             }
         }
 
-        await ReportArrivalsStillWaitingAsync();
+        await ReportPlacesAsync();
     }
 
     private void ScheduleDispatch()
@@ -93,6 +106,11 @@ public sealed class QueueGrain(
     private async Task TryAssignAsync(QueueEntry entry)
     {
         _tried.Clear();
+        if (entry.ExcludedAgentId is { } excluded)
+        {
+            _tried.Add(excluded);
+        }
+
         while (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, _tried, out var candidate))
         {
             _tried.Add(candidate.AgentId);
@@ -116,9 +134,13 @@ public sealed class QueueGrain(
                 logger.LogError(ex, "Assigning conversation {ConversationId} to {AgentId} failed", entry.ConversationId, candidate.AgentId);
             }
 
-            if (!accepted)
+            if (accepted)
             {
-                // The conversation moved on (resolved, transferred, queued again): give the capacity back.
+                RecordAssignment();
+            }
+            else
+            {
+                // The conversation moved on (resolved, assigned elsewhere, queued again): give the capacity back.
                 await agent.ReleaseAsync(entry.ConversationId);
             }
 
@@ -126,30 +148,124 @@ public sealed class QueueGrain(
         }
     }
 
-    private async Task ReportArrivalsStillWaitingAsync()
+    /// <summary>
+    /// Tells new arrivals their place, and, after assignments moved the line, everyone whose place changed
+    /// materially: by a quarter or more, or anywhere in the first three.
+    /// </summary>
+    private async Task ReportPlacesAsync()
     {
-        if (_arrived.Count == 0)
+        if (_arrived.Count == 0 && !_assignedSinceReport)
         {
             return;
         }
 
         // Positions first, pushes after: reporting calls may change the set while a push is awaited.
-        var report = new List<(QueueEntry Entry, int Position)>(_arrived.Count);
+        var report = new List<(QueueEntry Entry, QueuePlacement Placement)>();
         var position = 0;
         foreach (var entry in _waiting)
         {
             position++;
-            if (_arrived.Contains(entry))
+            var isNew = _arrived.Contains(entry);
+            if (!isNew && !_assignedSinceReport)
             {
-                report.Add((entry, position));
+                continue;
+            }
+
+            var last = _reportedPosition.GetValueOrDefault(entry.ConversationId);
+            if (isNew || (position != last && (position <= 3 || Math.Abs(position - last) * 4 >= last)))
+            {
+                _reportedPosition[entry.ConversationId] = position;
+                report.Add((entry, Placement(position)));
             }
         }
 
         _arrived.Clear();
-        foreach (var (entry, at) in report)
+        _assignedSinceReport = false;
+        foreach (var (entry, placement) in report)
         {
-            await notifier.ConversationQueuedAsync(Skill, entry, at);
+            await notifier.ConversationQueuedAsync(Skill, entry, placement);
         }
+    }
+
+    /// <summary>
+    /// An honest wait: with free agents, none; else the line ahead divided by the recent assignment rate, or, with no
+    /// recent assignments, by what the online agents' capacity turns over in the assumed handle time; unknown when
+    /// nobody who serves the queue is online.
+    /// </summary>
+    private QueuePlacement Placement(int position)
+    {
+        int freeSlots = 0, capacity = 0;
+        foreach (var agent in _agents.Values)
+        {
+            if (agent.Accepting)
+            {
+                capacity += agent.Capacity;
+                freeSlots += Math.Max(0, agent.Capacity - agent.Active);
+            }
+        }
+
+        if (capacity == 0)
+        {
+            return new QueuePlacement(position, null);
+        }
+
+        var ahead = position - freeSlots;
+        if (ahead <= 0)
+        {
+            return new QueuePlacement(position, TimeSpan.Zero);
+        }
+
+        var perMinute = RecentAssignmentsPerMinute();
+        if (perMinute <= 0)
+        {
+            perMinute = capacity / options.Value.Sla.AssumedHandleTime.TotalMinutes;
+        }
+
+        return new QueuePlacement(position, TimeSpan.FromMinutes(ahead / perMinute));
+    }
+
+    private double RecentAssignmentsPerMinute()
+    {
+        var now = time.GetUtcNow();
+        while (_recentAssignments.Count > 0 && now - _recentAssignments.Peek() > RateWindow)
+        {
+            _recentAssignments.Dequeue();
+        }
+
+        if (_recentAssignments.Count < 2)
+        {
+            return 0;
+        }
+
+        var span = now - _recentAssignments.Peek();
+        return span > TimeSpan.Zero ? _recentAssignments.Count / span.TotalMinutes : 0;
+    }
+
+    private void RecordAssignment()
+    {
+        _assignedSinceReport = true;
+        _recentAssignments.Enqueue(time.GetUtcNow());
+        if (_recentAssignments.Count > RateSamples)
+        {
+            _recentAssignments.Dequeue();
+        }
+    }
+
+    private int PositionOf(QueueEntry entry)
+    {
+        // A sorted set has no ranks; count from the back, where a new arrival usually is.
+        var behind = 0;
+        foreach (var waiting in _waiting.Reverse())
+        {
+            if (waiting == entry)
+            {
+                return _waiting.Count - behind;
+            }
+
+            behind++;
+        }
+
+        return _waiting.Count;
     }
 
     private bool AnyFreeAgent()
@@ -171,6 +287,7 @@ public sealed class QueueGrain(
         {
             _waiting.Remove(existing);
             _arrived.Remove(existing);
+            _reportedPosition.Remove(conversationId);
         }
     }
 

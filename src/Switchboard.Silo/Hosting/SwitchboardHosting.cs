@@ -25,6 +25,8 @@ public static class SwitchboardHosting
         builder.Services.AddSignalR(hub => hub.AddFilter(new SwitchboardHubFilter()))
             .AddJsonProtocol(json => ConfigureJson(json.PayloadSerializerOptions));
         builder.Services.AddSingleton<IChatNotifier, SignalRChatNotifier>();
+        builder.Services.AddSingleton<AgentConnections>();
+        builder.Services.AddHostedService<AgentPresenceHeartbeat>();
 
         builder.Services.ConfigureHttpJsonOptions(json => ConfigureJson(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -49,6 +51,11 @@ public static class SwitchboardHosting
             if (configuration[$"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType"] is null)
             {
                 silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
+            }
+
+            if (configuration["Orleans:Reminders:ProviderType"] is null)
+            {
+                silo.UseInMemoryReminderService();
             }
         });
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Supervision;
 
 namespace Switchboard.Hubs;
 
@@ -8,7 +9,7 @@ namespace Switchboard.Hubs;
 /// The agent's side: connect with <c>?agentId=</c>, then receive assignments and messages and answer them.
 /// Sign-in replaces the query-string id in a later issue.
 /// </summary>
-public sealed class AgentHub(IGrainFactory grains) : Hub<IAgentClient>
+public sealed class AgentHub(IGrainFactory grains, AgentConnections connections) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -27,13 +28,20 @@ public sealed class AgentHub(IGrainFactory grains) : Hub<IAgentClient>
         Context.Items[nameof(AgentId)] = agentId;
         // Join the group first so no push between the two calls is missed.
         await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Agent(agentId));
-        await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId);
+        var agent = await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId);
+        connections.Add(Context.ConnectionId, agentId);
+        if (agent.Profile.Supervisor)
+        {
+            Context.Items[nameof(AgentProfile.Supervisor)] = true;
+            await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Supervisors);
+        }
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         if (Context.Items.ContainsKey(nameof(AgentId)))
         {
+            connections.Remove(Context.ConnectionId);
             await Agent.DisconnectAsync(Context.ConnectionId);
         }
     }
@@ -59,6 +67,21 @@ public sealed class AgentHub(IGrainFactory grains) : Hub<IAgentClient>
         Conversation(conversationId).TransferAsync(AgentId, skill);
 
     public Task Resolve(string conversationId) => Conversation(conversationId).ResolveAsync(AgentId);
+
+    /// <summary>Supervisors: the conversations nobody could take live, oldest first.</summary>
+    public async Task<TicketSummary[]> GetTickets()
+    {
+        if (!Context.Items.ContainsKey(nameof(AgentProfile.Supervisor)))
+        {
+            throw new HubException("Only supervisors see the tickets.");
+        }
+
+        return [.. await grains.GetGrain<ITicketBoardGrain>(0).GetAsync()];
+    }
+
+    /// <summary>Takes a ticket: supervisors, or agents with its skill, with free capacity.</summary>
+    public Task<ConversationView> ClaimTicket(string conversationId) =>
+        Conversation(conversationId).ClaimTicketAsync(AgentId);
 
     private IConversationGrain Conversation(string conversationId) =>
         grains.GetGrain<IConversationGrain>(HubArguments.RequireId(conversationId));

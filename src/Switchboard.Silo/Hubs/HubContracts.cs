@@ -1,12 +1,16 @@
 using Switchboard.Conversations;
+using Switchboard.Supervision;
 
 namespace Switchboard.Hubs;
 
 /// <summary>Pushed when a message is posted (by either side or the system).</summary>
 public sealed record MessagePosted(string ConversationId, ChatMessage Message);
 
-/// <summary>Pushed to the customer when the conversation waits in a queue; position 1 is served next.</summary>
-public sealed record ConversationQueued(string ConversationId, string Skill, int Position);
+/// <summary>
+/// Pushed to the customer while the conversation waits: on arrival and when its place changes materially.
+/// Position 1 is served next; the estimated wait is null when nobody who serves the queue is online.
+/// </summary>
+public sealed record ConversationQueued(string ConversationId, string Skill, int Position, TimeSpan? EstimatedWait);
 
 /// <summary>Pushed to both sides when a conversation is resolved.</summary>
 public sealed record ConversationClosed(string ConversationId, string? ResolvedBy);
@@ -14,7 +18,13 @@ public sealed record ConversationClosed(string ConversationId, string? ResolvedB
 /// <summary>Pushed to an agent who no longer holds a conversation.</summary>
 public sealed record ConversationWithdrawn(string ConversationId, string Reason);
 
-/// <summary>What the server pushes to an agent's connections (group <c>agent:{id}</c>).</summary>
+/// <summary>Pushed to the assigned agent when the first-response deadline is near and nobody has answered.</summary>
+public sealed record SlaWarning(string ConversationId, DateTimeOffset DueAt, TimeSpan TimeLeft);
+
+/// <summary>Pushed to the agent who resolved a complaint when its follow-up is due.</summary>
+public sealed record FollowUpDue(string ConversationId);
+
+/// <summary>What the server pushes to an agent's connections (group <c>agent:{id}</c>; supervisors also <c>supervisors</c>).</summary>
 public interface IAgentClient
 {
     Task ConversationAssigned(ConversationView conversation);
@@ -24,6 +34,13 @@ public interface IAgentClient
     Task ConversationClosed(ConversationClosed closed);
 
     Task ConversationWithdrawn(ConversationWithdrawn withdrawn);
+
+    Task SlaWarning(SlaWarning warning);
+
+    Task FollowUpDue(FollowUpDue followUp);
+
+    /// <summary>Supervisors only: breaches, tickets, follow-ups as they happen.</summary>
+    Task SupervisorAlert(SupervisorAlert alert);
 }
 
 /// <summary>What the server pushes to a customer's connections (group <c>conversation:{id}</c>).</summary>
@@ -38,6 +55,8 @@ public interface ICustomerClient
 
 internal static class Groups
 {
+    public const string Supervisors = "supervisors";
+
     public static string Agent(string agentId) => $"agent:{agentId}";
 
     public static string Conversation(string conversationId) => $"conversation:{conversationId}";

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Switchboard.Conversations;
 using Switchboard.Notifications;
 using Switchboard.Queues;
+using Switchboard.Supervision;
 
 namespace Switchboard.Hubs;
 
@@ -11,9 +12,9 @@ internal sealed class SignalRChatNotifier(
     IHubContext<CustomerHub, ICustomerClient> customers,
     ILogger<SignalRChatNotifier> logger) : IChatNotifier
 {
-    public Task ConversationQueuedAsync(string skill, QueueEntry entry, int position) =>
+    public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) =>
         Guard(customers.Clients.Group(Groups.Conversation(entry.ConversationId))
-            .ConversationQueued(new ConversationQueued(entry.ConversationId, skill, position)));
+            .ConversationQueued(new ConversationQueued(entry.ConversationId, skill, placement.Position, placement.EstimatedWait)));
 
     public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
         Guard(agents.Clients.Group(Groups.Agent(agentId)).ConversationAssigned(conversation));
@@ -38,6 +39,15 @@ internal sealed class SignalRChatNotifier(
 
     public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) =>
         Guard(agents.Clients.Group(Groups.Agent(agentId)).ConversationWithdrawn(new ConversationWithdrawn(conversationId, reason)));
+
+    public Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) =>
+        Guard(agents.Clients.Group(Groups.Agent(agentId)).SlaWarning(new SlaWarning(conversationId, dueAt, timeLeft)));
+
+    public Task FollowUpDueAsync(string agentId, string conversationId) =>
+        Guard(agents.Clients.Group(Groups.Agent(agentId)).FollowUpDue(new FollowUpDue(conversationId)));
+
+    public Task SupervisorAlertAsync(SupervisorAlert alert) =>
+        Guard(agents.Clients.Group(Groups.Supervisors).SupervisorAlert(alert));
 
     private async Task Guard(Task push)
     {

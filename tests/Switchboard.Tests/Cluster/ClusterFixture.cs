@@ -25,6 +25,9 @@ public class ClusterFixture : IAsyncLifetime
 
     public TimeSpan OfflineGracePeriod { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Changes to the default settings a fixture wants (after skills and grace period are set).</summary>
+    public Action<SwitchboardOptions>? Configure { get; init; }
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -43,14 +46,18 @@ public class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
+            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IChatNotifier>(Notifier);
             silo.Services.Configure<SwitchboardOptions>(options =>
             {
                 options.OfflineGracePeriod = OfflineGracePeriod;
+                options.Skills["general"] = new SkillOptions();
                 for (var i = 0; i < SkillCount; i++)
                 {
                     options.Skills[Skill(i)] = new SkillOptions();
                 }
+
+                Configure?.Invoke(options);
             });
             if (Time is not null)
             {
@@ -67,13 +74,18 @@ public class ClusterFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
 
     /// <summary>Creates an agent with a fresh id and connects it (Online).</summary>
-    public async Task<IAgentGrain> OnlineAgentAsync(int capacity, params (string Skill, int Proficiency)[] skills)
+    public Task<IAgentGrain> OnlineAgentAsync(int capacity, params (string Skill, int Proficiency)[] skills) =>
+        OnlineAgentAsync(capacity, supervisor: false, skills);
+
+    /// <summary>Creates an agent (or supervisor) with a fresh id and connects it (Online).</summary>
+    public async Task<IAgentGrain> OnlineAgentAsync(int capacity, bool supervisor, params (string Skill, int Proficiency)[] skills)
     {
         var agent = Grains.GetGrain<IAgentGrain>($"agent-{Guid.NewGuid():N}");
         await agent.ConfigureAsync(new AgentProfile(
             "Test Agent",
             skills.ToImmutableDictionary(s => s.Skill, s => s.Proficiency),
-            capacity));
+            capacity,
+            supervisor));
         await agent.ConnectAsync(ConnectionOf(agent));
         return agent;
     }
@@ -81,11 +93,14 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>The connection id <see cref="OnlineAgentAsync"/> connected the agent with.</summary>
     public static string ConnectionOf(IAgentGrain agent) => $"{agent.GetPrimaryKeyString()}/connection";
 
-    public async Task<(IConversationGrain Grain, string Id)> StartAsync(string skill, int priority = 0, string text = "Where is my parcel?")
+    public Task<(IConversationGrain Grain, string Id)> StartAsync(string skill, int priority = 0, string text = "Where is my parcel?") =>
+        StartAsync(new StartConversation("Ann", skill, text, priority));
+
+    public async Task<(IConversationGrain Grain, string Id)> StartAsync(StartConversation start)
     {
         var id = Guid.NewGuid().ToString("N");
         var grain = Grains.GetGrain<IConversationGrain>(id);
-        await grain.StartAsync(new StartConversation("Ann", skill, text, priority));
+        await grain.StartAsync(start);
         return (grain, id);
     }
 

@@ -10,6 +10,7 @@ public sealed class FakeTimeClusterFixture : ClusterFixture
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
         OfflineGracePeriod = TimeSpan.FromSeconds(60);
+        Configure = options => options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
     }
 }
 
@@ -31,6 +32,8 @@ public sealed class OfflineGraceTests(FakeTimeClusterFixture fixture)
         var leaver = await fixture.OnlineAgentAsync(1, (skill, 5));
         var (conversation, id) = await fixture.StartAsync(skill);
         await fixture.Notifier.WaitForAssignmentAsync(id);
+        // Answered, so only the grace period (not the reservation timeout) can take it away.
+        await conversation.PostAgentMessageAsync(leaver.GetPrimaryKeyString(), "Let me check.");
 
         await leaver.DisconnectAsync(ClusterFixture.ConnectionOf(leaver));
         // Offline but still holding it during the grace period; meanwhile an urgent conversation arrives.
@@ -59,6 +62,7 @@ public sealed class OfflineGraceTests(FakeTimeClusterFixture fixture)
         var agent = await fixture.OnlineAgentAsync(2, (skill, 5));
         var (conversation, id) = await fixture.StartAsync(skill);
         await fixture.Notifier.WaitForAssignmentAsync(id);
+        await conversation.PostAgentMessageAsync(agent.GetPrimaryKeyString(), "Let me check.");
 
         await agent.DisconnectAsync(ClusterFixture.ConnectionOf(agent));
         Time.Advance(fixture.OfflineGracePeriod / 2);

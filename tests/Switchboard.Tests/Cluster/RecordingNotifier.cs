@@ -1,6 +1,7 @@
 using Switchboard.Conversations;
 using Switchboard.Notifications;
 using Switchboard.Queues;
+using Switchboard.Supervision;
 
 namespace Switchboard.Tests.Cluster;
 
@@ -14,13 +15,16 @@ public sealed class RecordingNotifier : IChatNotifier
     public const string Posted = nameof(Posted);
     public const string Closed = nameof(Closed);
     public const string Withdrawn = nameof(Withdrawn);
+    public const string Warning = nameof(Warning);
+    public const string FollowUp = nameof(FollowUp);
+    public const string Alert = nameof(Alert);
 
     private readonly Lock _lock = new();
     private readonly List<Notification> _seen = [];
     private readonly List<(Func<IReadOnlyList<Notification>, bool> Condition, TaskCompletionSource Done)> _waiters = [];
 
-    public Task ConversationQueuedAsync(string skill, QueueEntry entry, int position) =>
-        Record(new(Queued, null, entry.ConversationId, entry));
+    public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) =>
+        Record(new(Queued, null, entry.ConversationId, (entry, placement, skill)));
 
     public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
         Record(new(Assigned, agentId, conversation.Id, conversation));
@@ -33,6 +37,15 @@ public sealed class RecordingNotifier : IChatNotifier
 
     public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) =>
         Record(new(Withdrawn, agentId, conversationId, reason));
+
+    public Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) =>
+        Record(new(Warning, agentId, conversationId, timeLeft));
+
+    public Task FollowUpDueAsync(string agentId, string conversationId) =>
+        Record(new(FollowUp, agentId, conversationId, null));
+
+    public Task SupervisorAlertAsync(SupervisorAlert alert) =>
+        Record(new(Alert, null, alert.ConversationId, alert));
 
     /// <summary>Completes once what has been pushed so far satisfies <paramref name="condition"/>, or times out.</summary>
     public Task WaitUntilAsync(Func<IReadOnlyList<Notification>, bool> condition, TimeSpan? timeout = null)

@@ -86,7 +86,7 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
 
         var stored = await silo.Http.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
         Assert.Equal(
-            [MessageAuthor.Customer, MessageAuthor.System, MessageAuthor.Agent, MessageAuthor.Customer],
+            [MessageAuthor.Customer, MessageAuthor.System, MessageAuthor.System, MessageAuthor.Agent, MessageAuthor.Customer],
             stored!.Messages.Select(m => m.From));
         Assert.Equal(agentId, stored.AgentId);
     }

@@ -1,0 +1,36 @@
+using Switchboard.Conversations;
+
+namespace Switchboard.Supervision;
+
+/// <summary>What supervisors are told about as it happens.</summary>
+public enum SupervisorAlertKind
+{
+    /// <summary>A first-response deadline passed without an answer.</summary>
+    Breach,
+
+    /// <summary>Nobody could take a conversation live; it became a ticket.</summary>
+    Ticket,
+
+    /// <summary>A resolved complaint is due its follow-up.</summary>
+    FollowUp,
+}
+
+[GenerateSerializer, Immutable, Alias("Switchboard.SupervisorAlert")]
+public sealed record SupervisorAlert(
+    [property: Id(0)] SupervisorAlertKind Kind,
+    [property: Id(1)] string ConversationId,
+    [property: Id(2)] string Topic,
+    [property: Id(3)] string Detail,
+    [property: Id(4)] DateTimeOffset At);
+
+/// <summary>A conversation waiting as a ticket.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.TicketSummary")]
+public sealed record TicketSummary(
+    [property: Id(0)] string ConversationId,
+    [property: Id(1)] string CustomerName,
+    [property: Id(2)] string Topic,
+    [property: Id(3)] ComplaintTier Tier,
+    [property: Id(4)] Emotion Emotion,
+    [property: Id(5)] DateTimeOffset StartedAt,
+    [property: Id(6)] DateTimeOffset TicketedAt,
+    [property: Id(7)] string FirstMessage);
