@@ -94,6 +94,11 @@ public sealed class SwitchboardOptions
             yield return "Switchboard:AgingInterval must be positive.";
         }
 
+        if (VipBoost < 0)
+        {
+            yield return "Switchboard:VipBoost must not be negative.";
+        }
+
         if (MaxMessageLength < 1 || MaxCustomerNameLength < 1)
         {
             yield return "Switchboard:MaxMessageLength and MaxCustomerNameLength must be positive.";

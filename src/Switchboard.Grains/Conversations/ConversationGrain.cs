@@ -99,8 +99,8 @@ public sealed class ConversationGrain(
             throw;
         }
 
-        await RegisterWakeUpAsync();
         ScheduleClock();
+        await RegisterWakeUpAsync();
         await notifier.MessagePostedAsync(Id, agentId: null, acknowledgement);
         return View();
     }
@@ -120,6 +120,7 @@ public sealed class ConversationGrain(
         var message = Append(MessageAuthor.Customer, null, text, now);
         var raised = RaiseEmotion(text, now);
         await state.WriteStateAsync();
+        ScheduleClock();
 
         await notifier.MessagePostedAsync(Id, State.AgentId, message);
         if (raised && State.Status == ConversationStatus.Waiting)
@@ -127,7 +128,6 @@ public sealed class ConversationGrain(
             await EnqueueAsync();
         }
 
-        ScheduleClock();
         return message;
     }
 
@@ -140,8 +140,8 @@ public sealed class ConversationGrain(
         State.FirstResponseAt ??= now;
         var message = Append(MessageAuthor.Agent, agentId, text, now);
         await state.WriteStateAsync();
-        await notifier.MessagePostedAsync(Id, agentId, message);
         ScheduleClock();
+        await notifier.MessagePostedAsync(Id, agentId, message);
         return message;
     }
 
@@ -157,11 +157,11 @@ public sealed class ConversationGrain(
         _requeuedOnActivation = false;
         var joined = Assign(agentId, agentName);
         await state.WriteStateAsync();
+        ScheduleClock();
 
         await RemoveFromQueuesAsync(otherQueues);
         await notifier.ConversationAssignedAsync(agentId, View());
         await notifier.MessagePostedAsync(Id, agentId: null, joined);
-        ScheduleClock();
         return true;
     }
 
@@ -179,13 +179,15 @@ public sealed class ConversationGrain(
         var notice = Append(MessageAuthor.System, agentId, $"Transferred to {DisplayName(toSkill)}; the next free agent will answer.", now);
         State.Topic = toSkill;
         ReturnToWaiting(toSkill, front: false, now);
+        // Whoever transferred it gave it away: it should not bounce straight back to them.
+        State.ExcludedAgentId = agentId;
         await state.WriteStateAsync();
+        ScheduleClock();
 
         await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
         await EnqueueAsync();
         await notifier.ConversationWithdrawnAsync(agentId, Id, $"transferred to {toSkill}");
         await notifier.MessagePostedAsync(Id, agentId: null, notice);
-        ScheduleClock();
     }
 
     public async Task ResolveAsync(string agentId)
@@ -210,16 +212,16 @@ public sealed class ConversationGrain(
         State.WakeUp &= followUp;
         var notice = Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
         await state.WriteStateAsync();
+        ScheduleClock();
 
-        await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+        // Told before the capacity is released, so the agent hears of this close before any next assignment.
         await notifier.MessagePostedAsync(Id, agentId, notice);
         await notifier.ConversationClosedAsync(Id, agentId);
+        await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
         if (stopWakeUp)
         {
             await UnregisterWakeUpAsync();
         }
-
-        ScheduleClock();
     }
 
     public async Task<ConversationView> ClaimTicketAsync(string agentId)
@@ -245,11 +247,11 @@ public sealed class ConversationGrain(
 
         var joined = Assign(agentId, reservation.AgentName);
         await state.WriteStateAsync();
+        ScheduleClock();
 
         await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
         await notifier.ConversationAssignedAsync(agentId, View());
         await notifier.MessagePostedAsync(Id, agentId: null, joined);
-        ScheduleClock();
         return View();
     }
 
@@ -264,12 +266,12 @@ public sealed class ConversationGrain(
         var notice = Append(MessageAuthor.System, agentId, "Your agent was disconnected; the next free agent will answer.", now);
         ReturnToWaiting(PrimaryQueue, front: true, now);
         await state.WriteStateAsync();
+        ScheduleClock();
 
         logger.LogInformation("Conversation {ConversationId} returned to queue {Queue} from offline agent {AgentId}", Id, PrimaryQueue, agentId);
         await EnqueueAsync();
         await notifier.ConversationWithdrawnAsync(agentId, Id, "offline grace period ended");
         await notifier.MessagePostedAsync(Id, agentId: null, notice);
-        ScheduleClock();
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -352,16 +354,19 @@ public sealed class ConversationGrain(
             then.Add(UnregisterWakeUpAsync);
         }
 
-        if (then.Count > 0)
+        if (then.Count == 0)
         {
-            await state.WriteStateAsync();
-            foreach (var action in then)
-            {
-                await action();
-            }
+            ScheduleClock();
+            return;
         }
 
+        await state.WriteStateAsync();
+        // Before anyone hears of it: the next timer is set by the time a notification is seen.
         ScheduleClock();
+        foreach (var action in then)
+        {
+            await action();
+        }
     }
 
     private void ExpireReservation(string agentId, DateTimeOffset now, List<Func<Task>> then)

@@ -90,7 +90,11 @@ public sealed class QueueGrain(
             }
         }
 
-        await ReportPlacesAsync();
+        // Arrivals during this pass were not in its copy; the pass they scheduled tries them before telling them.
+        if (!_dispatchScheduled)
+        {
+            await ReportPlacesAsync();
+        }
     }
 
     private void ScheduleDispatch()

@@ -75,12 +75,12 @@ public static class SlaPolicy
             }
         }
 
-        var shown = signals switch
+        if (signals == 0)
         {
-            0 => Emotion.Neutral,
-            1 => Emotion.Upset,
-            _ => Emotion.Angry,
-        };
+            return current;
+        }
+
+        var shown = signals == 1 ? Emotion.Upset : Emotion.Angry;
         return Severity(shown) > Severity(current) ? shown : current;
     }
 

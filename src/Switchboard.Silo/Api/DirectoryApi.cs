@@ -16,7 +16,7 @@ public static class DirectoryApi
             var name = ConversationRules.NormalizeSkill(skill);
             return options.Value.IsQueue(name)
                 ? grains.GetGrain<IQueueGrain>(name).GetAsync()
-                : throw SwitchboardException.NotFound($"There is no queue for '{skill}'.");
+                : throw SwitchboardException.NotFound($"There is no queue for '{name}'.");
         });
 
         app.MapGet("/api/agents/{id}", async (string id, IGrainFactory grains) =>

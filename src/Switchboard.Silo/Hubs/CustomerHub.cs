@@ -34,12 +34,13 @@ public sealed class CustomerHub(IGrainFactory grains) : Hub<ICustomerClient>
     public async Task<ConversationView> JoinConversation(string conversationId)
     {
         // Join first, read second: a message posted in between is then in the answer, the push, or both (sequence dedupes).
-        await JoinGroupAsync(HubArguments.RequireId(conversationId));
+        var alreadyJoined = Joined.Contains(HubArguments.RequireId(conversationId));
+        await JoinGroupAsync(conversationId);
         try
         {
             return await grains.GetGrain<IConversationGrain>(conversationId).GetAsync();
         }
-        catch
+        catch when (!alreadyJoined)
         {
             await LeaveGroupAsync(conversationId);
             throw;

@@ -1,0 +1,240 @@
+using Microsoft.Extensions.Time.Testing;
+using Switchboard.Agents;
+using Switchboard.Conversations;
+using Switchboard.Queues;
+using Switchboard.Supervision;
+
+namespace Switchboard.Tests.Cluster;
+
+/// <summary>
+/// A fake-time cluster for first-response clocks. Overflow and tickets are pushed far out (they have their own
+/// fixture) so conversations left waiting by one test never wander into the shared fallback queues of another.
+/// </summary>
+public sealed class SlaClusterFixture : ClusterFixture
+{
+    public static readonly DateTimeOffset Start = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    public SlaClusterFixture()
+    {
+        Time = new FakeTimeProvider(Start);
+        Configure = options =>
+        {
+            options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
+            options.Sla.OverflowAfter = TimeSpan.FromDays(20);
+            options.Sla.TicketAfter = TimeSpan.FromDays(40);
+        };
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SlaClusterCollection : ICollectionFixture<SlaClusterFixture>
+{
+    public const string Name = "sla cluster";
+}
+
+[Collection(SlaClusterCollection.Name)]
+public sealed class SlaClockTests(SlaClusterFixture fixture)
+{
+    private FakeTimeProvider Time => fixture.Time!;
+
+    private RecordingNotifier Notifier => fixture.Notifier;
+
+    [Fact]
+    public async Task EachClassOfConversationGetsItsOwnFirstResponseDeadline()
+    {
+        var skill = fixture.NewSkill();
+        (StartConversation Start, TimeSpan Clock)[] cases =
+        [
+            (new("Ann", skill, "Hello"), TimeSpan.FromSeconds(90)),
+            (new("Ann", skill, "Hello", Emotion: Emotion.Calm), TimeSpan.FromSeconds(120)),
+            (new("Ann", skill, "Hello", Emotion: Emotion.Upset), TimeSpan.FromSeconds(60)),
+            (new("Ann", skill, "Hello", Emotion: Emotion.Angry), TimeSpan.FromSeconds(30)),
+            (new("Ann", skill, "Broken", Complaint: true, Amount: 120), TimeSpan.FromHours(2)),
+            (new("Ann", skill, "Broken", Complaint: true, Amount: 1200), TimeSpan.FromMinutes(30)),
+            (new("Ann", skill, "Broken", Complaint: true, Amount: 12000), TimeSpan.FromMinutes(10)),
+        ];
+
+        foreach (var (start, clock) in cases)
+        {
+            var (conversation, _) = await fixture.StartAsync(start);
+            var view = await conversation.GetAsync();
+            Assert.Equal(clock, view.FirstResponseDueAt - view.StartedAt);
+        }
+    }
+
+    [Fact]
+    public async Task AnUnansweredChatBreachesAtNinetySecondsAndEverySupervisorIsAlerted()
+    {
+        var skill = fixture.NewSkill();
+        var (conversation, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForQueuedAsync(id);
+        var before = (await fixture.QueueAsync(skill)).Waiting.Single(e => e.ConversationId == id).Priority;
+
+        Time.Advance(TimeSpan.FromSeconds(89));
+        Assert.False((await conversation.GetAsync()).Breached);
+        Time.Advance(TimeSpan.FromSeconds(1));
+
+        var alert = (SupervisorAlert)(await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id)).Payload!;
+        Assert.Equal(SupervisorAlertKind.Breach, alert.Kind);
+        var view = await conversation.GetAsync();
+        Assert.Equal(view.StartedAt + TimeSpan.FromSeconds(90), alert.At);
+        Assert.True(view.Breached);
+        Assert.Contains(view.SlaEvents, e => e.Kind == SlaEventKind.Breached);
+        await Notifier.WaitUntilAsync(seen => seen.Count(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == id) >= 2);
+        var after = (await fixture.QueueAsync(skill)).Waiting.Single(e => e.ConversationId == id).Priority;
+        Assert.Equal(before + 3, after);
+    }
+
+    [Fact]
+    public async Task AnsweringInTimeStopsTheClock()
+    {
+        var skill = fixture.NewSkill();
+        var agent = await fixture.OnlineAgentAsync(2, (skill, 3));
+        var (conversation, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForAssignmentAsync(id);
+
+        Time.Advance(TimeSpan.FromSeconds(20));
+        await conversation.PostAgentMessageAsync(agent.GetPrimaryKeyString(), "Hello, I am on it.");
+        Time.Advance(TimeSpan.FromMinutes(5));
+
+        // No timer is left on the conversation once it is answered, so nothing can still be on its way.
+        var view = await conversation.GetAsync();
+        Assert.False(view.Breached);
+        Assert.Equal(ConversationStatus.Assigned, view.Status);
+        Assert.Equal(agent.GetPrimaryKeyString(), view.AgentId);
+        Assert.DoesNotContain(view.SlaEvents, e => e.Kind is SlaEventKind.Breached or SlaEventKind.Warning or SlaEventKind.ReservationExpired);
+    }
+
+    [Fact]
+    public async Task TheAssignedAgentIsWarnedTwoThirdsOfTheWayToTheDeadlineWithTheTimeLeft()
+    {
+        var skill = fixture.NewSkill();
+        var (conversation, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForQueuedAsync(id);
+        Time.Advance(TimeSpan.FromSeconds(50));
+
+        var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
+        await Notifier.WaitForAssignmentAsync(id);
+        Time.Advance(TimeSpan.FromSeconds(10));
+
+        var warning = await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Warning && n.ConversationId == id);
+        Assert.Equal(agent.GetPrimaryKeyString(), warning.AgentId);
+        Assert.Equal(TimeSpan.FromSeconds(30), (TimeSpan)warning.Payload!);
+        Assert.Contains((await conversation.GetAsync()).SlaEvents, e => e.Kind == SlaEventKind.Warning && e.Detail.Contains("30 s"));
+    }
+
+    [Fact]
+    public async Task AnAgentWhoDoesNotAnswerInThirtySecondsLosesTheConversationToTheNextAgent()
+    {
+        var skill = fixture.NewSkill();
+        var first = await fixture.OnlineAgentAsync(1, (skill, 5));
+        var (conversation, id) = await fixture.StartAsync(skill);
+        Assert.Equal(first.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(id)).AgentId);
+        var second = await fixture.OnlineAgentAsync(1, (skill, 3));
+
+        Time.Advance(TimeSpan.FromSeconds(30));
+
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Withdrawn && n.ConversationId == id && n.AgentId == first.GetPrimaryKeyString());
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id && n.AgentId == second.GetPrimaryKeyString());
+        Assert.Empty((await first.GetAsync())!.Conversations);
+        var view = await conversation.GetAsync();
+        Assert.Equal(second.GetPrimaryKeyString(), view.AgentId);
+        Assert.Contains(view.SlaEvents, e => e.Kind == SlaEventKind.ReservationExpired && e.AgentId == first.GetPrimaryKeyString());
+    }
+
+    [Fact]
+    public async Task AnAngryMessageShortensTheClockAndMovesTheConversationUpTheLine()
+    {
+        var skill = fixture.NewSkill();
+        var (calmer, calmerId) = await fixture.StartAsync(skill, priority: 3);
+        var (conversation, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForQueuedAsync(calmerId, id);
+        Assert.Equal([calmerId, id], (await fixture.QueueAsync(skill)).Waiting.Select(e => e.ConversationId));
+
+        Time.Advance(TimeSpan.FromSeconds(10));
+        await conversation.PostCustomerMessageAsync("THIS IS RIDICULOUS!!!");
+
+        var view = await conversation.GetAsync();
+        Assert.Equal(Emotion.Angry, view.Emotion);
+        Assert.Equal(TimeSpan.FromSeconds(30), view.FirstResponseDueAt - view.StartedAt);
+        Assert.Contains(view.SlaEvents, e => e.Kind == SlaEventKind.EmotionRaised);
+        await Notifier.WaitUntilAsync(seen => seen.Count(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == id) >= 2);
+        Assert.Equal([id, calmerId], (await fixture.QueueAsync(skill)).Waiting.Select(e => e.ConversationId));
+
+        Time.Advance(TimeSpan.FromSeconds(20));
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id);
+        Assert.False((await calmer.GetAsync()).Breached);
+    }
+
+    [Fact]
+    public async Task ComplaintsGoToTheRightPeopleByTier()
+    {
+        var skill = fixture.NewSkill();
+        var supervisor = await fixture.OnlineAgentAsync(2, supervisor: true, (fixture.NewSkill(), 5));
+        var senior = await fixture.OnlineAgentAsync(1, (skill, 4));
+        var junior = await fixture.OnlineAgentAsync(1, (skill, 2));
+        try
+        {
+            var (_, high) = await fixture.StartAsync(new StartConversation("Ann", skill, "I will post a review", Complaint: true, Amount: 10, PublicReviewThreat: true));
+            var (_, medium) = await fixture.StartAsync(new StartConversation("Bo", skill, "Refund 800", Complaint: true, Amount: 800));
+            var (_, low) = await fixture.StartAsync(new StartConversation("Cy", skill, "Scratched box", Complaint: true, Amount: 30));
+
+            Assert.Equal(supervisor.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(high)).AgentId);
+            Assert.Equal(senior.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(medium)).AgentId);
+            Assert.Equal(junior.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(low)).AgentId);
+        }
+        finally
+        {
+            // Supervisors serve a queue every test shares: leave none online for the next test.
+            await supervisor.DisconnectAsync(ClusterFixture.ConnectionOf(supervisor));
+        }
+    }
+
+    [Fact]
+    public async Task AResolvedComplaintRemindsItsAgentToFollowUpThreeDaysLater()
+    {
+        var skill = fixture.NewSkill();
+        var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
+        var agentId = agent.GetPrimaryKeyString();
+        var (conversation, id) = await fixture.StartAsync(new StartConversation("Ann", skill, "Broken mug", Complaint: true, Amount: 25));
+        await Notifier.WaitForAssignmentAsync(id);
+        await conversation.PostAgentMessageAsync(agentId, "A new mug is on its way.");
+        await conversation.ResolveAsync(agentId);
+
+        Time.Advance(TimeSpan.FromDays(3) - TimeSpan.FromMinutes(1));
+        Assert.False((await conversation.GetAsync()).SlaEvents.Any(e => e.Kind == SlaEventKind.FollowUpDue));
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(agentId, (await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.FollowUp && n.ConversationId == id)).AgentId);
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id && ((SupervisorAlert)n.Payload!).Kind == SupervisorAlertKind.FollowUp);
+        Assert.Contains((await conversation.GetAsync()).SlaEvents, e => e.Kind == SlaEventKind.FollowUpDue && e.AgentId == agentId);
+    }
+
+    [Fact]
+    public async Task TheCustomerIsToldAnHonestWaitAndHearsWhenTheLineMoves()
+    {
+        var skill = fixture.NewSkill();
+        var (nobody, _) = await fixture.StartAsync(fixture.NewSkill());
+        Assert.Contains("All our agents are busy", (await nobody.GetAsync()).Messages[1].Text);
+
+        var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
+        var (first, firstId) = await fixture.StartAsync(skill);
+        Assert.Contains("less than a minute", (await first.GetAsync()).Messages[1].Text);
+        await Notifier.WaitForAssignmentAsync(firstId);
+
+        // The agent is full and nothing was assigned lately: capacity 1 turning over every 4 minutes.
+        var (second, secondId) = await fixture.StartAsync(skill);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        var (third, thirdId) = await fixture.StartAsync(skill);
+        Assert.Equal("We have your question. An agent will answer in about 4 min.", (await second.GetAsync()).Messages[1].Text);
+        Assert.Equal("We have your question. An agent will answer in about 8 min. You are number 2 in line.", (await third.GetAsync()).Messages[1].Text);
+        await Notifier.WaitForQueuedAsync(secondId, thirdId);
+
+        await first.ResolveAsync(agent.GetPrimaryKeyString());
+
+        await Notifier.WaitForAssignmentAsync(secondId);
+        var moved = await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == thirdId
+            && ((ValueTuple<QueueEntry, QueuePlacement, string>)n.Payload!).Item2.Position == 1);
+        Assert.NotNull(moved);
+    }
+}
