@@ -15,7 +15,7 @@ namespace Switchboard.Tests.EndToEnd;
 /// The real silo process shape in-process: Kestrel on 127.0.0.1 (a free port), the embedded Orleans silo, the hubs
 /// and the HTTP API. Test agents and skills come from configuration, one lane (agent + skill) per test.
 /// </summary>
-public sealed class SiloFixture : IAsyncLifetime
+public class SiloFixture : IAsyncLifetime
 {
     private const int Lanes = 40;
     private int _nextLane;
@@ -48,8 +48,14 @@ public sealed class SiloFixture : IAsyncLifetime
             settings[$"Switchboard:Agents:{Agent(i)}:Skills:{Skill(i)}"] = "3";
         }
 
+        settings[$"Switchboard:Agents:{Supervisor}:Name"] = "Lane Supervisor";
+        settings[$"Switchboard:Agents:{Supervisor}:Supervisor"] = "true";
+        settings[$"Switchboard:Agents:{Supervisor}:Capacity"] = "1";
+        settings[$"Switchboard:Agents:{Supervisor}:Skills:general"] = "5";
+
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(settings);
+        Customize(builder);
         builder.AddSwitchboard();
         _app = builder.Build();
         _app.MapSwitchboard();
@@ -64,6 +70,14 @@ public sealed class SiloFixture : IAsyncLifetime
         Http.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    /// <summary>A configured supervisor (it serves only the general queue, which lanes never use).</summary>
+    public const string Supervisor = "lane-supervisor";
+
+    /// <summary>Changes a derived fixture makes to the silo before it is built.</summary>
+    protected virtual void Customize(WebApplicationBuilder builder)
+    {
     }
 
     /// <summary>An agent id and the one skill only that agent serves, unused by other tests.</summary>
