@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Switchboard.Agents;
+using Switchboard.Conversations;
 using Switchboard.Sla;
 
 namespace Switchboard;
@@ -17,6 +18,12 @@ public sealed class SwitchboardOptions
 
     /// <summary>Agents known from configuration, keyed by agent id.</summary>
     public Dictionary<string, AgentOptions> Agents { get; set; } = [];
+
+    /// <summary>House rules for agent messages.</summary>
+    public MessageRulesOptions MessageRules { get; set; } = new();
+
+    /// <summary>Quick replies, in the order agents see them.</summary>
+    public List<QuickReplyOptions> QuickReplies { get; set; } = [];
 
     /// <summary>First-response clocks and their staged actions.</summary>
     public SlaOptions Sla { get; set; } = new();
@@ -92,6 +99,16 @@ public sealed class SwitchboardOptions
         if (AgingInterval <= TimeSpan.Zero)
         {
             yield return "Switchboard:AgingInterval must be positive.";
+        }
+
+        if (MessageRules.MaxAgentMessagesInARow < 1)
+        {
+            yield return "Switchboard:MessageRules:MaxAgentMessagesInARow must be at least 1.";
+        }
+
+        foreach (var reply in QuickReplies.Where(r => string.IsNullOrWhiteSpace(r.Shortcut) || string.IsNullOrWhiteSpace(r.Text)))
+        {
+            yield return $"Quick reply '{reply.Title}' needs a shortcut and a text.";
         }
 
         if (VipBoost < 0)

@@ -90,6 +90,7 @@ public enum MessageAuthor
 /// <param name="Complaint">This is a complaint; with <paramref name="Amount"/> it sets the complaint tier.</param>
 /// <param name="Amount">The amount at stake in a complaint, in the shop's currency.</param>
 /// <param name="PublicReviewThreat">The customer threatens a public negative review: a high-tier complaint.</param>
+/// <param name="Context">What else the channel knows (e.g. <c>order</c>, <c>email</c>, <c>language</c>); shown to the agent and used by quick replies.</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.StartConversation")]
 public sealed record StartConversation(
     [property: Id(0)] string CustomerName,
@@ -102,7 +103,8 @@ public sealed record StartConversation(
     [property: Id(7)] Emotion Emotion = Emotion.Neutral,
     [property: Id(8)] bool Complaint = false,
     [property: Id(9)] decimal? Amount = null,
-    [property: Id(10)] bool PublicReviewThreat = false);
+    [property: Id(10)] bool PublicReviewThreat = false,
+    [property: Id(11)] ImmutableDictionary<string, string>? Context = null);
 
 /// <summary>One message in a conversation; <see cref="Sequence"/> orders them and lets clients drop duplicates.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.ChatMessage")]
@@ -130,7 +132,8 @@ public sealed record ConversationView(
     [property: Id(11)] DateTimeOffset FirstResponseDueAt,
     [property: Id(12)] DateTimeOffset? FirstResponseAt,
     [property: Id(13)] bool Breached,
-    [property: Id(14)] ImmutableArray<SlaEvent> SlaEvents);
+    [property: Id(14)] ImmutableArray<SlaEvent> SlaEvents,
+    [property: Id(15)] ImmutableDictionary<string, string> Context);
 
 /// <summary>Where a conversation stands in a queue: position 1 is served next; the wait is null when nobody serves it now.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueuePlacement")]

@@ -30,6 +30,13 @@ public interface IQueueGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task UpdateAgentAsync(AgentAvailability availability);
 
+    /// <summary>
+    /// Counts a first-response outcome for today's SLA attainment (soft state, like the rest of the queue: the
+    /// durable numbers come with service metrics).
+    /// </summary>
+    [AlwaysInterleave]
+    Task RecordFirstResponseAsync(bool withinSla);
+
     /// <summary>The waiting list in service order and the known agents.</summary>
     Task<QueueView> GetAsync();
 

@@ -26,9 +26,13 @@ public static class Queues
     public const string Supervisors = "supervisors";
 }
 
-/// <summary>A queue's waiting list, in service order, and the agents it knows for its skill.</summary>
+/// <summary>A queue's waiting list, in service order, the agents it knows for its skill, and today's SLA counts.</summary>
+/// <param name="SlaMetToday">First answers on time today (UTC) for conversations of this queue.</param>
+/// <param name="SlaMissedToday">Breached first-response deadlines today (UTC).</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueueView")]
 public sealed record QueueView(
     [property: Id(0)] string Skill,
     [property: Id(1)] ImmutableArray<QueueEntry> Waiting,
-    [property: Id(2)] ImmutableArray<AgentAvailability> Agents);
+    [property: Id(2)] ImmutableArray<AgentAvailability> Agents,
+    [property: Id(3)] int SlaMetToday = 0,
+    [property: Id(4)] int SlaMissedToday = 0);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
@@ -69,6 +70,7 @@ public sealed class ConversationGrain(
         State.Priority = start.Priority;
         State.Vip = start.Vip;
         State.Emotion = start.Emotion;
+        State.Context = start.Context is null ? [] : new Dictionary<string, string>(start.Context);
         State.Tier = SlaPolicy.Classify(start.Complaint, start.Amount, start.PublicReviewThreat, Sla);
         State.RequiredProficiency = State.Tier == ComplaintTier.Medium
             ? Math.Max(start.RequiredProficiency, Sla.SeniorProficiency)
@@ -135,13 +137,25 @@ public sealed class ConversationGrain(
     {
         EnsureHeldBy(agentId);
         ConversationRules.ValidateText(text, _options);
+        var violations = MessageRules.Check(text, MessageRules.AgentMessagesInARow(State.Messages), _options.MessageRules);
+        if (violations.Length > 0 && _options.MessageRules.Mode == MessageRuleMode.Refuse)
+        {
+            throw SwitchboardException.Invalid(string.Join(" ", violations.Select(v => v.Message)));
+        }
 
         var now = time.GetUtcNow();
+        var firstResponse = State.FirstResponseAt is null;
         State.FirstResponseAt ??= now;
+        State.RuleWarnings += violations.Length > 0 ? 1 : 0;
         var message = Append(MessageAuthor.Agent, agentId, text, now);
         await state.WriteStateAsync();
         ScheduleClock();
         await notifier.MessagePostedAsync(Id, agentId, message);
+        if (firstResponse && !State.Breached)
+        {
+            await RecordFirstResponseAsync(withinSla: true);
+        }
+
         return message;
     }
 
@@ -327,6 +341,7 @@ public sealed class ConversationGrain(
                 var detail = $"No first answer within {Format(State.FirstResponseDueAt - State.StartedAt)} ({State.Topic}, {State.Status}).";
                 Record(SlaEventKind.Breached, State.AgentId, detail, now);
                 then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Breach, Id, State.Topic, detail, now)));
+                then.Add(() => RecordFirstResponseAsync(withinSla: false));
                 if (State.Status == ConversationStatus.Waiting)
                 {
                     then.Add(EnqueueAsync);
@@ -492,6 +507,18 @@ public sealed class ConversationGrain(
             // reached now must not fail the customer's request.
             logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}", Id, queue);
             return null;
+        }
+    }
+
+    private async Task RecordFirstResponseAsync(bool withinSla)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IQueueGrain>(State.Topic).RecordFirstResponseAsync(withinSla);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Conversation {ConversationId} could not report its first response to {Queue}", Id, State.Topic);
         }
     }
 
@@ -685,5 +712,6 @@ public sealed class ConversationGrain(
         State.FirstResponseDueAt,
         State.FirstResponseAt,
         State.Breached,
-        [.. State.SlaEvents]);
+        [.. State.SlaEvents],
+        State.Context.ToImmutableDictionary());
 }

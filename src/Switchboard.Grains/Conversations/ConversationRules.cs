@@ -57,5 +57,42 @@ public static class ConversationRules
         {
             throw SwitchboardException.Invalid("Required proficiency must be between 1 and 5.");
         }
+
+        if (start.Amount is < 0)
+        {
+            throw SwitchboardException.Invalid("A complaint's amount cannot be negative.");
+        }
+
+        ValidateContext(start.Context);
+    }
+
+    public const int MaxContextEntries = 20;
+    public const int MaxContextKeyLength = 40;
+    public const int MaxContextValueLength = 500;
+
+    private static void ValidateContext(IReadOnlyDictionary<string, string>? context)
+    {
+        if (context is null)
+        {
+            return;
+        }
+
+        if (context.Count > MaxContextEntries)
+        {
+            throw SwitchboardException.Invalid($"Context may have at most {MaxContextEntries} entries.");
+        }
+
+        foreach (var (key, value) in context)
+        {
+            if (string.IsNullOrWhiteSpace(key) || key.Length > MaxContextKeyLength)
+            {
+                throw SwitchboardException.Invalid($"Context keys must be 1–{MaxContextKeyLength} characters.");
+            }
+
+            if (value is null || value.Length > MaxContextValueLength)
+            {
+                throw SwitchboardException.Invalid($"Context value '{key}' must be a string of at most {MaxContextValueLength} characters.");
+            }
+        }
     }
 }

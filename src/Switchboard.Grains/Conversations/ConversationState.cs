@@ -45,4 +45,10 @@ public sealed class ConversationState
 
     /// <summary>A durable reminder is registered to wake the conversation after a silo failure.</summary>
     [Id(29)] public bool WakeUp { get; set; }
+
+    /// <summary>What the channel knows about the customer (order number, email, ...).</summary>
+    [Id(30)] public Dictionary<string, string> Context { get; set; } = [];
+
+    /// <summary>Agent messages that broke a house rule and were let through (warn mode).</summary>
+    [Id(31)] public int RuleWarnings { get; set; }
 }

@@ -33,6 +33,9 @@ public sealed class QueueGrain(
     private readonly HashSet<string> _tried = [];
     private bool _dispatchScheduled;
     private bool _assignedSinceReport;
+    private DateOnly _slaDay;
+    private int _slaMet;
+    private int _slaMissed;
 
     private string Skill => this.GetPrimaryKeyString();
 
@@ -67,8 +70,28 @@ public sealed class QueueGrain(
         return Task.CompletedTask;
     }
 
-    public Task<QueueView> GetAsync() =>
-        Task.FromResult(new QueueView(Skill, [.. _waiting], [.. _agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal)]));
+    public Task RecordFirstResponseAsync(bool withinSla)
+    {
+        RollSlaDay();
+        _ = withinSla ? _slaMet++ : _slaMissed++;
+        return Task.CompletedTask;
+    }
+
+    public Task<QueueView> GetAsync()
+    {
+        RollSlaDay();
+        return Task.FromResult(new QueueView(
+            Skill, [.. _waiting], [.. _agents.Values.OrderBy(a => a.AgentId, StringComparer.Ordinal)], _slaMet, _slaMissed));
+    }
+
+    private void RollSlaDay()
+    {
+        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        if (today != _slaDay)
+        {
+            (_slaDay, _slaMet, _slaMissed) = (today, 0, 0);
+        }
+    }
 
     public async Task DispatchAsync()
     {
@@ -165,21 +188,29 @@ public sealed class QueueGrain(
 
         // Positions first, pushes after: reporting calls may change the set while a push is awaited.
         var report = new List<(QueueEntry Entry, QueuePlacement Placement)>();
-        var position = 0;
-        foreach (var entry in _waiting)
+        if (!_assignedSinceReport)
         {
-            position++;
-            var isNew = _arrived.Contains(entry);
-            if (!isNew && !_assignedSinceReport)
+            // Only arrivals to tell: each is found from the back of the line, where new arrivals usually are.
+            foreach (var entry in _arrived)
             {
-                continue;
+                var at = PositionOf(entry);
+                _reportedPosition[entry.ConversationId] = at;
+                report.Add((entry, Placement(at)));
             }
-
-            var last = _reportedPosition.GetValueOrDefault(entry.ConversationId);
-            if (isNew || (position != last && (position <= 3 || Math.Abs(position - last) * 4 >= last)))
+        }
+        else
+        {
+            var position = 0;
+            foreach (var entry in _waiting)
             {
-                _reportedPosition[entry.ConversationId] = position;
-                report.Add((entry, Placement(position)));
+                position++;
+                var isNew = _arrived.Contains(entry);
+                var last = _reportedPosition.GetValueOrDefault(entry.ConversationId);
+                if (isNew || (position != last && (position <= 3 || Math.Abs(position - last) * 4 >= last)))
+                {
+                    _reportedPosition[entry.ConversationId] = position;
+                    report.Add((entry, Placement(position)));
+                }
             }
         }
 

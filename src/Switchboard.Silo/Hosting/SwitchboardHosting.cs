@@ -71,6 +71,7 @@ public static class SwitchboardHosting
         app.MapHub<CustomerHub>(CustomerHub.Path);
         app.MapConversationApi();
         app.MapDirectoryApi();
+        app.MapConsoleApi();
 
         app.Lifetime.ApplicationStarted.Register(() => LogWelcome(app));
         return app;

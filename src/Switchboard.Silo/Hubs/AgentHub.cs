@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Switchboard.Api;
 using Switchboard.Agents;
 using Switchboard.Conversations;
 using Switchboard.Supervision;
@@ -9,7 +11,7 @@ namespace Switchboard.Hubs;
 /// The agent's side: connect with <c>?agentId=</c>, then receive assignments and messages and answer them.
 /// Sign-in replaces the query-string id in a later issue.
 /// </summary>
-public sealed class AgentHub(IGrainFactory grains, AgentConnections connections) : Hub<IAgentClient>
+public sealed class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -71,12 +73,23 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections)
     /// <summary>Supervisors: the conversations nobody could take live, oldest first.</summary>
     public async Task<TicketSummary[]> GetTickets()
     {
+        RequireSupervisor("Only supervisors see the tickets.");
+        return [.. await grains.GetGrain<ITicketBoardGrain>(0).GetAsync()];
+    }
+
+    /// <summary>Supervisors: every queue, every agent, open tickets.</summary>
+    public Task<Overview> GetOverview()
+    {
+        RequireSupervisor("Only supervisors see the overview.");
+        return ConsoleApi.ReadOverviewAsync(grains, options.Value);
+    }
+
+    private void RequireSupervisor(string refusal)
+    {
         if (!Context.Items.ContainsKey(nameof(AgentProfile.Supervisor)))
         {
-            throw new HubException("Only supervisors see the tickets.");
+            throw new HubException(refusal);
         }
-
-        return [.. await grains.GetGrain<ITicketBoardGrain>(0).GetAsync()];
     }
 
     /// <summary>Takes a ticket: supervisors, or agents with its skill, with free capacity.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Time.Testing;
 using Switchboard.Agents;
 using Switchboard.Conversations;
@@ -9,6 +10,7 @@ namespace Switchboard.Tests.Cluster;
 /// <summary>
 /// A fake-time cluster for first-response clocks. Overflow and tickets are pushed far out (they have their own
 /// fixture) so conversations left waiting by one test never wander into the shared fallback queues of another.
+/// It also refuses agent messages that break the house rules (the default only warns).
 /// </summary>
 public sealed class SlaClusterFixture : ClusterFixture
 {
@@ -22,6 +24,7 @@ public sealed class SlaClusterFixture : ClusterFixture
             options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
             options.Sla.OverflowAfter = TimeSpan.FromDays(20);
             options.Sla.TicketAfter = TimeSpan.FromDays(40);
+            options.MessageRules.Mode = MessageRuleMode.Refuse;
         };
     }
 }
@@ -164,6 +167,32 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         Time.Advance(TimeSpan.FromSeconds(20));
         await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id);
         Assert.False((await calmer.GetAsync()).Breached);
+    }
+
+    [Fact]
+    public async Task TheServerRefusesForbiddenPhrasesAndAFourthMessageInARowWhenConfiguredTo()
+    {
+        var skill = fixture.NewSkill();
+        var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
+        var agentId = agent.GetPrimaryKeyString();
+        var (conversation, id) = await fixture.StartAsync(new StartConversation(
+            "Ann", skill, "Where is it?", Context: new Dictionary<string, string> { ["order"] = "A-1001" }.ToImmutableDictionary()));
+        Assert.Equal("A-1001", (await Notifier.WaitForAssignmentAsync(id)).Conversation.Context["order"]);
+
+        var forbidden = await Assert.ThrowsAsync<SwitchboardException>(() => conversation.PostAgentMessageAsync(agentId, "Please wait."));
+        Assert.Contains("Thank you for your patience", forbidden.Message);
+        for (var i = 0; i < 3; i++)
+        {
+            await conversation.PostAgentMessageAsync(agentId, $"Update {i}");
+        }
+
+        var count = (await conversation.GetAsync()).Messages.Length;
+        var fourth = await Assert.ThrowsAsync<SwitchboardException>(() => conversation.PostAgentMessageAsync(agentId, "Update 3"));
+        Assert.Contains("4 in a row", fourth.Message);
+        Assert.Equal(count, (await conversation.GetAsync()).Messages.Length);
+
+        await conversation.PostCustomerMessageAsync("Thanks");
+        await conversation.PostAgentMessageAsync(agentId, "You are welcome.");
     }
 
     [Fact]

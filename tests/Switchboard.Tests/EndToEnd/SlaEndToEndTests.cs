@@ -46,11 +46,13 @@ public sealed class SlaEndToEndTests(FakeTimeSiloFixture silo) : IAsyncLifetime
     public async Task TheCustomerIsAcknowledgedTheAgentWarnedAndSupervisorsToldOfTheBreachOverSignalR()
     {
         var (agentId, skill) = silo.NewLane();
-        var supervisor = await ConnectAsync(silo.AgentConnection(SiloFixture.Supervisor));
+        var supervisor = silo.AgentConnection(SiloFixture.Supervisor);
         var alerts = new Inbox<SupervisorAlert>(supervisor, nameof(IAgentClient.SupervisorAlert));
-        var customer = await ConnectAsync(silo.CustomerConnection());
+        await ConnectAsync(supervisor);
+        var customer = silo.CustomerConnection();
         var queued = new Inbox<ConversationQueued>(customer, nameof(ICustomerClient.ConversationQueued));
         var messages = new Inbox<MessagePosted>(customer, nameof(ICustomerClient.MessagePosted));
+        await ConnectAsync(customer);
 
         var started = await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.StartConversation), new StartConversation("Ann", skill, "Hello?"));
         var acknowledgement = await messages.WaitAsync(m => m.ConversationId == started.Id && m.Message.From == MessageAuthor.System);
@@ -60,9 +62,10 @@ public sealed class SlaEndToEndTests(FakeTimeSiloFixture silo) : IAsyncLifetime
         Assert.Null(place.EstimatedWait);
 
         silo.Time.Advance(TimeSpan.FromSeconds(50));
-        var agent = await ConnectAsync(silo.AgentConnection(agentId));
+        var agent = silo.AgentConnection(agentId);
         var assigned = new Inbox<ConversationView>(agent, nameof(IAgentClient.ConversationAssigned));
         var warnings = new Inbox<SlaWarning>(agent, nameof(IAgentClient.SlaWarning));
+        await ConnectAsync(agent);
         await assigned.WaitAsync(c => c.Id == started.Id);
 
         silo.Time.Advance(TimeSpan.FromSeconds(10));
