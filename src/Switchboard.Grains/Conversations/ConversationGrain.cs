@@ -301,9 +301,14 @@ public sealed class ConversationGrain(
             return;
         }
 
-        // Activation re-queued a waiting conversation already. An assigned one wakes its agent, whose grain may
-        // have been lost with a silo: if nobody reconnects, its offline grace period starts and ends.
-        if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
+        // A waiting conversation offers itself again: its queue may have been lost with a silo while this grain
+        // lived on (the queue ignores an entry it already has). An assigned one wakes its agent, whose grain may
+        // have been lost too: if nobody reconnects, the agent's offline grace period starts and ends.
+        if (State.Status == ConversationStatus.Waiting)
+        {
+            await EnqueueAsync();
+        }
+        else if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
         {
             await GrainFactory.GetGrain<IAgentGrain>(agentId).GetAsync();
         }

@@ -41,15 +41,16 @@ public sealed class QueueGrain(
 
     public Task<QueuePlacement> EnqueueAsync(QueueEntry entry)
     {
+        // Conversations re-send their entry on every wake-up; only a new or changed one needs matching.
         if (_waitingById.GetValueOrDefault(entry.ConversationId) != entry)
         {
             Remove(entry.ConversationId);
             _waiting.Add(entry);
             _waitingById[entry.ConversationId] = entry;
             _arrived.Add(entry);
+            ScheduleDispatch();
         }
 
-        ScheduleDispatch();
         return Task.FromResult(Placement(PositionOf(entry)));
     }
 
@@ -61,8 +62,10 @@ public sealed class QueueGrain(
 
     public Task UpdateAgentAsync(AgentAvailability availability)
     {
+        // Agents re-announce periodically; an unchanged announcement changes nothing here.
+        var changed = _agents.GetValueOrDefault(availability.AgentId) != availability;
         _agents[availability.AgentId] = availability;
-        if (availability.HasFreeCapacity)
+        if (changed && availability.HasFreeCapacity)
         {
             ScheduleDispatch();
         }
