@@ -26,7 +26,9 @@ public sealed class ConversationGrain(
     private readonly SwitchboardOptions _options = options.Value;
     private IGrainTimer? _clock;
     private DateTimeOffset? _clockDueAt;
-    private bool _requeuedOnActivation;
+    // Queued again by this activation (on activation or a wake-up) since the last assignment: the assigning queue
+    // may hold that fresh entry, so an assignment must take it out of every queue.
+    private bool _requeued;
 
     private ConversationState State => state.State;
 
@@ -46,8 +48,7 @@ public sealed class ConversationGrain(
         // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again.
         if (State.Status == ConversationStatus.Waiting)
         {
-            await EnqueueAsync();
-            _requeuedOnActivation = true;
+            await RequeueAsync();
         }
 
         ScheduleClock();
@@ -166,9 +167,9 @@ public sealed class ConversationGrain(
             return false;
         }
 
-        // The assigning queue dropped its entry already, unless this activation just queued it again.
-        var otherQueues = State.Queues.Where(q => q != skill || _requeuedOnActivation).ToArray();
-        _requeuedOnActivation = false;
+        // The assigning queue dropped its entry already, unless this activation queued it again since.
+        var otherQueues = State.Queues.Where(q => q != skill || _requeued).ToArray();
+        _requeued = false;
         var joined = Assign(agentId, agentName);
         await state.WriteStateAsync();
         ScheduleClock();
@@ -301,12 +302,13 @@ public sealed class ConversationGrain(
             return;
         }
 
-        // A waiting conversation offers itself again: its queue may have been lost with a silo while this grain
-        // lived on (the queue ignores an entry it already has). An assigned one wakes its agent, whose grain may
-        // have been lost too: if nobody reconnects, the agent's offline grace period starts and ends.
+        // A waiting conversation joins its queues again: a queue is soft state, and one lost with its silo is rebuilt
+        // only from the conversations that come back to it (an entry it still holds is left as it is). An assigned
+        // one wakes its agent, whose grain may have been lost with a silo: if nobody reconnects, its offline grace
+        // period starts and ends.
         if (State.Status == ConversationStatus.Waiting)
         {
-            await EnqueueAsync();
+            await RequeueAsync();
         }
         else if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
         {
@@ -495,6 +497,12 @@ public sealed class ConversationGrain(
         }
 
         return placement;
+    }
+
+    private async Task RequeueAsync()
+    {
+        await EnqueueAsync();
+        _requeued = true;
     }
 
     private async Task<QueuePlacement?> EnqueueInAsync(string queue)

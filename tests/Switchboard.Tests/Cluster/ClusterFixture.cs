@@ -28,6 +28,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Changes to the default settings a fixture wants (after skills and grace period are set).</summary>
     public Action<SwitchboardOptions>? Configure { get; init; }
 
+    /// <summary>How many silos the cluster starts with.</summary>
+    public short SiloCount { get; init; } = 2;
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -42,11 +45,10 @@ public class ClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new InProcessTestClusterBuilder(2);
+        var builder = new InProcessTestClusterBuilder(SiloCount);
+        ConfigureCluster(builder);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
-            silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IChatNotifier>(Notifier);
             silo.Services.Configure<SwitchboardOptions>(options =>
             {
@@ -72,6 +74,17 @@ public class ClusterFixture : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>
+    /// Grain storage and reminders, and any other Orleans setting a fixture needs. Memory by default: each silo keeps
+    /// part of it, so a killed silo loses that part.
+    /// </summary>
+    protected virtual void ConfigureCluster(InProcessTestClusterBuilder builder) =>
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
+            silo.UseInMemoryReminderService();
+        });
 
     /// <summary>Creates an agent with a fresh id and connects it (Online).</summary>
     public Task<IAgentGrain> OnlineAgentAsync(int capacity, params (string Skill, int Proficiency)[] skills) =>

@@ -1,0 +1,105 @@
+using System.Globalization;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Switchboard.Tests.Cluster;
+
+/// <summary>
+/// Grain state kept outside every silo, like a database: all silos of a test cluster share one, so killing a silo
+/// loses nothing that was stored. Each record is held as bytes, so no grain ever shares an object with it.
+/// </summary>
+public sealed class SharedGrainStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string StateName, GrainId GrainId), (byte[] Data, string ETag)> _records = [];
+    private long _lastETag;
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _records.Count;
+            }
+        }
+    }
+
+    public (byte[] Data, string ETag)? Read(string stateName, GrainId grainId)
+    {
+        lock (_lock)
+        {
+            return _records.TryGetValue((stateName, grainId), out var record) ? record : null;
+        }
+    }
+
+    /// <summary>Stores <paramref name="data"/> if the caller read the current version; returns the new ETag.</summary>
+    public string Write(string stateName, GrainId grainId, string? expectedETag, byte[] data)
+    {
+        lock (_lock)
+        {
+            CheckETag(stateName, grainId, expectedETag);
+            var eTag = (++_lastETag).ToString(CultureInfo.InvariantCulture);
+            _records[(stateName, grainId)] = (data, eTag);
+            return eTag;
+        }
+    }
+
+    public void Clear(string stateName, GrainId grainId, string? expectedETag)
+    {
+        lock (_lock)
+        {
+            CheckETag(stateName, grainId, expectedETag);
+            _records.Remove((stateName, grainId));
+        }
+    }
+
+    private void CheckETag(string stateName, GrainId grainId, string? expectedETag)
+    {
+        // A missing record has no ETag: writing over one somebody else deleted is as stale as over one they changed.
+        var stored = _records.TryGetValue((stateName, grainId), out var record) ? record.ETag : null;
+        if (stored != expectedETag)
+        {
+            throw new InconsistentStateException(
+                $"State '{stateName}' of {grainId} was changed by someone else (stored ETag {stored ?? "none"}, given {expectedETag ?? "none"}).",
+                stored,
+                expectedETag);
+        }
+    }
+}
+
+/// <summary>One silo's view of the <see cref="SharedGrainStore"/>, serializing with that silo's serializer.</summary>
+public sealed class SharedGrainStorage(SharedGrainStore store, Serializer serializer) : IGrainStorage
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (store.Read(stateName, grainId) is { } record)
+        {
+            grainState.State = serializer.Deserialize<T>(record.Data);
+            grainState.ETag = record.ETag;
+            grainState.RecordExists = true;
+        }
+        else
+        {
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        grainState.ETag = store.Write(stateName, grainId, grainState.ETag, serializer.SerializeToArray(grainState.State));
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        store.Clear(stateName, grainId, grainState.ETag);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Switchboard.Agents;
+using Switchboard.Conversations;
+using Switchboard.Queues;
+using Switchboard.Supervision;
+using Xunit.Abstractions;
+
+namespace Switchboard.Tests.Cluster;
+
+/// <summary>
+/// Kills a silo that holds live conversations (issue #3, item 5): deadlines still fire, waiting conversations still
+/// reach an agent, assignments stay where they were, and no agent takes more than its capacity.
+/// </summary>
+[Collection(CrashClusterCollection.Name)]
+public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(60);
+
+    private RecordingNotifier Notifier => fixture.Notifier;
+
+    [Fact]
+    public async Task AfterASiloDiesEveryDeadlineFiresAndEveryWaitingConversationIsAssigned()
+    {
+        await fixture.EnsureAllSilosAsync();
+        var silos = fixture.Cluster.Silos;
+        var (home, victim, other) = (silos[0], silos[1], silos[2]);
+        var skill = fixture.NewSkill();
+        // The queue's waiting list and agent cache live only in its memory: put it where the crash will be.
+        var queue = fixture.Grains.GetGrain<IQueueGrain>(skill);
+        await CrashClusterFixture.OnSiloAsync(victim, queue.GetAsync);
+
+        // Thirty customers, a third of them on each silo, before any agent is online.
+        List<(IConversationGrain Grain, string Id)> conversations = [];
+        for (var i = 0; i < 30; i++)
+        {
+            conversations.Add(await CrashClusterFixture.OnSiloAsync(silos[i % 3], () => fixture.StartAsync(skill)));
+        }
+
+        var ids = conversations.Select(c => c.Id).ToHashSet();
+        await Notifier.WaitForQueuedAsync([.. ids]);
+
+        await using var hub = new HubHeartbeat(CrashClusterFixture.PresenceRefreshPeriod);
+        var first = await CrashClusterFixture.OnSiloAsync(home, () => NewAgentAsync(skill, capacity: 10));
+        hub.Keep(first);
+        await Notifier.WaitUntilAsync(seen => AssignedTo(seen, first, ids) == 10, Recovery);
+        // The second agent is known before the crash and connects after it.
+        var second = await CrashClusterFixture.OnSiloAsync(other, () => NewAgentAsync(skill, capacity: 20));
+
+        var before = (await Task.WhenAll(conversations.Select(c => c.Grain.GetAsync()))).ToDictionary(c => c.Id);
+        var assigned = before.Values.Where(c => c.Status == ConversationStatus.Assigned).Select(c => c.Id).ToHashSet();
+        var waiting = before.Values.Where(c => c.Status == ConversationStatus.Waiting).Select(c => c.Id).ToHashSet();
+        Assert.Equal(10, assigned.Count);
+        Assert.Equal(20, waiting.Count);
+        var onVictim = conversations.Where(c => fixture.HostOf(c.Grain) == victim.SiloAddress).Select(c => c.Id).ToHashSet();
+        Assert.Equal(victim.SiloAddress, fixture.HostOf(queue));
+        Assert.Equal(10, onVictim.Count);
+        Assert.Contains(onVictim, assigned.Contains);
+        Assert.Contains(onVictim, waiting.Contains);
+        // The kill comes before every deadline, so each breach below is fired by a clock that survived the crash.
+        Assert.Equal(0, Notifier.Count(n => IsBreach(n) && ids.Contains(n.ConversationId)));
+
+        var killedAt = DateTimeOffset.UtcNow;
+        var sinceKill = Stopwatch.StartNew();
+        await fixture.CrashAsync(victim);
+        output.WriteLine($"Killed {victim.SiloAddress} (the queue, {onVictim.Count(assigned.Contains)} assigned and {onVictim.Count(waiting.Contains)} waiting conversations) in {sinceKill.ElapsedMilliseconds} ms; first deadline {Until(before.Values.Min(c => c.FirstResponseDueAt), killedAt)} after the kill");
+        var declaredDead = Task.Run(async () =>
+        {
+            await fixture.DeclaredDeadAsync(victim.SiloAddress, Recovery);
+            return sinceKill.Elapsed;
+        });
+        hub.Keep(second);
+
+        await Notifier.WaitUntilAsync(seen => waiting.All(id => seen.Any(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id)), Recovery);
+        var breaches = (await Task.WhenAll(ids.Select(id => Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery))))
+            .ToDictionary(n => n.ConversationId, n => (SupervisorAlert)n.Payload!);
+        var allBreached = sinceKill.Elapsed;
+
+        var after = (await Task.WhenAll(conversations.Select(c => c.Grain.GetAsync()))).ToDictionary(c => c.Id);
+        var lateness = ids.Select(id => breaches[id].At - after[id].FirstResponseDueAt).ToList();
+        var joinedAt = waiting.ToDictionary(id => id, id => after[id].Messages.Last(m => m.From == MessageAuthor.System && m.AgentId == second.GetPrimaryKeyString()).At);
+        output.WriteLine($"The silo was declared dead {(await declaredDead).TotalSeconds:0.0} s after the kill");
+        output.WriteLine($"Waiting conversations reached the second agent {Until(joinedAt.Values.Min(), killedAt)}–{Until(joinedAt.Values.Max(), killedAt)} after the kill (those on the dead silo {Until(joinedAt.Where(j => onVictim.Contains(j.Key)).Max(j => j.Value), killedAt)}, on the survivors {Until(joinedAt.Where(j => !onVictim.Contains(j.Key)).Max(j => j.Value), killedAt)}); their deadlines were {Until(waiting.Min(id => after[id].FirstResponseDueAt), killedAt)}–{Until(waiting.Max(id => after[id].FirstResponseDueAt), killedAt)} after it");
+        output.WriteLine($"Breach alerts fired {lateness.Min().TotalSeconds:0.0}–{lateness.Max().TotalSeconds:0.0} s after their deadlines, all {allBreached.TotalSeconds:0.0} s after the kill; {hub.Failures} presence confirmations failed while the silo died");
+
+        // Recovery takes failure detection and a wake-up period, well inside the deadlines: a waiting conversation
+        // that reached an agent only at its breach had not re-entered the queue the crash emptied.
+        foreach (var id in waiting)
+        {
+            Assert.True(
+                joinedAt[id] < after[id].FirstResponseDueAt,
+                $"Waiting conversation {id} ({(onVictim.Contains(id) ? "on the dead silo" : "on a surviving silo")}) was assigned {Until(joinedAt[id], killedAt)} after the kill, not before its deadline {Until(after[id].FirstResponseDueAt, killedAt)} after it.");
+        }
+
+        foreach (var id in ids)
+        {
+            var (was, now) = (before[id], after[id]);
+            Assert.Equal(ConversationStatus.Assigned, now.Status);
+            Assert.Equal(assigned.Contains(id) ? first.GetPrimaryKeyString() : second.GetPrimaryKeyString(), now.AgentId);
+            Assert.True(now.Breached, $"Conversation {id} has no breach recorded.");
+            Assert.True(breaches[id].At >= now.FirstResponseDueAt, $"Conversation {id} was alerted before its deadline.");
+            Assert.Equal(was.Messages, now.Messages.Take(was.Messages.Length));
+            Assert.Equal(1, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id));
+            Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id));
+        }
+
+        Assert.Equal(assigned.Order(), (await first.GetAsync())!.Conversations);
+        Assert.Equal(waiting.Order(), (await second.GetAsync())!.Conversations);
+        Assert.Equal(10, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == first.GetPrimaryKeyString()));
+        Assert.Equal(20, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == second.GetPrimaryKeyString()));
+    }
+
+    [Fact]
+    public async Task AnAgentWhoseGrainDiedWithItsSiloKeepsItsConversationsOnceItsConnectionIsConfirmed()
+    {
+        await fixture.EnsureAllSilosAsync();
+        var silos = fixture.Cluster.Silos;
+        var (home, victim) = (silos[0], silos[1]);
+        var skill = fixture.NewSkill();
+        await CrashClusterFixture.OnSiloAsync(home, fixture.Grains.GetGrain<IQueueGrain>(skill).GetAsync);
+        await using var hub = new HubHeartbeat(CrashClusterFixture.PresenceRefreshPeriod);
+        var agent = await CrashClusterFixture.OnSiloAsync(victim, () => NewAgentAsync(skill, capacity: 2));
+        hub.Keep(agent);
+        await hub.ConfirmedAfterAsync(agent, DateTimeOffset.MinValue, Recovery);
+
+        List<(IConversationGrain Grain, string Id)> conversations = [];
+        for (var i = 0; i < 3; i++)
+        {
+            conversations.Add(await CrashClusterFixture.OnSiloAsync(home, () => fixture.StartAsync(skill)));
+        }
+
+        var held = conversations.Take(2).Select(c => c.Id).ToHashSet();
+        var third = conversations[2].Id;
+        await Notifier.WaitUntilAsync(seen => AssignedTo(seen, agent, held) == 2, Recovery);
+        await Notifier.WaitForQueuedAsync(third);
+        Assert.Equal(victim.SiloAddress, fixture.HostOf(agent));
+
+        var killedAt = DateTimeOffset.UtcNow;
+        var sinceKill = Stopwatch.StartNew();
+        await fixture.CrashAsync(victim);
+
+        var view = await hub.ConfirmedAfterAsync(agent, killedAt, Recovery);
+        output.WriteLine($"The agent's connection was confirmed to its new activation {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill ({hub.Failures} confirmations failed)");
+        Assert.Equal(AgentPresence.Online, view.Presence);
+        Assert.Equal(held.Order(), view.Conversations);
+        Assert.NotEqual(victim.SiloAddress, fixture.HostOf(agent));
+        foreach (var (grain, id) in conversations.Take(2))
+        {
+            var conversation = await grain.GetAsync();
+            Assert.Equal(ConversationStatus.Assigned, conversation.Status);
+            Assert.Equal(agent.GetPrimaryKeyString(), conversation.AgentId);
+        }
+
+        // Full, so the third customer goes to a colleague, and the agent never got more than its capacity.
+        var colleague = await NewAgentAsync(skill, capacity: 2);
+        hub.Keep(colleague);
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == third && n.AgentId == colleague.GetPrimaryKeyString(), Recovery);
+        Assert.Equal(held.Order(), (await agent.GetAsync())!.Conversations);
+        Assert.Equal(2, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == agent.GetPrimaryKeyString()));
+        Assert.Equal(0, Notifier.Count(n => n.Kind == RecordingNotifier.Withdrawn && held.Contains(n.ConversationId)));
+    }
+
+    /// <summary>An agent with a fresh id and the skill, configured but not yet connected.</summary>
+    private async Task<IAgentGrain> NewAgentAsync(string skill, int capacity)
+    {
+        var agent = fixture.Grains.GetGrain<IAgentGrain>($"agent-{Guid.NewGuid():N}");
+        await agent.ConfigureAsync(new AgentProfile("Test Agent", ImmutableDictionary<string, int>.Empty.Add(skill, 3), capacity));
+        return agent;
+    }
+
+    private static int AssignedTo(IReadOnlyList<Notification> seen, IAgentGrain agent, IReadOnlySet<string> ids) =>
+        seen.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == agent.GetPrimaryKeyString() && ids.Contains(n.ConversationId));
+
+    private static bool IsBreach(Notification n) =>
+        n.Kind == RecordingNotifier.Alert && n.Payload is SupervisorAlert { Kind: SupervisorAlertKind.Breach };
+
+    private static string Until(DateTimeOffset at, DateTimeOffset from) => $"{(at - from).TotalSeconds:0.0} s";
+}
