@@ -52,9 +52,13 @@ public sealed record AgentAvailability(
     public bool HasFreeCapacity => Accepting && Active < Capacity;
 }
 
-/// <summary>The answer to a reservation: granted or not, and the agent's availability after it.</summary>
+/// <summary>
+/// The answer to a reservation: granted or not, the agent's availability after it, and whether the agent held the
+/// conversation already (then a refused assignment must not give back capacity that was not taken for it).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.ReserveResult")]
 public sealed record ReserveResult(
     [property: Id(0)] bool Granted,
     [property: Id(1)] AgentAvailability Availability,
-    [property: Id(2)] string AgentName);
+    [property: Id(2)] string AgentName,
+    [property: Id(3)] bool AlreadyHeld = false);

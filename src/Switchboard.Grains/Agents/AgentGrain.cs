@@ -150,7 +150,7 @@ public sealed class AgentGrain(
 
         if (State.Conversations.Contains(conversationId))
         {
-            return new ReserveResult(true, Availability(profile, skill), profile.Name);
+            return new ReserveResult(true, Availability(profile, skill), profile.Name, AlreadyHeld: true);
         }
 
         var granted = Presence == AgentPresence.Online

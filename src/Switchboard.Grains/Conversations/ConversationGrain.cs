@@ -545,7 +545,8 @@ public sealed class ConversationGrain(
             }
             catch (Exception ex)
             {
-                // A stale entry is harmless: the queue's next assignment of it is refused (wrong ticket or status).
+                // A stale entry is harmless: the queue's next assignment of it is refused (wrong ticket or status),
+                // and the queue gives back only capacity it took for that attempt.
                 logger.LogWarning(ex, "Conversation {ConversationId} could not leave queue {Queue}", Id, queue);
             }
         }

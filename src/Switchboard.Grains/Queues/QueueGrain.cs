@@ -168,9 +168,10 @@ public sealed class QueueGrain(
             {
                 RecordAssignment();
             }
-            else
+            else if (!reservation.AlreadyHeld)
             {
-                // The conversation moved on (resolved, assigned elsewhere, queued again): give the capacity back.
+                // The conversation moved on (resolved, assigned elsewhere, queued again): give back the capacity
+                // taken for it, but never capacity the agent held for it before this (a stale entry).
                 await agent.ReleaseAsync(entry.ConversationId);
             }
 

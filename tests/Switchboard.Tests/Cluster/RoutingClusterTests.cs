@@ -173,6 +173,25 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AStaleQueueEntryNeverTakesCapacityAwayFromTheAgentHoldingTheConversation()
+    {
+        var skill = fixture.NewSkill();
+        var agent = await fixture.OnlineAgentAsync(2, (skill, 3));
+        var (_, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForAssignmentAsync(id);
+        var queue = fixture.Grains.GetGrain<Queues.IQueueGrain>(skill);
+
+        // An entry left behind by a failed clean-up: the agent already holds the conversation.
+        await queue.EnqueueAsync(new Queues.QueueEntry(id, Ticket: 1, Priority: 0, RequiredProficiency: 1, DateTimeOffset.UtcNow));
+        // The queue took the enqueue interleaved and scheduled its pass first; this call runs after that pass.
+        var after = await fixture.QueueAsync(skill);
+
+        Assert.DoesNotContain(id, after.Waiting.Select(e => e.ConversationId));
+        Assert.Equal(new[] { id }, (await agent.GetAsync())!.Conversations.AsEnumerable());
+        Assert.Equal(1, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id));
+    }
+
+    [Fact]
     public async Task AnAgentWhoWentOfflineGetsNothingNew()
     {
         var skill = fixture.NewSkill();
