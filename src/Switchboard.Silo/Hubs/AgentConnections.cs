@@ -32,17 +32,20 @@ internal sealed class AgentPresenceHeartbeat(
         using var timer = new PeriodicTimer(options.Value.PresenceRefreshPeriod, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            foreach (var (connectionId, agentId) in connections.All)
-            {
-                try
-                {
-                    await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(connectionId);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    logger.LogWarning(ex, "Could not confirm agent {AgentId}'s connection {ConnectionId}", agentId, connectionId);
-                }
-            }
+            // All at once: one call stuck on a dying silo must not hold up every other agent's confirmation.
+            await Task.WhenAll(connections.All.Select(c => ConfirmAsync(c.Key, c.Value, stoppingToken)));
+        }
+    }
+
+    private async Task ConfirmAsync(string connectionId, string agentId, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(connectionId);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Could not confirm agent {AgentId}'s connection {ConnectionId}", agentId, connectionId);
         }
     }
 }
