@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Queues;
 
@@ -47,6 +48,7 @@ public class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
             silo.UseInMemoryReminderService();
+            silo.AddSwitchboardMetrics();
             silo.Services.AddSingleton<IChatNotifier>(Notifier);
             silo.Services.Configure<SwitchboardOptions>(options =>
             {
