@@ -41,6 +41,16 @@ public sealed class SiloServiceMetrics : IServiceMetrics
         _firstResponse = meter.CreateHistogram<double>("switchboard.first_response.time", "s", "Time from the customer's first message to the first agent answer");
         meter.CreateObservableGauge("switchboard.queue.length", QueueLengths, description: "Conversations waiting, per queue hosted on this silo");
         meter.CreateObservableGauge("switchboard.agents", AgentsByStatus, description: "Agents by presence, per agent hosted on this silo");
+
+        // Every configured queue's counters exist from the start (at 0), so a scrape and a rate() see them before the first event.
+        foreach (var queue in options.Value.Skills.Keys.Append(Queues.Queues.Supervisors))
+        {
+            var skill = new KeyValuePair<string, object?>("skill", queue);
+            foreach (var counter in (Counter<long>[])[_started, _assigned, _resolved, _abandoned, _breaches])
+            {
+                counter.Add(0, skill);
+            }
+        }
     }
 
     public void Record(ServiceEvent e)

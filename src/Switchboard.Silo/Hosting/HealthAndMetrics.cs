@@ -16,6 +16,11 @@ public static class HealthAndMetrics
         builder.Services.AddHealthChecks()
             .AddCheck<SiloMembershipCheck>("cluster-membership", tags: [Ready])
             .AddCheck<GrainStorageCheck>("grain-storage", tags: [Ready]);
+        // Both listeners start before the silo creates its meters, so no first measurement is missed.
+        PrometheusBridge.ExcludeFromMeterAdapter();
+        _ = Prometheus.Metrics.DefaultRegistry;
+        var bridge = new PrometheusBridge();
+        builder.Services.AddSingleton(_ => bridge);
         return builder;
     }
 
