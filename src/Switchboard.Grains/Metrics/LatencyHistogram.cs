@@ -17,7 +17,9 @@ public sealed class LatencyHistogram
     [Id(3)] public double MinSeconds { get; set; } = double.PositiveInfinity;
     [Id(4)] public double MaxSeconds { get; set; }
 
-    public TimeSpan? Mean => Count == 0 ? null : TimeSpan.FromSeconds(SumSeconds / Count);
+    public double? MeanSeconds => Count == 0 ? null : SumSeconds / Count;
+
+    public TimeSpan? Mean => MeanSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
 
     public void Add(TimeSpan value)
     {
