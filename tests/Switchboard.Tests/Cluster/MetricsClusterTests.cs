@@ -44,7 +44,7 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
         }
 
         // Each silo holds only its share.
-        Assert.Equal(100, OnSilo<IServiceMetrics>(1).Snapshot(merged.At)[KpiScopes.Skill(skill)].Today.Let(Count));
+        Assert.Equal(100, Count(OnSilo<IServiceMetrics>(1).Snapshot(merged.At)[KpiScopes.Skill(skill)].Today));
     }
 
     [Fact]
@@ -168,9 +168,4 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
 
     private static long Count(KpiAggregate a) =>
         a.Started + a.Assigned + a.FirstResponse.Count + a.Response.Count + a.Resolved + a.Abandoned + a.Ratings + a.SlaBreached;
-}
-
-internal static class LetExtensions
-{
-    public static TResult Let<T, TResult>(this T value, Func<T, TResult> map) => map(value);
 }

@@ -137,7 +137,11 @@ public sealed class KpiArithmeticTests
         Assert.Equal(2, cluster.Hour.Started); // 09:05 and 09:40; 09:55 is in the future
         Assert.Equal(3, cluster.Today.Started); // and 08:10; yesterday 23:20 is not today
         Assert.Equal(4, cluster.Rolling.Started); // twelve hours reach back into yesterday
-        Assert.Equal(1, new KpiTimeline(TimeSpan.FromMinutes(15)).Also(t => t.Add(new(ServiceEventKind.Started, now.AddMinutes(-10), "s"))).Snapshot(now)[KpiScopes.Cluster].Rolling.Started);
+
+        var quarter = new KpiTimeline(TimeSpan.FromMinutes(15));
+        quarter.Add(new ServiceEvent(ServiceEventKind.Started, now.AddMinutes(-10), "shipping"));
+        quarter.Add(new ServiceEvent(ServiceEventKind.Started, now.AddMinutes(-20), "shipping"));
+        Assert.Equal(1, quarter.Snapshot(now)[KpiScopes.Cluster].Rolling.Started);
     }
 
     [Fact]
@@ -152,14 +156,5 @@ public sealed class KpiArithmeticTests
         Assert.Equal(1, snapshot[KpiScopes.Skill("shipping")].Today.Started);
         Assert.Equal(1, snapshot[KpiScopes.Agent("amy")].Today.GoodRatings);
         Assert.Equal(0, snapshot[KpiScopes.Agent("amy")].Today.Started);
-    }
-}
-
-internal static class TestExtensions
-{
-    public static T Also<T>(this T value, Action<T> action)
-    {
-        action(value);
-        return value;
     }
 }
