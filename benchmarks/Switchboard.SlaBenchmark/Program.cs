@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Switchboard;
 using Switchboard.Conversations;
+using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Queues;
 using Switchboard.Supervision;
@@ -38,7 +39,8 @@ builder.Services.Configure<SwitchboardOptions>(options =>
 builder.UseOrleans(silo => silo
     .UseLocalhostClustering(siloPort: 11_411, gatewayPort: 30_411)
     .AddMemoryGrainStorage(SwitchboardOptions.StorageName)
-    .UseInMemoryReminderService());
+    .UseInMemoryReminderService()
+    .AddSwitchboardMetrics());
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();

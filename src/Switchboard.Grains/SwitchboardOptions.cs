@@ -28,6 +28,9 @@ public sealed class SwitchboardOptions
     /// <summary>First-response clocks and their staged actions.</summary>
     public SlaOptions Sla { get; set; } = new();
 
+    /// <summary>Service metrics: KPI windows and the FRT anomaly rule.</summary>
+    public Metrics.MetricsOptions Metrics { get; set; } = new();
+
     /// <summary>
     /// How often each silo confirms its open agent connections and each online agent re-announces itself to its
     /// queues; a connection not confirmed for three periods is taken as gone (its silo died).
@@ -74,6 +77,11 @@ public sealed class SwitchboardOptions
         if (Skills.ContainsKey(Queues.Queues.Supervisors))
         {
             yield return $"'{Queues.Queues.Supervisors}' is the supervisors' queue; it cannot be a skill.";
+        }
+
+        foreach (var problem in Metrics.Problems())
+        {
+            yield return problem;
         }
 
         foreach (var problem in Sla.Problems())

@@ -133,7 +133,9 @@ public sealed record ConversationView(
     [property: Id(12)] DateTimeOffset? FirstResponseAt,
     [property: Id(13)] bool Breached,
     [property: Id(14)] ImmutableArray<SlaEvent> SlaEvents,
-    [property: Id(15)] ImmutableDictionary<string, string> Context);
+    [property: Id(15)] ImmutableDictionary<string, string> Context,
+    [property: Id(16)] bool Abandoned = false,
+    [property: Id(17)] ConversationRating? Rating = null);
 
 /// <summary>Where a conversation stands in a queue: position 1 is served next; the wait is null when nobody serves it now.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueuePlacement")]

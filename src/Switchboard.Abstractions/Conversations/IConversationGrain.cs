@@ -55,4 +55,17 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     [OneWay]
     Task ReclaimAsync(string agentId);
+
+    /// <summary>
+    /// The customer left. Before any agent answer the conversation is abandoned (resolved, <c>Abandoned</c> set);
+    /// after one it is resolved by the customer. The agent is told and freed. Idempotent once resolved.
+    /// </summary>
+    Task<ConversationView> LeaveAsync();
+
+    /// <summary>
+    /// The customer rates a resolved conversation 1–5 with an optional comment (at most 1000 characters). Once per
+    /// conversation: a second rating is refused with <see cref="SwitchboardError.Conflict"/>, as is rating an open or
+    /// abandoned one; a bad score or comment with <see cref="SwitchboardError.Invalid"/>.
+    /// </summary>
+    Task<ConversationRating> RateAsync(int score, string? comment);
 }

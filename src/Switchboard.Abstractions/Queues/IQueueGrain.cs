@@ -37,6 +37,13 @@ public interface IQueueGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task RecordFirstResponseAsync(bool withinSla);
 
+    /// <summary>
+    /// A first response of this queue's skill took <paramref name="firstResponse"/> (answered in time or late). The
+    /// queue watches for FRT jumps and alerts supervisors once per episode.
+    /// </summary>
+    [OneWay, AlwaysInterleave]
+    Task ObserveFirstResponseAsync(TimeSpan firstResponse);
+
     /// <summary>The waiting list in service order and the known agents.</summary>
     Task<QueueView> GetAsync();
 

@@ -13,6 +13,9 @@ public enum SupervisorAlertKind
 
     /// <summary>A resolved complaint is due its follow-up.</summary>
     FollowUp,
+
+    /// <summary>A queue's first response time jumped (recent 15 min against the hour before); no conversation id.</summary>
+    Anomaly,
 }
 
 [GenerateSerializer, Immutable, Alias("Switchboard.SupervisorAlert")]

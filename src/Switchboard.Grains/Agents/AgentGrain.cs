@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Conversations;
+using Switchboard.Metrics;
 using Switchboard.Queues;
 
 namespace Switchboard.Agents;
@@ -9,6 +10,7 @@ public sealed class AgentGrain(
     [PersistentState("agent", SwitchboardOptions.StorageName)] IPersistentState<AgentState> state,
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
+    IServiceMetrics metrics,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
     private readonly SwitchboardOptions _options = options.Value;
@@ -35,6 +37,12 @@ public sealed class AgentGrain(
             StartGracePeriod();
         }
 
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.AgentPresence(Id, null);
         return Task.CompletedTask;
     }
 
@@ -228,6 +236,8 @@ public sealed class AgentGrain(
         {
             return;
         }
+
+        metrics.AgentPresence(Id, Presence);
 
         foreach (var skill in QueuesOf(profile))
         {

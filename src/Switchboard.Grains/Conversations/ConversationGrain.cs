@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
+using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Queues;
 using Switchboard.Sla;
@@ -14,11 +15,12 @@ namespace Switchboard.Conversations;
 /// action (precision); a durable reminder wakes the conversation while it is open, so after a silo dies the
 /// deadlines still fire and a waiting conversation re-enters its queue (durability).
 /// </summary>
-public sealed class ConversationGrain(
+public sealed partial class ConversationGrain(
     [PersistentState("conversation", SwitchboardOptions.StorageName)] IPersistentState<ConversationState> state,
     IOptions<SwitchboardOptions> options,
     IChatNotifier notifier,
     TimeProvider time,
+    IServiceMetrics metrics,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
 {
     private const string WakeUpReminder = "wake-up";
@@ -35,6 +37,16 @@ public sealed class ConversationGrain(
     private SlaOptions Sla => _options.Sla;
 
     private string Id => this.GetPrimaryKeyString();
+
+    // The customer's leave and rating live in ConversationGrain.Customer.cs; primary-constructor parameters are
+    // visible only in this part.
+    private IPersistentState<ConversationState> Stored => state;
+
+    private IChatNotifier Notifier => notifier;
+
+    private TimeProvider Time => time;
+
+    private IServiceMetrics Metrics => metrics;
 
     private string PrimaryQueue => State.Tier == ComplaintTier.High ? Queues.Queues.Supervisors : State.Topic;
 
@@ -103,6 +115,7 @@ public sealed class ConversationGrain(
         }
 
         ScheduleClock();
+        metrics.Record(ConversationEvents.Started(State));
         await RegisterWakeUpAsync();
         await notifier.MessagePostedAsync(Id, agentId: null, acknowledgement);
         return View();
@@ -151,7 +164,13 @@ public sealed class ConversationGrain(
         var message = Append(MessageAuthor.Agent, agentId, text, now);
         await state.WriteStateAsync();
         ScheduleClock();
+        metrics.Record(ConversationEvents.Replied(State, agentId, firstResponse));
         await notifier.MessagePostedAsync(Id, agentId, message);
+        if (firstResponse)
+        {
+            GrainFactory.GetGrain<IQueueGrain>(State.Topic).ObserveFirstResponseAsync(now - State.StartedAt).Ignore();
+        }
+
         if (firstResponse && !State.Breached)
         {
             await RecordFirstResponseAsync(withinSla: true);
@@ -173,6 +192,7 @@ public sealed class ConversationGrain(
         var joined = Assign(agentId, agentName);
         await state.WriteStateAsync();
         ScheduleClock();
+        metrics.Record(ConversationEvents.Assigned(State));
 
         await RemoveFromQueuesAsync(otherQueues);
         await notifier.ConversationAssignedAsync(agentId, View());
@@ -228,6 +248,7 @@ public sealed class ConversationGrain(
         var notice = Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
         await state.WriteStateAsync();
         ScheduleClock();
+        metrics.Record(ConversationEvents.Resolved(State, agentId, now));
 
         // Told before the capacity is released, so the agent hears of this close before any next assignment.
         await notifier.MessagePostedAsync(Id, agentId, notice);
@@ -263,6 +284,7 @@ public sealed class ConversationGrain(
         var joined = Assign(agentId, reservation.AgentName);
         await state.WriteStateAsync();
         ScheduleClock();
+        metrics.Record(ConversationEvents.Assigned(State));
 
         await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
         await notifier.ConversationAssignedAsync(agentId, View());
@@ -345,6 +367,7 @@ public sealed class ConversationGrain(
             if (!State.Breached && now >= State.FirstResponseDueAt)
             {
                 State.Breached = true;
+                metrics.Record(ConversationEvents.Breached(State, now));
                 var detail = $"No first answer within {Format(State.FirstResponseDueAt - State.StartedAt)} ({State.Topic}, {State.Status}).";
                 Record(SlaEventKind.Breached, State.AgentId, detail, now);
                 then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Breach, Id, State.Topic, detail, now)));
@@ -727,5 +750,7 @@ public sealed class ConversationGrain(
         State.FirstResponseAt,
         State.Breached,
         [.. State.SlaEvents],
-        State.Context.ToImmutableDictionary());
+        State.Context.ToImmutableDictionary(),
+        State.Abandoned,
+        State.Rating);
 }

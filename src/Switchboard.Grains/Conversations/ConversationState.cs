@@ -51,4 +51,10 @@ public sealed class ConversationState
 
     /// <summary>Agent messages that broke a house rule and were let through (warn mode).</summary>
     [Id(31)] public int RuleWarnings { get; set; }
+
+    /// <summary>The customer left before any agent answered (the status is then Resolved).</summary>
+    [Id(32)] public bool Abandoned { get; set; }
+
+    /// <summary>The customer's rating after resolution; set once.</summary>
+    [Id(33)] public ConversationRating? Rating { get; set; }
 }

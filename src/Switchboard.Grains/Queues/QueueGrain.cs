@@ -2,8 +2,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Routing;
+using Switchboard.Supervision;
 
 namespace Switchboard.Queues;
 
@@ -17,6 +19,7 @@ public sealed class QueueGrain(
     IOptions<SwitchboardOptions> options,
     IChatNotifier notifier,
     TimeProvider time,
+    IServiceMetrics metrics,
     ILogger<QueueGrain> logger) : Grain, IQueueGrain
 {
     private const int RateSamples = 32;
@@ -36,6 +39,7 @@ public sealed class QueueGrain(
     private DateOnly _slaDay;
     private int _slaMet;
     private int _slaMissed;
+    private readonly FirstResponseAnomalyDetector _anomaly = new(options.Value.Metrics);
 
     private string Skill => this.GetPrimaryKeyString();
 
@@ -48,6 +52,7 @@ public sealed class QueueGrain(
             _waiting.Add(entry);
             _waitingById[entry.ConversationId] = entry;
             _arrived.Add(entry);
+            metrics.QueueLength(Skill, _waiting.Count);
             ScheduleDispatch();
         }
 
@@ -78,6 +83,20 @@ public sealed class QueueGrain(
         RollSlaDay();
         _ = withinSla ? _slaMet++ : _slaMissed++;
         return Task.CompletedTask;
+    }
+
+    public async Task ObserveFirstResponseAsync(TimeSpan firstResponse)
+    {
+        var now = time.GetUtcNow();
+        if (_anomaly.Observe(now, firstResponse) is { Recent: { } recent, Baseline: { } baseline })
+        {
+            var detail = $"First response in {Skill} averaged {Minutes(recent)} over the last {Minutes(options.Value.Metrics.AnomalyWindow)}, "
+                + $"{recent / baseline:0.0}× the {Minutes(baseline)} of the hour before.";
+            logger.LogWarning("FRT anomaly in queue {Queue}: {Detail}", Skill, detail);
+            await notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Anomaly, "", Skill, detail, now));
+        }
+
+        static string Minutes(TimeSpan span) => span.TotalSeconds < 120 ? $"{span.TotalSeconds:0} s" : $"{span.TotalMinutes:0.#} min";
     }
 
     public Task<QueueView> GetAsync()
@@ -327,6 +346,7 @@ public sealed class QueueGrain(
             _waiting.Remove(existing);
             _arrived.Remove(existing);
             _reportedPosition.Remove(conversationId);
+            metrics.QueueLength(Skill, _waiting.Count);
         }
     }
 

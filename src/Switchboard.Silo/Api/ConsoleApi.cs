@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Metrics;
 using Switchboard.Queues;
 using Switchboard.Supervision;
 
@@ -16,7 +17,8 @@ public sealed record MessageRulesInfo(MessageRuleMode Mode, int MaxAgentMessages
 public sealed record ConsoleSettings(SkillInfo[] Skills, QuickReply[] QuickReplies, MessageRulesInfo MessageRules);
 
 public sealed record QueueOverview(
-    string Name, string DisplayName, int Waiting, DateTimeOffset? OldestWaitingSince, int AgentsOnline, int SlaMetToday, int SlaMissedToday);
+    string Name, string DisplayName, int Waiting, DateTimeOffset? OldestWaitingSince, int AgentsOnline, int SlaMetToday, int SlaMissedToday,
+    ServiceLevelBand? Band = null);
 
 public sealed record AgentOverview(string Id, string Name, AgentPresence Presence, int Active, int Capacity, bool Supervisor);
 
@@ -28,7 +30,7 @@ public static class ConsoleApi
     public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/console-settings", (IOptions<SwitchboardOptions> options) => Settings(options.Value));
-        app.MapGet("/api/overview", (IGrainFactory grains, IOptions<SwitchboardOptions> options) => ReadOverviewAsync(grains, options.Value));
+        app.MapGet("/api/overview", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) => ReadOverviewAsync(grains, options.Value, kpis));
         return app;
     }
 
@@ -37,12 +39,13 @@ public static class ConsoleApi
         [.. options.QuickReplies.Select(r => new QuickReply(r.Shortcut, r.Title, r.Topic, r.Text))],
         new MessageRulesInfo(options.MessageRules.Mode, options.MessageRules.MaxAgentMessagesInARow, options.MessageRules.EffectiveForbiddenPhrases));
 
-    public static async Task<Overview> ReadOverviewAsync(IGrainFactory grains, SwitchboardOptions options)
+    public static async Task<Overview> ReadOverviewAsync(IGrainFactory grains, SwitchboardOptions options, ClusterKpis kpis)
     {
         var queueNames = options.Skills.Keys.Order(StringComparer.Ordinal).Append(Queues.Queues.Supervisors).ToArray();
         var queues = await Task.WhenAll(queueNames.Select(name => grains.GetGrain<IQueueGrain>(name).GetAsync()));
         var agents = await Task.WhenAll(options.Agents.Keys.Order(StringComparer.Ordinal).Select(id => grains.GetGrain<IAgentGrain>(id).GetAsync()));
         var tickets = await grains.GetGrain<ITicketBoardGrain>(0).GetAsync();
+        var bands = await StatsApi.ReadBandsAsync(kpis, queueNames);
 
         return new Overview(
             [.. queues.Select(q => new QueueOverview(
@@ -52,7 +55,8 @@ public static class ConsoleApi
                 q.Waiting.IsEmpty ? null : q.Waiting.Min(e => e.WaitingSince),
                 q.Agents.Count(a => a.Accepting),
                 q.SlaMetToday,
-                q.SlaMissedToday))],
+                q.SlaMissedToday,
+                bands[q.Skill]))],
             [.. agents.OfType<AgentView>().Select(a => new AgentOverview(
                 a.Id, a.Profile.Name, a.Presence, a.Conversations.Length, a.Profile.Capacity, a.Profile.Supervisor))],
             [.. tickets]);

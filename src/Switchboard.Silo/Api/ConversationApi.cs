@@ -8,6 +8,8 @@ public static class ConversationApi
 {
     public sealed record PostMessage(string Text);
 
+    public sealed record PostRating(int Score, string? Comment);
+
     public static IEndpointRouteBuilder MapConversationApi(this IEndpointRouteBuilder app)
     {
         var conversations = app.MapGroup("/api/conversations").WithTags("Conversations");
@@ -26,6 +28,17 @@ public static class ConversationApi
         {
             var posted = await grains.GetGrain<IConversationGrain>(id).PostCustomerMessageAsync(message.Text);
             return TypedResults.Created((string?)null, posted);
+        });
+
+        // The customer left (abandoned if nobody had answered yet); idempotent.
+        conversations.MapPost("/{id}/leave", (string id, IGrainFactory grains) =>
+            grains.GetGrain<IConversationGrain>(id).LeaveAsync());
+
+        // Once per resolved conversation: a second rating is 409 Conflict.
+        conversations.MapPost("/{id}/rating", async (string id, [FromBody] PostRating rating, IGrainFactory grains) =>
+        {
+            var rated = await grains.GetGrain<IConversationGrain>(id).RateAsync(rating.Score, rating.Comment);
+            return TypedResults.Created((string?)null, rated);
         });
 
         return app;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Switchboard.Api;
 using Switchboard.Hubs;
+using Switchboard.Metrics;
 using Switchboard.Notifications;
 
 namespace Switchboard.Hosting;
@@ -32,6 +33,7 @@ public static class SwitchboardHosting
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<SwitchboardExceptionHandler>();
+        builder.AddSwitchboardHealthAndMetrics();
         return builder;
     }
 
@@ -57,6 +59,8 @@ public static class SwitchboardHosting
             {
                 silo.UseInMemoryReminderService();
             }
+
+            silo.AddSwitchboardMetrics();
         });
     }
 
@@ -72,6 +76,8 @@ public static class SwitchboardHosting
         app.MapConversationApi();
         app.MapDirectoryApi();
         app.MapConsoleApi();
+        app.MapStatsApi();
+        app.MapSwitchboardHealthAndMetrics();
 
         app.Lifetime.ApplicationStarted.Register(() => LogWelcome(app));
         return app;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Switchboard.Api;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Metrics;
 using Switchboard.Supervision;
 
 namespace Switchboard.Hubs;
@@ -11,7 +12,7 @@ namespace Switchboard.Hubs;
 /// The agent's side: connect with <c>?agentId=</c>, then receive assignments and messages and answer them.
 /// Sign-in replaces the query-string id in a later issue.
 /// </summary>
-public sealed class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options) : Hub<IAgentClient>
+public sealed class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -81,7 +82,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
     public Task<Overview> GetOverview()
     {
         RequireSupervisor("Only supervisors see the overview.");
-        return ConsoleApi.ReadOverviewAsync(grains, options.Value);
+        return ConsoleApi.ReadOverviewAsync(grains, options.Value, kpis);
     }
 
     private void RequireSupervisor(string refusal)

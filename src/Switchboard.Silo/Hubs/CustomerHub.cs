@@ -47,15 +47,20 @@ public sealed class CustomerHub(IGrainFactory grains) : Hub<ICustomerClient>
         }
     }
 
-    public Task<ChatMessage> SendMessage(string conversationId, string text)
-    {
-        if (!Joined.Contains(HubArguments.RequireId(conversationId)))
-        {
-            throw new HubException($"This connection has not joined conversation '{conversationId}'.");
-        }
+    public Task<ChatMessage> SendMessage(string conversationId, string text) =>
+        JoinedConversation(conversationId).PostCustomerMessageAsync(text);
 
-        return grains.GetGrain<IConversationGrain>(conversationId).PostCustomerMessageAsync(text);
-    }
+    /// <summary>The customer leaves; before any answer the conversation counts as abandoned.</summary>
+    public Task<ConversationView> LeaveConversation(string conversationId) => JoinedConversation(conversationId).LeaveAsync();
+
+    /// <summary>Rates a resolved conversation 1–5, once.</summary>
+    public Task<ConversationRating> RateConversation(string conversationId, int score, string? comment) =>
+        JoinedConversation(conversationId).RateAsync(score, comment);
+
+    private IConversationGrain JoinedConversation(string conversationId) =>
+        Joined.Contains(HubArguments.RequireId(conversationId))
+            ? grains.GetGrain<IConversationGrain>(conversationId)
+            : throw new HubException($"This connection has not joined conversation '{conversationId}'.");
 
     private async Task JoinGroupAsync(string conversationId)
     {

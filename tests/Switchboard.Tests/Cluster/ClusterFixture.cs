@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Queues;
 
@@ -49,6 +50,7 @@ public class ClusterFixture : IAsyncLifetime
         ConfigureCluster(builder);
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.AddSwitchboardMetrics();
             silo.Services.AddSingleton<IChatNotifier>(Notifier);
             silo.Services.Configure<SwitchboardOptions>(options =>
             {

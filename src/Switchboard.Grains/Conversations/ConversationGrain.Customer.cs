@@ -1,0 +1,92 @@
+using Switchboard.Agents;
+using Switchboard.Metrics;
+using Switchboard.Supervision;
+
+namespace Switchboard.Conversations;
+
+/// <summary>What the customer does at the end: leave, and rate the service.</summary>
+public sealed partial class ConversationGrain
+{
+    public async Task<ConversationView> LeaveAsync()
+    {
+        EnsureStarted();
+        if (State.Status == ConversationStatus.Resolved)
+        {
+            return View();
+        }
+
+        var now = Time.GetUtcNow();
+        var agentId = State.Status == ConversationStatus.Assigned ? State.AgentId : null;
+        var queues = State.Queues.ToArray();
+        var wasTicket = State.Status == ConversationStatus.Ticket;
+        // Left before any answer: abandoned. After one: the customer closed a served conversation (resolved).
+        State.Abandoned = State.FirstResponseAt is null;
+        State.Status = ConversationStatus.Resolved;
+        State.ResolvedAt = now;
+        State.Queues.Clear();
+        // A served complaint still gets its follow-up, from the agent who held it.
+        var followUp = !State.Abandoned && State.Tier != ComplaintTier.None && agentId is not null;
+        if (followUp)
+        {
+            State.FollowUpDueAt = now + Sla.FollowUpAfter;
+        }
+
+        var stopWakeUp = !followUp && State.WakeUp;
+        State.WakeUp &= followUp;
+        var notice = Append(MessageAuthor.System, null, "The customer left the conversation.", now);
+        await Stored.WriteStateAsync();
+        ScheduleClock();
+        Metrics.Record(State.Abandoned ? ConversationEvents.Abandoned(State, now) : ConversationEvents.Resolved(State, agentId, now));
+
+        await Notifier.MessagePostedAsync(Id, agentId, notice);
+        await Notifier.ConversationClosedAsync(Id, agentId);
+        await RemoveFromQueuesAsync(queues);
+        if (wasTicket)
+        {
+            await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
+        }
+
+        if (agentId is not null)
+        {
+            await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+        }
+
+        if (stopWakeUp)
+        {
+            await UnregisterWakeUpAsync();
+        }
+
+        return View();
+    }
+
+    public async Task<ConversationRating> RateAsync(int score, string? comment)
+    {
+        EnsureStarted();
+        if (score is < 1 or > 5)
+        {
+            throw SwitchboardException.Invalid("A rating is a score from 1 to 5.");
+        }
+
+        comment = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
+        if (comment?.Length > ConversationRating.MaxCommentLength)
+        {
+            throw SwitchboardException.Invalid($"A rating comment is at most {ConversationRating.MaxCommentLength} characters.");
+        }
+
+        if (State.Status != ConversationStatus.Resolved || State.Abandoned)
+        {
+            throw SwitchboardException.Conflict($"Conversation '{Id}' can be rated once an agent has resolved it.");
+        }
+
+        if (State.Rating is not null)
+        {
+            throw SwitchboardException.Conflict($"Conversation '{Id}' is already rated; a rating cannot be changed.");
+        }
+
+        var now = Time.GetUtcNow();
+        State.Rating = new ConversationRating(score, comment, now);
+        await Stored.WriteStateAsync();
+        Metrics.Record(ConversationEvents.Rated(State, score, now));
+        return State.Rating;
+    }
+}
