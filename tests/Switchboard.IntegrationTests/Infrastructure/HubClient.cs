@@ -18,6 +18,7 @@ public sealed class HubClient(string path, Func<Uri> nextSilo) : IAsyncDisposabl
     private HubConnection? _connection;
     private bool _attached;
     private int _retries;
+    private bool _disposed;
 
     /// <summary>Runs on each new connection before any call is retried (for example JoinConversation).</summary>
     public Func<HubConnection, Task>? Rejoin { get; set; }
@@ -48,6 +49,7 @@ public sealed class HubClient(string path, Func<Uri> nextSilo) : IAsyncDisposabl
 
     public async Task ConnectAsync()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         await _gate.WaitAsync();
         try
         {
@@ -98,9 +100,36 @@ public sealed class HubClient(string path, Func<Uri> nextSilo) : IAsyncDisposabl
 
     public async ValueTask DisposeAsync()
     {
-        if (_connection is not null)
+        _disposed = true;
+        await _gate.WaitAsync();
+        try
         {
-            await _connection.DisposeAsync();
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Like a browser client: a lost connection is replaced at once, not at the next call.</summary>
+    private async Task ReconnectAfterLossAsync()
+    {
+        for (var attempt = 0; attempt < 20 && !_disposed; attempt++)
+        {
+            try
+            {
+                await ConnectAsync();
+                return;
+            }
+            catch (Exception) when (!_disposed)
+            {
+                // That silo refused too (it may be the one that died); the next attempt picks another.
+                await Task.Delay(TimeSpan.FromMilliseconds(250));
+            }
         }
     }
 
@@ -130,6 +159,16 @@ public sealed class HubClient(string path, Func<Uri> nextSilo) : IAsyncDisposabl
             {
                 handler(connection);
             }
+
+            connection.Closed += error =>
+            {
+                if (!_disposed)
+                {
+                    _ = Task.Run(ReconnectAfterLossAsync);
+                }
+
+                return Task.CompletedTask;
+            };
 
             await connection.StartAsync();
             _connection = connection;

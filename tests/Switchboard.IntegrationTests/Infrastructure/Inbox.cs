@@ -9,6 +9,9 @@ public sealed class Inbox<T>
     private readonly List<T> _items = [];
     private readonly List<(Func<T, bool> Match, TaskCompletionSource<T> Done)> _waiters = [];
 
+    /// <summary>Raised for every item, after it is stored (on the connection's thread: keep handlers short).</summary>
+    public event Action<T>? Arrived;
+
     public IReadOnlyList<T> Items
     {
         get
@@ -53,5 +56,7 @@ public sealed class Inbox<T>
                 }
             }
         }
+
+        Arrived?.Invoke(item);
     }
 }

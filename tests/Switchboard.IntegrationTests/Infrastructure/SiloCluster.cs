@@ -19,7 +19,6 @@ public sealed class SiloCluster : IAsyncDisposable
 
     private readonly Dictionary<string, string> _settings;
     private readonly List<SiloProcess> _silos = [];
-    private readonly List<IHost> _clients = [];
 
     private SiloCluster(string clusterId, Dictionary<string, string> settings)
     {
@@ -125,7 +124,7 @@ public sealed class SiloCluster : IAsyncDisposable
     /// An Orleans client that finds the gateways through the clustering provider (the gateway query on PostgreSQL).
     /// Tests use it for what the HTTP API does not show: where grains live, and agent profiles set through grains.
     /// </summary>
-    public async Task<IClusterClient> ConnectClientAsync()
+    public async Task<ClusterClient> ConnectClientAsync()
     {
         var postgres = Postgres ?? throw new InvalidOperationException("A client needs the PostgreSQL cluster.");
         var host = new HostBuilder()
@@ -142,8 +141,7 @@ public sealed class SiloCluster : IAsyncDisposable
                 }))
             .Build();
         await host.StartAsync();
-        _clients.Add(host);
-        return host.Services.GetRequiredService<IClusterClient>();
+        return new ClusterClient(host);
     }
 
     /// <summary>The membership status PostgreSQL holds for a silo (3 active, 6 dead), or null before it joined.</summary>
@@ -164,13 +162,6 @@ public sealed class SiloCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients)
-        {
-            // The cluster may be gone already; the client only has to let go.
-            await client.StopAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token).ContinueWith(_ => { });
-            client.Dispose();
-        }
-
         // Killed, not stopped: every test has its own cluster id, so nothing is left to tidy, and it is faster.
         await Task.WhenAll(_silos.Select(s => s.DisposeAsync().AsTask()));
         Http.Dispose();
@@ -190,5 +181,26 @@ public sealed class SiloCluster : IAsyncDisposable
         var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         SwitchboardHosting.ConfigureJson(json);
         return json;
+    }
+}
+
+/// <summary>An Orleans client of a <see cref="SiloCluster"/>; disposing it lets go of the cluster.</summary>
+public sealed class ClusterClient(IHost host) : IAsyncDisposable
+{
+    public IClusterClient Grains { get; } = host.Services.GetRequiredService<IClusterClient>();
+
+    public async ValueTask DisposeAsync()
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await host.StopAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The cluster may be gone already; the client only has to let go.
+        }
+
+        host.Dispose();
     }
 }

@@ -69,6 +69,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Orleans__Endpoints__GatewayPort"] = FreePort().ToString();
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Switchboard"] = "Information";
+        start.Environment["Logging__LogLevel__Polly"] = "Error";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
