@@ -273,18 +273,25 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         if (unassigned.Count > 0)
         {
             problems.AppendLine($"NOT ASSIGNED: {unassigned.Count} of {final.Count} conversations never got an agent within {SettleTimeout.TotalSeconds:F0} s after traffic ended.");
+            var holdings = new Dictionary<string, AgentView>();
+            foreach (var agentId in agentIds)
+            {
+                holdings[agentId] = await cluster.GetAsync<AgentView>(silo, $"/api/agents/{agentId}");
+            }
+
             foreach (var view in unassigned)
             {
                 var queue = await cluster.GetAsync<QueueView>(silo, $"/api/queues/{view.Topic}");
                 var known = string.Join(", ", queue.Agents.Select(a => $"{a.AgentId}{(a.HasFreeCapacity ? "" : " (full or not accepting)")}"));
+                var holders = holdings.Values.Where(a => a.Conversations.Contains(view.Id)).Select(a => a.Id).ToList();
                 problems.AppendLine($"  {view.Id} ({view.Topic}) is {view.Status}; its queue "
                     + (queue.Waiting.Any(w => w.ConversationId == view.Id) ? "lists it" : "does NOT list it (the queue lost its waiting list)")
-                    + $" and knows {queue.Agents.Length} agents: [{known}]");
+                    + $" and knows {queue.Agents.Length} agents: [{known}]"
+                    + (holders.Count > 0 ? $"; capacity for it is still reserved by {string.Join(", ", holders)}" : ""));
             }
 
-            foreach (var agentId in agentIds)
+            foreach (var (agentId, agent) in holdings)
             {
-                var agent = await cluster.GetAsync<AgentView>(silo, $"/api/agents/{agentId}");
                 var client = agents.Single(a => a.AgentId == agentId).Client;
                 problems.AppendLine($"  {agentId}: presence {agent.Presence} by its grain, client {(client.IsConnected ? "connected" : "disconnected")} to {client.Silo}, holds {agent.Conversations.Length}");
             }
