@@ -10,10 +10,6 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/.services
-pg_data=$dir/postgres/data
-pg_run=$dir/postgres/run
-pg_log=$dir/postgres/postgres.log
-redis_dir=$dir/redis
 ports_file=$dir/ports
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 
@@ -22,10 +18,38 @@ die() { say "$*"; exit 1; }
 
 # PostgreSQL refuses to run as root, so root runs it as the 'postgres' user; anyone else runs it as themselves.
 if [ "$(id -u)" -eq 0 ]; then pg_user=postgres; else pg_user=$(id -un); fi
-# The redis-server package brings a 'redis' user; decided after installing (see redis_user below).
-as() { local user=$1; shift; if [ "$user" = "$(id -un)" ]; then "$@"; else runuser -u "$user" -- "$@"; fi; }
+# The redis-server package brings a 'redis' user (known only once it is installed).
+redis_as() { if [ "$(id -u)" -eq 0 ] && id redis >/dev/null 2>&1; then echo redis; else id -un; fi; }
+redis_user=$(redis_as)
+# From /: the other user may not be allowed into the current folder.
+as() { local user=$1; shift; if [ "$user" = "$(id -un)" ]; then "$@"; else (cd / && runuser -u "$user" -- "$@"); fi; }
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Each server runs as its own user, who must reach its folder. A checkout inside a private home (/root is mode 700)
+# hides .services/ from them; their folders then live under /var/tmp, linked from .services/ so they are found again.
+locate() {
+  local create=${1:-}
+  pg_home=$(service_home postgres "$pg_user" "$create")
+  redis_dir=$(service_home redis "${redis_user:-$(id -un)}" "$create")
+  pg_data=$pg_home/data
+  pg_run=$pg_home/run
+  pg_log=$pg_home/postgres.log
+}
+
+service_home() {
+  local name=$1 user=$2 create=$3 home=$dir/$1
+  if [ -L "$home" ]; then readlink "$home"; return; fi
+  if [ -z "$create" ] || [ "$user" = "$(id -un)" ] || runuser -u "$user" -- test -x "$dir" 2>/dev/null; then
+    echo "$home"
+    return
+  fi
+  local elsewhere
+  elsewhere=/var/tmp/switchboard-services-$(printf %s "$root" | cksum | cut -d' ' -f1)/$name
+  mkdir -p "$elsewhere"
+  ln -sfn "$elsewhere" "$home"
+  echo "$elsewhere"
+}
 
 load_ports() {
   pg_port=${SWITCHBOARD_PG_PORT:-55432}
@@ -58,8 +82,8 @@ free_port_from() {
 }
 
 start_postgres() {
-  mkdir -p "$dir/postgres" "$pg_run"
-  chown "$pg_user" "$dir/postgres" "$pg_run"
+  mkdir -p "$pg_home" "$pg_run"
+  chown "$pg_user" "$pg_home" "$pg_run"
   if [ ! -f "$pg_data/PG_VERSION" ]; then
     say "creating a PostgreSQL cluster in $pg_data"
     as "$pg_user" initdb -D "$pg_data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -80,7 +104,6 @@ start_postgres() {
 }
 
 start_redis() {
-  if [ "$(id -u)" -eq 0 ] && id redis >/dev/null 2>&1; then redis_user=redis; else redis_user=$(id -un); fi
   mkdir -p "$redis_dir"
   chown -R "$redis_user" "$redis_dir"
   if [ -z "$(redis_pid)" ]; then
@@ -105,6 +128,9 @@ print_env() {
 case "${1:-}" in
   start)
     install_missing
+    redis_user=$(redis_as)
+    mkdir -p "$dir"
+    locate create
     load_ports
     start_postgres
     start_redis
@@ -113,6 +139,7 @@ case "${1:-}" in
     print_env
     ;;
   stop)
+    locate
     load_ports
     if pg_running; then as "$pg_user" pg_ctl -D "$pg_data" -m fast -w stop >/dev/null; say "PostgreSQL stopped"; fi
     if pid=$(redis_pid); then
@@ -122,11 +149,13 @@ case "${1:-}" in
     fi
     ;;
   env)
+    locate
     load_ports
     pg_running && [ -n "$(redis_pid)" ] || die "not running; run: scripts/services.sh start"
     print_env
     ;;
   status)
+    locate
     load_ports
     if pg_running; then echo "postgres: running on 127.0.0.1:$pg_port"; else echo "postgres: stopped"; fi
     if [ -n "$(redis_pid)" ]; then echo "redis: running on 127.0.0.1:$redis_port"; else echo "redis: stopped"; fi

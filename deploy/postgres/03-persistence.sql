@@ -4,20 +4,20 @@
 -- and the type so a lookup can start on integers. Each row carries a version that is the grain's ETag: a write names
 -- the version it read (@GrainStateVersion, null for a grain never written) and gets the next one back, or nothing
 -- when someone else wrote in between (the provider then throws InconsistentStateException). The state itself is an
--- opaque byte payload (Orleans serializes it; JSON by default).
+-- opaque payload (Switchboard has Orleans store it in its own binary format; see src/Switchboard.Silo/Hosting).
 
 CREATE TABLE IF NOT EXISTS orleans_storage
 (
-    service_id     varchar(150)  NOT NULL,
-    grain_type_hash integer      NOT NULL,
-    grain_id_hash  integer       NOT NULL,
-    grain_id_n0    bigint        NOT NULL,
-    grain_id_n1    bigint        NOT NULL,
-    grain_type     varchar(512)  NOT NULL,
+    service_id         varchar(150) NOT NULL,
+    grain_type_hash    integer      NOT NULL,
+    grain_id_hash      integer      NOT NULL,
+    grain_id_n0        bigint       NOT NULL,
+    grain_id_n1        bigint       NOT NULL,
+    grain_type         varchar(512) NOT NULL,
     grain_id_extension varchar(512),
-    payload        bytea,
-    version        integer       NOT NULL,
-    modified_at    timestamptz   NOT NULL DEFAULT now()
+    payload            bytea,
+    version            integer      NOT NULL,
+    modified_at        timestamptz  NOT NULL DEFAULT now()
 );
 
 -- One row per grain, even when two activations race to write first (possible for a moment after a silo dies).
