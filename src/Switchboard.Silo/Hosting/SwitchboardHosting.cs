@@ -21,10 +21,11 @@ public static class SwitchboardHosting
         builder.Services.AddSingleton<IValidateOptions<SwitchboardOptions>, SwitchboardOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        builder.AddSwitchboardSilo();
+        builder.UseOrleans(silo => silo.AddSwitchboardProviders(builder.Configuration).AddSwitchboardMetrics());
 
         builder.Services.AddSignalR(hub => hub.AddFilter(new SwitchboardHubFilter()))
-            .AddJsonProtocol(json => ConfigureJson(json.PayloadSerializerOptions));
+            .AddJsonProtocol(json => ConfigureJson(json.PayloadSerializerOptions))
+            .AddSwitchboardBackplane(builder.Configuration);
         builder.Services.AddSingleton<IChatNotifier, SignalRChatNotifier>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddHostedService<AgentPresenceHeartbeat>();
@@ -35,33 +36,6 @@ public static class SwitchboardHosting
         builder.Services.AddExceptionHandler<SwitchboardExceptionHandler>();
         builder.AddSwitchboardHealthAndMetrics();
         return builder;
-    }
-
-    /// <summary>Embedded default unless configuration names Orleans providers: localhost clustering, memory storage.</summary>
-    private static void AddSwitchboardSilo(this WebApplicationBuilder builder)
-    {
-        var configuration = builder.Configuration;
-        builder.UseOrleans(silo =>
-        {
-            if (configuration["Orleans:Clustering:ProviderType"] is null)
-            {
-                silo.UseLocalhostClustering(
-                    siloPort: configuration.GetValue("Switchboard:Embedded:SiloPort", 11111),
-                    gatewayPort: configuration.GetValue("Switchboard:Embedded:GatewayPort", 30000));
-            }
-
-            if (configuration[$"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType"] is null)
-            {
-                silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
-            }
-
-            if (configuration["Orleans:Reminders:ProviderType"] is null)
-            {
-                silo.UseInMemoryReminderService();
-            }
-
-            silo.AddSwitchboardMetrics();
-        });
     }
 
     public static WebApplication MapSwitchboard(this WebApplication app)
@@ -96,8 +70,9 @@ public static class SwitchboardHosting
         var options = app.Services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard");
         logger.LogInformation(
-            "Switchboard is serving on {Urls}. Agents connect to {AgentHub}?agentId=<id>, customers to {CustomerHub} or POST /api/conversations. Skills: {Skills}. Configured agents: {Agents}",
+            "Switchboard is serving on {Urls} ({Topology}). Agents connect to {AgentHub}?agentId=<id>, customers to {CustomerHub} or POST /api/conversations. Skills: {Skills}. Configured agents: {Agents}",
             string.Join(", ", app.Urls),
+            ClusterHosting.DescribeTopology(app.Configuration),
             AgentHub.Path,
             CustomerHub.Path,
             string.Join(", ", options.Skills.Keys.Order()),

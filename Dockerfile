@@ -1,0 +1,22 @@
+# One Switchboard silo (Orleans + ASP.NET Core). docker-compose.yml runs three of them; configuration comes from the
+# environment only (see README, "Run a cluster").
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Project files first: the restore layer is reused until a package reference changes.
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/Switchboard.Abstractions/Switchboard.Abstractions.csproj src/Switchboard.Abstractions/
+COPY src/Switchboard.Grains/Switchboard.Grains.csproj src/Switchboard.Grains/
+COPY src/Switchboard.Silo/Switchboard.Silo.csproj src/Switchboard.Silo/
+RUN dotnet restore src/Switchboard.Silo/Switchboard.Silo.csproj
+COPY src/ src/
+RUN dotnet publish src/Switchboard.Silo/Switchboard.Silo.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app ./
+# appsettings.json listens on loopback for local runs; in a container the silo must be reachable from the network.
+ENV Urls=http://0.0.0.0:8080
+# HTTP (hubs, API, agent console), Orleans silo-to-silo, Orleans gateway.
+EXPOSE 8080 11111 30000
+USER $APP_UID
+ENTRYPOINT ["dotnet", "Switchboard.Silo.dll"]

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# A Switchboard cluster of N silo processes on loopback, on the PostgreSQL and Redis of scripts/services.sh
+# (started here if they are not running). Logs and pid files go to .services/cluster/.
+#   scripts/cluster.sh start [N] [--membership postgres|redis]   N silos (default 3), each waited for until it has joined
+#   scripts/cluster.sh stop                                       SIGTERM to every silo: each leaves the cluster cleanly
+#   scripts/cluster.sh status
+# Silo i (from 0) serves http://127.0.0.1:$((5081 + i)) (SWITCHBOARD_HTTP_PORT moves the base), with Orleans silo port
+# 11211 + i and gateway port 30211 + i, clear of an embedded silo on its defaults. Any setting can be added through the
+# environment, for example faster failure detection:
+#   Orleans__Membership__ProbeTimeout=00:00:01 Orleans__Membership__NumMissedProbesLimit=2 scripts/cluster.sh start
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=$root/.services/cluster
+silo_dll=$root/src/Switchboard.Silo/bin/Release/net10.0/Switchboard.Silo.dll
+http_base=${SWITCHBOARD_HTTP_PORT:-5081}
+
+say() { echo "cluster: $*" >&2; }
+die() { say "$*"; exit 1; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
+
+start() {
+  local count=3 membership=postgres
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --membership) membership=${2:?--membership needs postgres or redis}; shift 2 ;;
+      [0-9]*) count=$1; shift ;;
+      *) die "unknown argument '$1'" ;;
+    esac
+  done
+  for pid_file in "$dir"/silo-*.pid; do
+    [ -e "$pid_file" ] && alive "$pid_file" && die "a cluster is running already (scripts/cluster.sh stop first)"
+  done
+  mkdir -p "$dir"
+  rm -f "$dir"/silo-*.pid
+
+  eval "$(bash "$root/scripts/services.sh" start)"
+  say "building the silo"
+  dotnet build "$root/src/Switchboard.Silo" -c Release --nologo -v quiet >"$dir/build.log" 2>&1 ||
+    die "the build failed; see $dir/build.log"
+
+  export Orleans__ClusterId=${Orleans__ClusterId:-switchboard-local} Orleans__ServiceId=${Orleans__ServiceId:-switchboard}
+  export Orleans__Endpoints__AdvertisedIPAddress=127.0.0.1
+  case "$membership" in
+    postgres)
+      export Orleans__Clustering__ProviderType=AdoNet Orleans__Clustering__Invariant=Npgsql Orleans__Clustering__ConnectionName=postgres ;;
+    redis)
+      export Orleans__Clustering__ProviderType=Redis Orleans__Clustering__ConnectionName=redis ;;
+    *) die "--membership is postgres or redis, not '$membership'" ;;
+  esac
+  export Orleans__GrainStorage__switchboard__ProviderType=AdoNet Orleans__GrainStorage__switchboard__Invariant=Npgsql \
+    Orleans__GrainStorage__switchboard__ConnectionName=postgres
+  export Orleans__Reminders__ProviderType=AdoNet Orleans__Reminders__Invariant=Npgsql Orleans__Reminders__ConnectionName=postgres
+
+  local i
+  for ((i = 0; i < count; i++)); do
+    local http=$((http_base + i)) silo=$((11211 + i)) gateway=$((30211 + i))
+    for port in $http $silo $gateway; do
+      port_busy "$port" && die "port $port is taken; stop what holds it or set SWITCHBOARD_HTTP_PORT"
+    done
+    Urls=http://127.0.0.1:$http Orleans__Name=silo-$i Orleans__Endpoints__SiloPort=$silo Orleans__Endpoints__GatewayPort=$gateway \
+      setsid dotnet "$silo_dll" --contentRoot "$root/src/Switchboard.Silo" >"$dir/silo-$i.log" 2>&1 </dev/null &
+    echo $! >"$dir/silo-$i.pid"
+  done
+
+  for ((i = 0; i < count; i++)); do
+    local waited=0
+    until grep -q "Switchboard is serving on" "$dir/silo-$i.log"; do
+      alive "$dir/silo-$i.pid" || die "silo-$i exited while starting; see $dir/silo-$i.log"
+      waited=$((waited + 1))
+      [ "$waited" -lt 900 ] || die "silo-$i did not join within 90 s; see $dir/silo-$i.log"
+      sleep 0.1
+    done
+    say "silo-$i serves http://127.0.0.1:$((http_base + i)) (log: $dir/silo-$i.log)"
+  done
+  say "$count silos joined cluster '$Orleans__ClusterId' ($membership membership, PostgreSQL storage and reminders, Redis backplane)"
+}
+
+stop() {
+  local pids=() pid_file
+  for pid_file in "$dir"/silo-*.pid; do
+    [ -e "$pid_file" ] || continue
+    if alive "$pid_file"; then
+      pids+=("$(cat "$pid_file")")
+      kill -TERM "$(cat "$pid_file")"
+    fi
+    rm -f "$pid_file"
+  done
+  local pid waited
+  for pid in "${pids[@]}"; do
+    waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+      waited=$((waited + 1))
+      if [ "$waited" -ge 300 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      sleep 0.1
+    done
+  done
+  say "${#pids[@]} silos stopped"
+}
+
+status() {
+  local pid_file found=0
+  for pid_file in "$dir"/silo-*.pid; do
+    [ -e "$pid_file" ] || continue
+    found=1
+    local name; name=$(basename "$pid_file" .pid)
+    if alive "$pid_file"; then echo "$name: running (pid $(cat "$pid_file"))"; else echo "$name: exited (see $dir/$name.log)"; fi
+  done
+  [ "$found" -eq 1 ] || echo "no silos"
+}
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+case "$command" in
+  start) start "$@" ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: scripts/cluster.sh start [N] [--membership postgres|redis] | stop | status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.SignalR;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Serialization;
+using Orleans.Storage;
+using StackExchange.Redis;
+
+namespace Switchboard.Hosting;
+
+/// <summary>
+/// One process on embedded defaults, or one silo of a cluster: configuration alone decides. Orleans itself reads its
+/// <c>Orleans</c> section (ClusterId, ServiceId, Endpoints, and each provider named by a <c>ProviderType</c> key, e.g.
+/// <c>Orleans:Clustering:ProviderType=AdoNet</c> with <c>Invariant=Npgsql</c> and <c>ConnectionName=postgres</c>);
+/// this class supplies the embedded default for every provider left unnamed, the membership timings and the SignalR
+/// backplane.
+/// </summary>
+public static class ClusterHosting
+{
+    /// <summary>The connection string (<c>ConnectionStrings:redis</c>) that turns the SignalR Redis backplane on.</summary>
+    public const string RedisConnectionName = "redis";
+
+    /// <summary>Where <see cref="ClusterMembershipOptions"/> are read from, beside the sections Orleans reads itself.</summary>
+    public const string MembershipSection = "Orleans:Membership";
+
+    /// <summary>Where Orleans' <see cref="ReminderOptions"/> are read from (e.g. a shorter MinimumReminderPeriod).</summary>
+    public const string ReminderSection = "Orleans:ReminderOptions";
+
+    public static ISiloBuilder AddSwitchboardProviders(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        if (configuration["Orleans:Clustering:ProviderType"] is null)
+        {
+            silo.UseLocalhostClustering(
+                siloPort: configuration.GetValue("Switchboard:Embedded:SiloPort", 11111),
+                gatewayPort: configuration.GetValue("Switchboard:Embedded:GatewayPort", 30000));
+        }
+
+        if (configuration[$"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType"] is null)
+        {
+            silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
+        }
+
+        // Grain state is stored in Orleans' own format, which its types are written for ([GenerateSerializer] with
+        // stable [Id]s and [Alias]es). Orleans' default JSON storage format writes an agent's skills (an immutable
+        // dictionary) but cannot read them back. A provider's SerializerKey setting still takes precedence.
+        silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(
+            SwitchboardOptions.StorageName,
+            (services, _) => new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()));
+
+        // Grains may register reminders on embedded defaults too; a cluster names a durable provider instead.
+        if (configuration["Orleans:Reminders:ProviderType"] is null)
+        {
+            silo.UseInMemoryReminderService();
+        }
+
+        // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
+        silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);
+        // A conversation's wake-up reminder bounds recovery after a silo dies; tests shorten it below Orleans' minute.
+        silo.Services.AddOptions<ReminderOptions>().BindConfiguration(ReminderSection);
+        return silo;
+    }
+
+    /// <summary>
+    /// With <c>ConnectionStrings:redis</c> set, hub pushes go through Redis so a grain on one silo reaches a client
+    /// connected to another. Channels carry the cluster id, so clusters sharing a Redis never hear each other.
+    /// </summary>
+    public static ISignalRServerBuilder AddSwitchboardBackplane(this ISignalRServerBuilder signalR, IConfiguration configuration)
+    {
+        var redis = configuration.GetConnectionString(RedisConnectionName);
+        if (string.IsNullOrWhiteSpace(redis))
+        {
+            return signalR;
+        }
+
+        var channelPrefix = $"switchboard:{configuration["Orleans:ClusterId"] ?? "default"}";
+        return signalR.AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = RedisChannel.Literal(channelPrefix));
+    }
+
+    /// <summary>One line for the start-up log: which providers this silo runs on.</summary>
+    public static string DescribeTopology(IConfiguration configuration)
+    {
+        string Provider(string key, string embedded) => configuration[key] ?? embedded;
+        return $"cluster '{configuration["Orleans:ClusterId"] ?? "dev"}', "
+            + $"clustering {Provider("Orleans:Clustering:ProviderType", "localhost")}, "
+            + $"grain storage {Provider($"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType", "memory")}, "
+            + $"reminders {Provider("Orleans:Reminders:ProviderType", "memory")}, "
+            + $"SignalR backplane {(string.IsNullOrWhiteSpace(configuration.GetConnectionString(RedisConnectionName)) ? "none" : "Redis")}";
+    }
+}

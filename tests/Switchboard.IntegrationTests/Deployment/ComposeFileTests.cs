@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Switchboard.IntegrationTests.Infrastructure;
+
+namespace Switchboard.IntegrationTests.Deployment;
+
+/// <summary>
+/// docker-compose.yml, checked the only way these machines allow (no Docker engine): Debian's docker-compose parses
+/// and resolves it.
+/// </summary>
+public sealed class ComposeFileTests
+{
+    [SkippableFact]
+    public async Task DockerComposeAcceptsTheFileAndItDescribesTheClusterTopology()
+    {
+        var compose = new[] { "/usr/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, "docker-compose")).FirstOrDefault(File.Exists);
+        TestServers.Require(compose is not null,
+            "docker-compose is not installed (scripts/test.sh installs it: apt-get install --no-install-recommends docker-compose).");
+
+        var (quiet, quietErrors) = await ComposeAsync(compose!, "config", "-q");
+        Assert.True(quiet == 0, $"docker-compose config -q failed: {quietErrors}");
+
+        var (_, services) = await ComposeAsync(compose!, "config", "--services");
+        Assert.Equal(["gateway", "postgres", "redis", "silo-1", "silo-2", "silo-3"],
+            services.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
+
+        var (_, resolved) = await ComposeAsync(compose!, "config");
+        Assert.Contains("/docker-entrypoint-initdb.d", resolved);
+        Assert.Contains("ip_hash", await File.ReadAllTextAsync(Path.Combine(Paths.RepositoryRoot, "deploy", "nginx", "switchboard.conf")));
+        foreach (var setting in new[] { "Orleans__Clustering__ProviderType: AdoNet", "Orleans__GrainStorage__switchboard__ProviderType: AdoNet", "Orleans__Reminders__ProviderType: AdoNet", "ConnectionStrings__redis: redis:6379" })
+        {
+            Assert.Equal(3, resolved.Split(setting).Length - 1);
+        }
+    }
+
+    /// <summary>Runs docker-compose on the repository's file; returns the exit code and stdout (or stderr on failure).</summary>
+    private static async Task<(int ExitCode, string Output)> ComposeAsync(string compose, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(compose)
+        {
+            WorkingDirectory = Paths.RepositoryRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add("-f");
+        start.ArgumentList.Add("docker-compose.yml");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, process.ExitCode == 0 ? await output : await errors);
+    }
+}

@@ -1,0 +1,212 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Orleans.Configuration;
+using Switchboard.Hosting;
+
+namespace Switchboard.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Silo processes that form one cluster on real PostgreSQL or Redis, configured the way an operator would (environment
+/// variables only). Each cluster gets its own cluster and service id, so clusters of different tests share the servers
+/// without seeing each other.
+/// </summary>
+public sealed class SiloCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly Dictionary<string, string> _settings;
+    private readonly List<SiloProcess> _silos = [];
+
+    private SiloCluster(string clusterId, Dictionary<string, string> settings)
+    {
+        ClusterId = clusterId;
+        _settings = settings;
+        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        settings["Orleans__ClusterId"] = clusterId;
+        settings["Orleans__ServiceId"] = clusterId;
+        // Failure detection in seconds (defaults take tens of seconds): probe every second, suspect after two misses.
+        foreach (var (key, value) in Membership)
+        {
+            settings[$"Orleans__Membership__{key}"] = value;
+        }
+
+        // Recovery in seconds too: conversations wake every 2 s, agents re-announce and connections are confirmed
+        // every 2 s (the defaults are a minute and 20 s).
+        settings["Orleans__ReminderOptions__MinimumReminderPeriod"] = "00:00:01";
+        settings["Switchboard__Sla__WakeUpPeriod"] = "00:00:02";
+        settings["Switchboard__PresenceRefreshPeriod"] = "00:00:02";
+    }
+
+    /// <summary>The membership settings the cluster tests run with (the README lists them too).</summary>
+    public static IReadOnlyDictionary<string, string> Membership { get; } = new Dictionary<string, string>
+    {
+        ["ProbeTimeout"] = "00:00:01",
+        ["NumMissedProbesLimit"] = "2",
+        ["NumVotesForDeathDeclaration"] = "2",
+        ["TableRefreshTimeout"] = "00:00:05",
+    };
+
+    public string ClusterId { get; }
+
+    public string? Postgres { get; private init; }
+
+    public IReadOnlyList<SiloProcess> Silos => _silos;
+
+    public IEnumerable<SiloProcess> Running => _silos.Where(s => !s.HasExited);
+
+    public HttpClient Http { get; }
+
+    public JsonSerializerOptions Json { get; } = CreateJson();
+
+    /// <summary>Clustering, grain storage and reminders on PostgreSQL; the SignalR backplane on Redis.</summary>
+    public static SiloCluster OnPostgres(string name, string postgres, string redis)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__postgres"] = postgres,
+            ["ConnectionStrings__redis"] = redis,
+        };
+        foreach (var section in new[] { "Clustering", "GrainStorage__switchboard", "Reminders" })
+        {
+            settings[$"Orleans__{section}__ProviderType"] = "AdoNet";
+            settings[$"Orleans__{section}__Invariant"] = "Npgsql";
+            settings[$"Orleans__{section}__ConnectionName"] = "postgres";
+        }
+
+        return new SiloCluster(NewClusterId(name), settings) { Postgres = postgres };
+    }
+
+    /// <summary>Redis clustering and the SignalR backplane on Redis; grain state in memory.</summary>
+    public static SiloCluster OnRedis(string name, string redis) =>
+        new(NewClusterId(name), new Dictionary<string, string>
+        {
+            ["ConnectionStrings__redis"] = redis,
+            ["Orleans__Clustering__ProviderType"] = "Redis",
+            ["Orleans__Clustering__ConnectionName"] = "redis",
+        });
+
+    /// <summary>Adds a skill every silo serves.</summary>
+    public SiloCluster WithSkill(string skill)
+    {
+        _settings[$"Switchboard__Skills__{skill}__DisplayName"] = skill;
+        return this;
+    }
+
+    /// <summary>Adds a configured agent (every silo has the same configuration, as in a real deployment).</summary>
+    public SiloCluster WithAgent(string agentId, int capacity, params string[] skills)
+    {
+        _settings[$"Switchboard__Agents__{agentId}__Name"] = $"Agent {agentId}";
+        _settings[$"Switchboard__Agents__{agentId}__Capacity"] = capacity.ToString();
+        foreach (var skill in skills)
+        {
+            _settings[$"Switchboard__Agents__{agentId}__Skills__{skill}"] = "3";
+        }
+
+        return this;
+    }
+
+    public SiloCluster With(string key, string value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Starts <paramref name="count"/> more silos at once and waits until each has joined.</summary>
+    public async Task<IReadOnlyList<SiloProcess>> StartAsync(int count)
+    {
+        var started = Enumerable.Range(_silos.Count, count).Select(i => SiloProcess.Start($"silo-{i}", _settings)).ToList();
+        _silos.AddRange(started);
+        await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync(StartTimeout)));
+        return started;
+    }
+
+    /// <summary>Stops every running silo the way a service manager does (SIGTERM), all at once.</summary>
+    public Task StopAllAsync() => Task.WhenAll(Running.ToList().Select(s => s.StopAsync(TimeSpan.FromSeconds(60))));
+
+    /// <summary>
+    /// An Orleans client that finds the gateways through the clustering provider (the gateway query on PostgreSQL).
+    /// Tests use it for what the HTTP API does not show: where grains live, and agent profiles set through grains.
+    /// </summary>
+    public async Task<ClusterClient> ConnectClientAsync()
+    {
+        var postgres = Postgres ?? throw new InvalidOperationException("A client needs the PostgreSQL cluster.");
+        var host = new HostBuilder()
+            .UseOrleansClient(client => client
+                .UseAdoNetClustering(options =>
+                {
+                    options.Invariant = "Npgsql";
+                    options.ConnectionString = postgres;
+                })
+                .Configure<ClusterOptions>(options =>
+                {
+                    options.ClusterId = ClusterId;
+                    options.ServiceId = ClusterId;
+                }))
+            .Build();
+        await host.StartAsync();
+        return new ClusterClient(host);
+    }
+
+    /// <summary>The membership status PostgreSQL holds for a silo (3 active, 6 dead), or null before it joined.</summary>
+    public async Task<int?> MembershipStatusAsync(SiloProcess silo)
+    {
+        await using var connection = new NpgsqlConnection(Postgres);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT status FROM orleans_membership WHERE deployment_id = @cluster AND port = @port ORDER BY generation DESC LIMIT 1",
+            connection);
+        command.Parameters.AddWithValue("cluster", ClusterId);
+        command.Parameters.AddWithValue("port", silo.SiloPort);
+        return await command.ExecuteScalarAsync() as int?;
+    }
+
+    public async Task<T> GetAsync<T>(SiloProcess silo, string path) =>
+        (await Http.GetFromJsonAsync<T>(new Uri(silo.BaseAddress, path), Json))!;
+
+    public async ValueTask DisposeAsync()
+    {
+        // Killed, not stopped: every test has its own cluster id, so nothing is left to tidy, and it is faster.
+        await Task.WhenAll(_silos.Select(s => s.DisposeAsync().AsTask()));
+        Http.Dispose();
+    }
+
+    /// <summary>The last lines of every silo's log, for a failure message.</summary>
+    public string Logs() =>
+        string.Join(Environment.NewLine, _silos.Select(s => $"--- {s.Name} (port {s.SiloPort}{(s.HasExited ? ", exited" : "")}) ---{Environment.NewLine}{Tail(s.RecentLog, 40)}"));
+
+    private static string Tail(string log, int lines) =>
+        string.Join(Environment.NewLine, log.Split(Environment.NewLine).TakeLast(lines));
+
+    private static string NewClusterId(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        SwitchboardHosting.ConfigureJson(json);
+        return json;
+    }
+}
+
+/// <summary>An Orleans client of a <see cref="SiloCluster"/>; disposing it lets go of the cluster.</summary>
+public sealed class ClusterClient(IHost host) : IAsyncDisposable
+{
+    public IClusterClient Grains { get; } = host.Services.GetRequiredService<IClusterClient>();
+
+    public async ValueTask DisposeAsync()
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await host.StopAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The cluster may be gone already; the client only has to let go.
+        }
+
+        host.Dispose();
+    }
+}

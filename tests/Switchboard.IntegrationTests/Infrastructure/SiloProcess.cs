@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Switchboard.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One silo as an operator runs it: <c>dotnet Switchboard.Silo.dll --contentRoot src/Switchboard.Silo</c>, configured
+/// through environment variables only, on free loopback ports.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private const string ReadyLine = "Switchboard is serving on";
+    private const int LogLines = 400;
+
+    // Settings a developer's shell may carry (eval "$(scripts/services.sh env)"): a test silo gets only what it is given.
+    private static readonly string[] InheritedPrefixes = ["ConnectionStrings__", "Orleans__", "Switchboard__", "Logging__", "ASPNETCORE_", "DOTNET_ENVIRONMENT", "Urls"];
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SiloProcess(string name, int httpPort, int siloPort, Process process)
+    {
+        Name = name;
+        HttpPort = httpPort;
+        SiloPort = siloPort;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public int HttpPort { get; }
+
+    /// <summary>The Orleans silo-to-silo port, which names the silo in membership (127.0.0.1:port).</summary>
+    public int SiloPort { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
+
+    public bool HasExited => _exited.Task.IsCompleted;
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>The last lines the silo wrote, for a failure message.</summary>
+    public string RecentLog => string.Join(Environment.NewLine, _log);
+
+    public static SiloProcess Start(string name, IReadOnlyDictionary<string, string> settings)
+    {
+        var httpPort = FreePort();
+        var siloPort = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Paths.SiloAssembly, "--contentRoot", Paths.SiloProjectDirectory },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var key in start.Environment.Keys.Where(k => InheritedPrefixes.Any(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase))).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["Urls"] = $"http://127.0.0.1:{httpPort}";
+        start.Environment["Orleans__Name"] = name;
+        start.Environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
+        start.Environment["Orleans__Endpoints__SiloPort"] = siloPort.ToString();
+        start.Environment["Orleans__Endpoints__GatewayPort"] = FreePort().ToString();
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Switchboard"] = "Information";
+        start.Environment["Logging__LogLevel__Polly"] = "Error";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var silo = new SiloProcess(name, httpPort, siloPort, process);
+        process.OutputDataReceived += (_, e) => silo.OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => silo.OnOutput(e.Data);
+        process.Exited += (_, _) => silo.OnExited();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>Completes when the silo has joined its cluster and Kestrel listens (the start-up log line).</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        var first = await Task.WhenAny(_ready.Task, _exited.Task).WaitAsync(timeout);
+        if (first == _exited.Task)
+        {
+            throw new InvalidOperationException($"Silo {Name} exited while starting:{Environment.NewLine}{RecentLog}");
+        }
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to leave the cluster.</summary>
+    public async Task KillAsync()
+    {
+        if (!HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _exited.Task;
+    }
+
+    /// <summary>SIGTERM, the way a service manager stops it: the silo leaves the cluster and deactivates its grains.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (HasExited)
+        {
+            return;
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        try
+        {
+            await _exited.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            await KillAsync();
+            throw new TimeoutException($"Silo {Name} did not stop within {timeout}:{Environment.NewLine}{RecentLog}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _log.Enqueue(line);
+        while (_log.Count > LogLines && _log.TryDequeue(out _))
+        {
+        }
+
+        if (line.Contains(ReadyLine, StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+
+    private void OnExited() => _exited.TrySetResult();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
