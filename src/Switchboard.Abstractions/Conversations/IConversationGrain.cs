@@ -50,6 +50,13 @@ public interface IConversationGrain : IGrainWithStringKey
     Task<ConversationView> ClaimTicketAsync(string agentId);
 
     /// <summary>
+    /// Whether the conversation is assigned to <paramref name="agentId"/> now. Read-only and interleaved, so an agent
+    /// checking the capacity it holds never waits behind the conversation (conversations call agents).
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> IsAssignedToAsync(string agentId);
+
+    /// <summary>
     /// The agent went offline and its grace period ran out: if the conversation is still theirs, it returns to the front of its queue.
     /// One-way so an agent never waits on a conversation (conversations call agents).
     /// </summary>

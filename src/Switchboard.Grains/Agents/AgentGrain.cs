@@ -18,6 +18,7 @@ public sealed class AgentGrain(
     // silos: an agent whose grain is lost with a silo comes back when its hub's silo next confirms the connection,
     // and a connection whose silo died expires when nobody confirms it.
     private readonly Dictionary<string, DateTimeOffset> _connections = [];
+    private readonly Dictionary<string, DateTimeOffset> _reservedAt = [];
     private IGrainTimer? _graceTimer;
     private IGrainTimer? _refreshTimer;
 
@@ -31,6 +32,12 @@ public sealed class AgentGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Reservations from an earlier activation count from now: none is judged an orphan too early.
+        foreach (var conversationId in State.Conversations)
+        {
+            _reservedAt[conversationId] = time.GetUtcNow();
+        }
+
         // Deactivated while offline with conversations held: the grace period still has to end.
         if (_connections.Count == 0 && State.Conversations.Count > 0)
         {
@@ -127,7 +134,53 @@ public sealed class AgentGrain(
             return;
         }
 
+        await ReleaseOrphanedReservationsAsync();
         await AnnounceAsync();
+    }
+
+    /// <summary>
+    /// Gives back capacity held for a conversation that is not assigned to this agent: a queue that reserved it died
+    /// before it could assign or release. Only reservations older than two refresh periods are checked, so an
+    /// assignment still on its way is never mistaken for an orphan.
+    /// </summary>
+    private async Task ReleaseOrphanedReservationsAsync()
+    {
+        var checkedBefore = time.GetUtcNow() - (_options.PresenceRefreshPeriod * 2);
+        var orphans = new List<string>();
+        foreach (var conversationId in State.Conversations.ToArray())
+        {
+            if (_reservedAt.GetValueOrDefault(conversationId, DateTimeOffset.MinValue) > checkedBefore)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (!await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id))
+                {
+                    orphans.Add(conversationId);
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Agent {AgentId} could not check conversation {ConversationId}", Id, conversationId);
+            }
+        }
+
+        var released = 0;
+        foreach (var conversationId in orphans)
+        {
+            released += State.Conversations.Remove(conversationId) ? 1 : 0;
+            _reservedAt.Remove(conversationId);
+        }
+
+        if (released == 0)
+        {
+            return;
+        }
+
+        logger.LogWarning("Agent {AgentId} released {Count} reservations no conversation claimed", Id, orphans.Count);
+        await state.WriteStateAsync();
     }
 
     public async Task<AgentView> SetPresenceAsync(AgentPresence presence)
@@ -172,6 +225,7 @@ public sealed class AgentGrain(
 
         State.Conversations.Add(conversationId);
         State.LastAssignedAt = time.GetUtcNow();
+        _reservedAt[conversationId] = State.LastAssignedAt.Value;
         await state.WriteStateAsync();
         await AnnounceAsync(except: skill);
         return new ReserveResult(true, Availability(profile, skill), profile.Name);
@@ -179,6 +233,7 @@ public sealed class AgentGrain(
 
     public async Task ReleaseAsync(string conversationId)
     {
+        _reservedAt.Remove(conversationId);
         if (!State.Conversations.Remove(conversationId))
         {
             return;

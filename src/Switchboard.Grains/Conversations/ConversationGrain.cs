@@ -292,6 +292,9 @@ public sealed partial class ConversationGrain(
         return View();
     }
 
+    public Task<bool> IsAssignedToAsync(string agentId) =>
+        Task.FromResult(State is { Started: true, Status: ConversationStatus.Assigned } && State.AgentId == agentId);
+
     public async Task ReclaimAsync(string agentId)
     {
         if (!State.Started || State.Status != ConversationStatus.Assigned || State.AgentId != agentId)

@@ -24,6 +24,6 @@ public sealed class PostgresClusterTests(ITestOutputHelper output)
         var seen = await cluster.GetAsync<ConversationView>(silos[1], $"/api/conversations/{id}");
         Assert.Equal(ConversationStatus.Assigned, seen.Status);
         Assert.Equal(["Where is order 1234?", "Agent smoke-agent has joined the conversation.", "It left the depot today.", "Thank you!"],
-            seen.Messages.Select(m => m.Text));
+            seen.Messages.Where(m => !m.Text.StartsWith("We have your question", StringComparison.Ordinal)).Select(m => m.Text));
     }
 }

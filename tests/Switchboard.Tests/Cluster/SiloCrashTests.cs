@@ -175,4 +175,24 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         n.Kind == RecordingNotifier.Alert && n.Payload is SupervisorAlert { Kind: SupervisorAlertKind.Breach };
 
     private static string Until(DateTimeOffset at, DateTimeOffset from) => $"{(at - from).TotalSeconds:0.0} s";
+
+    [Fact]
+    public async Task AReservationWhoseQueueDiedBeforeAssigningIsGivenBack()
+    {
+        var skill = fixture.NewSkill();
+        var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
+        await using var hub = new HubHeartbeat(CrashClusterFixture.PresenceRefreshPeriod);
+        hub.Keep(agent);
+
+        // A queue reserved the agent for a conversation and died before it could assign or release: the agent is full.
+        var orphan = await agent.TryReserveAsync($"lost-{Guid.NewGuid():N}", skill, 1);
+        Assert.True(orphan.Granted);
+        var (_, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForQueuedAsync(id);
+
+        // Nobody claims the reservation, so after two refresh periods the agent gives it back and takes the next one.
+        var (agentId, _) = await Notifier.WaitForAssignmentAsync(id);
+        Assert.Equal(agent.GetPrimaryKeyString(), agentId);
+        Assert.Equal(new[] { id }, (await agent.GetAsync())!.Conversations.AsEnumerable());
+    }
 }
