@@ -60,7 +60,10 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
     public async Task<ConversationView[]> GetConversations()
     {
         var agent = await GetProfile();
-        return await Task.WhenAll(agent.Conversations.Select(id => grains.GetGrain<IConversationGrain>(id).GetAsync()));
+        var held = await Task.WhenAll(agent.Conversations.Select(id => grains.GetGrain<IConversationGrain>(id).GetAsync()));
+        // Capacity can be held a moment longer than the conversation (a reservation on its way, or an orphan about to
+        // be given back): show only what is really this agent's.
+        return [.. held.Where(c => c.Status == ConversationStatus.Assigned && c.AgentId == AgentId)];
     }
 
     public Task<ChatMessage> SendMessage(string conversationId, string text) =>
