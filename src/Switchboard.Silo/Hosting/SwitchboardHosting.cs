@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Switchboard.Api;
 using Switchboard.Hubs;
 using Switchboard.Notifications;
+using Switchboard.Web;
 
 namespace Switchboard.Hosting;
 
@@ -64,8 +65,7 @@ public static class SwitchboardHosting
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        app.MapConsolePages();
 
         app.MapHub<AgentHub>(AgentHub.Path);
         app.MapHub<CustomerHub>(CustomerHub.Path);
