@@ -12,6 +12,25 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# What the browser tests need from the machine: Debian's Chromium (driven by Playwright) and npm (the build installs
+# the SignalR browser client with it). Installed only when missing, and only where this script may (root, apt-get);
+# otherwise the browser tests skip and say why (under CI=true they fail).
+apt_updated=
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "warning: $1 is missing and this script cannot install it (it needs root and apt-get)." >&2
+    return 0
+  fi
+  echo "Installing $1 (apt-get) ..."
+  if [ -z "$apt_updated" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null || echo "warning: could not install $1." >&2
+}
+[ -x /usr/bin/chromium ] || apt_install chromium
+command -v npm >/dev/null 2>&1 || apt_install npm
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$SECONDS
@@ -25,6 +44,7 @@ passed=$(count Passed) failed=$(count Failed) skipped=$(count Skipped)
 
 echo
 grep -h "^ *Assignment latency" "$log" | sed 's/^ */measured: /' || true
+if compgen -G "artifacts/screenshots/*.png" >/dev/null; then echo "screenshots: artifacts/screenshots/ (browser tests)"; fi
 echo "wall time: $((SECONDS - started)) s"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then

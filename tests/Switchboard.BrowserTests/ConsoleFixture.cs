@@ -58,6 +58,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
             ["Switchboard:Embedded:GatewayPort"] = FreePort().ToString(),
             // A slow machine must not take the conversation away from the agent between two steps of a test.
             ["Switchboard:Sla:ReservationTimeout"] = "00:10:00",
+            // Each test keeps to its own queues: nothing it leaves waiting spills into another test's queue.
+            ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
         });

@@ -14,6 +14,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
 {
     private readonly List<IBrowserContext> _contexts = [];
     private readonly List<string> _pageErrors = [];
+    private readonly List<string> _agents = [];
 
     [GeneratedRegex(@"^\d+:\d\d$")]
     private static partial Regex Countdown();
@@ -25,6 +26,25 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         foreach (var context in _contexts)
         {
             await context.CloseAsync();
+        }
+
+        // The next test starts with these agents Offline, so they take none of its chats.
+        if (fixture.Unavailable is null)
+        {
+            using var http = new HttpClient { BaseAddress = fixture.BaseAddress };
+            foreach (var agentId in _agents)
+            {
+                await WaitUntilOfflineAsync(http, agentId);
+            }
+        }
+    }
+
+    private static async Task WaitUntilOfflineAsync(HttpClient http, string agentId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!(await http.GetStringAsync($"/api/agents/{agentId}", timeout.Token)).Contains("\"presence\":\"offline\"", StringComparison.Ordinal))
+        {
+            await Task.Delay(50, timeout.Token);
         }
     }
 
@@ -66,7 +86,8 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await box.PressAsync("Enter");
 
         await Expect(customer.Locator("#thread .message.agent")).ToHaveTextAsync(new Regex(Regex.Escape(personalised)));
-        await Expect(customer.Locator("#status")).ToHaveTextAsync("An agent is with you.");
+        await Expect(customer.Locator("#status")).ToHaveTextAsync("Alice Martin is with you.");
+        await Expect(customer.Locator("#thread .message.agent .meta")).ToContainTextAsync("Alice Martin");
         await Expect(item.Locator(".clock")).ToHaveTextAsync("Answered");
         await ShotAsync(customer, "chat-2-agent-answered");
 
@@ -145,7 +166,14 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await Expect(eli).ToHaveCountAsync(0);
         await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Dana Reyes");
         await Expect(second.Locator("#thread")).ToContainTextAsync("Transferred to Payment and billing");
-        await Expect(first.Locator("#status")).ToHaveTextAsync("An agent is with you.");
+        await Expect(first.Locator("#status")).ToHaveTextAsync("Bruno Silva is with you.");
+
+        // The transferred chat reaches a payment agent with its history.
+        var chloe = await SignInAsync("chloe");
+        await Expect(chloe.Locator("#conversation-title")).ToHaveTextAsync("Eli Novak");
+        await Expect(chloe.Locator("#thread")).ToContainTextAsync("Hello? Anyone there?");
+        await ResolveAsync(chloe, "Eli Novak");
+        await ResolveAsync(agent, "Dana Reyes");
         Assert.Empty(_pageErrors);
     }
 
@@ -171,16 +199,34 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         var emmaRow = sam.Locator("#agents-table tr[data-agent='emma']");
         await Expect(emmaRow).ToContainTextAsync("Online");
         await Expect(emmaRow.Locator(".load-text")).ToHaveTextAsync("1 / 3");
+        await Expect(emma.Locator("#inbox-count")).ToHaveTextAsync("1 of 3");
         await Expect(sam.Locator("#agents-table tr[data-agent='sam']")).ToContainTextAsync("Away");
         await ShotAsync(sam, "console-8-supervisor");
 
         // Back Online, the supervisor takes the waiting chat and closes it, so no test inherits it.
         await sam.GetByRole(AriaRole.Button, new() { Name = "Conversations" }).ClickAsync();
         await sam.Locator("label[for=presence-online]").ClickAsync();
-        var gus = sam.Locator("#conversation-list li", new() { HasText = "Gus Moreau" });
-        await gus.GetByRole(AriaRole.Button).ClickAsync();
-        await sam.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
-        await Expect(gus).ToContainTextAsync("Closed");
+        await ResolveAsync(sam, "Gus Moreau");
+        await ResolveAsync(emma, "Fay Lund");
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task ChatsWaitingBeforeTheAgentSignsInAllReachTheList()
+    {
+        fixture.RequireBrowser();
+        await StartChatAsync("Hana Sato", "account", null, "My two-factor codes do not arrive.");
+        await StartChatAsync("Ivan Petrov", "account", null, "Please delete my old address.");
+
+        // The assignments are pushed while the page reads its conversations: neither may be lost.
+        var agent = await SignInAsync("dev");
+        await Expect(agent.Locator("#conversation-list li")).ToHaveCountAsync(2);
+        await Expect(agent.Locator("#inbox-count")).ToHaveTextAsync("2 of 2");
+        await Expect(agent.Locator("#conversation-list")).ToContainTextAsync("Hana Sato");
+        await Expect(agent.Locator("#conversation-list")).ToContainTextAsync("Ivan Petrov");
+
+        await ResolveAsync(agent, "Hana Sato");
+        await ResolveAsync(agent, "Ivan Petrov");
         Assert.Empty(_pageErrors);
     }
 
@@ -221,6 +267,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
 
     private async Task<IPage> SignInAsync(string agentId)
     {
+        _agents.Add(agentId);
         var page = await OpenAsync("/");
         await page.GetByLabel("Agent id").FillAsync(agentId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
@@ -244,6 +291,15 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await page.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
         await Expect(page.Locator("#thread .message.customer").First).ToHaveTextAsync(new Regex(Regex.Escape(question)));
         return page;
+    }
+
+    private static async Task ResolveAsync(IPage agent, string customerName)
+    {
+        var item = agent.Locator("#conversation-list li", new() { HasText = customerName });
+        await item.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync(customerName);
+        await agent.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        await Expect(item).ToContainTextAsync("Closed");
     }
 
     private async Task ShotAsync(IPage page, string name)

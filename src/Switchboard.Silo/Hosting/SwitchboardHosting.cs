@@ -90,8 +90,9 @@ public static class SwitchboardHosting
         var options = app.Services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard");
         logger.LogInformation(
-            "Switchboard is serving on {Urls}. Agents connect to {AgentHub}?agentId=<id>, customers to {CustomerHub} or POST /api/conversations. Skills: {Skills}. Configured agents: {Agents}",
+            "Switchboard is serving on {Urls}: the agent console at /, the customer chat at {ChatPage}. Agents connect to {AgentHub}?agentId=<id>, customers to {CustomerHub} or POST /api/conversations. Skills: {Skills}. Configured agents: {Agents}",
             string.Join(", ", app.Urls),
+            ConsolePages.ChatPath,
             AgentHub.Path,
             CustomerHub.Path,
             string.Join(", ", options.Skills.Keys.Order()),

@@ -9,6 +9,7 @@ const conversationKey = 'switchboard.conversation';
 let connection;
 let conversation = null;
 const messages = new Map();
+const agentNames = new Map();
 const early = [];
 
 async function main() {
@@ -41,15 +42,15 @@ async function main() {
     if (conversationId === conversation?.id) close();
   });
   connection.onreconnecting(() => showConnection('reconnecting', 'Reconnecting…'));
-  connection.onreconnected(async () => {
+  connection.onreconnected(() => {
     showConnection('connected', '');
-    if (conversation) await join(conversation.id);
+    rejoin();
   });
   connection.onclose(() => {
     showConnection('offline', 'Offline · retrying');
-    startWithRetry(connection).then(async () => {
+    startWithRetry(connection, () => showConnection('offline', 'Offline · retrying')).then(() => {
       showConnection('connected', '');
-      if (conversation) await join(conversation.id);
+      rejoin();
     });
   });
 
@@ -108,6 +109,14 @@ async function join(id) {
   }
 }
 
+// A new connection has joined nothing: join again, and catch up on what was said meanwhile.
+async function rejoin() {
+  if (!conversation || await join(conversation.id)) return;
+  setStatus('We could not find this chat any more. Please start a new one.');
+  $('#composer').hidden = true;
+  $('#closed').hidden = false;
+}
+
 function show(view) {
   conversation = view;
   $('#start').hidden = true;
@@ -127,17 +136,21 @@ function onMessage(conversationId, message) {
   }
   if (conversationId !== conversation.id || messages.has(message.sequence)) return;
   messages.set(message.sequence, message);
+  // The join notice names the agent ("Alice Martin has joined the conversation.").
+  const joined = message.from === 'system' && message.agentId ? /^(.+) has joined the conversation\.$/.exec(message.text) : null;
+  if (joined) agentNames.set(message.agentId, joined[1]);
   const thread = $('#thread');
   const item = h('li', { class: `message ${message.from}`, dataset: { sequence: message.sequence } },
     message.from === 'system'
       ? [h('span', null, message.text)]
       : [h('div', { class: 'bubble' }, message.text),
-        h('div', { class: 'meta' }, message.from === 'customer' ? 'You' : 'Agent', ' · ', h('time', { datetime: message.at }, formatTime(message.at)))]);
+        h('div', { class: 'meta' }, message.from === 'customer' ? 'You' : agentNames.get(message.agentId) ?? 'Agent', ' · ', h('time', { datetime: message.at }, formatTime(message.at)))]);
   const after = [...thread.children].find(li => Number(li.dataset.sequence) > message.sequence);
   thread.insertBefore(item, after ?? null);
   thread.scrollTop = thread.scrollHeight;
-  if (message.from === 'system' && /has joined/.test(message.text)) setStatus('An agent is with you.');
-  if (message.from === 'agent') setStatus('An agent is with you.');
+  if (joined || (message.from === 'agent' && conversation.status !== 'resolved')) {
+    setStatus(`${agentNames.get(message.agentId) ?? 'An agent'} is with you.`);
+  }
 }
 
 function onQueued(queued) {

@@ -2,7 +2,7 @@
 // replies, the house rules before sending, transfer and resolve; the supervisor's floor overview.
 import { h, $, toast } from './dom.js';
 import { hubConnection, startWithRetry, hubError } from './hub.js';
-import { fetchJson, serverNow, formatTime, firstResponseClock } from './time.js';
+import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseClock } from './time.js';
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
 import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
 import { createSupervisorView } from './supervisor.js';
@@ -20,6 +20,9 @@ const state = {
   read: {},
   supervisor: null,
   confirmed: null,
+  // Assignments and withdrawals counted as they are pushed, so a read that started before one cannot undo it.
+  pushes: 0,
+  withdrawn: new Map(),
 };
 
 const skillName = name =>
@@ -118,7 +121,7 @@ function setConnection(stateName, text) {
   const el = $('#connection');
   el.dataset.state = stateName;
   el.textContent = text;
-  $('#presence').disabled = stateName !== 'connected';
+  for (const control of ['#presence', '#send', '#transfer', '#resolve']) $(control).disabled = stateName !== 'connected';
   document.body.dataset.connection = stateName;
 }
 
@@ -159,9 +162,11 @@ async function connect() {
   await resync();
 }
 
-// Pushes are not replayed: after every (re)connect, read what this agent holds.
+// Pushes are not replayed: after every (re)connect, read what this agent holds. Pushes that arrive while the read
+// is under way are newer than it and win.
 async function resync() {
   try {
+    const mark = state.pushes;
     const [agent, held] = await Promise.all([
       state.connection.invoke('GetProfile'),
       state.connection.invoke('GetConversations'),
@@ -169,9 +174,9 @@ async function resync() {
     state.agent = agent;
     const heldIds = new Set(held.map(c => c.id));
     for (const [id, conversation] of state.conversations) {
-      if (!heldIds.has(id) && conversation.status !== 'resolved') state.conversations.delete(id);
+      if (!heldIds.has(id) && conversation.status !== 'resolved' && (conversation.pushed ?? 0) <= mark) state.conversations.delete(id);
     }
-    held.forEach(upsertConversation);
+    held.filter(view => (state.withdrawn.get(view.id) ?? 0) <= mark).forEach(upsertConversation);
     if (!state.selectedId || !state.conversations.has(state.selectedId)) {
       state.selectedId = null;
       const wanted = location.hash.slice(1);
@@ -212,6 +217,9 @@ function upsertConversation(view) {
   const messages = new Map((existing?.messages ?? []).map(m => [m.sequence, m]));
   for (const message of view.messages) messages.set(message.sequence, message);
   const conversation = { ...existing, ...view, messages: [...messages.values()].sort((a, b) => a.sequence - b.sequence) };
+  // A view read before a push must not reopen or un-answer what the push already said.
+  if (existing?.status === 'resolved') conversation.status = 'resolved';
+  conversation.firstResponseAt ??= existing?.firstResponseAt ?? null;
   state.conversations.set(view.id, conversation);
   return conversation;
 }
@@ -256,7 +264,8 @@ function markRead(conversation) {
 
 function onAssigned(view) {
   const isNew = !state.conversations.has(view.id);
-  upsertConversation(view);
+  upsertConversation(view).pushed = ++state.pushes;
+  state.withdrawn.delete(view.id);
   if (isNew) toast(`New conversation: ${view.customerName} · ${skillName(view.topic)}`);
   if (!state.selectedId) select(view.id);
   else renderAll();
@@ -282,6 +291,7 @@ function onClosed({ conversationId }) {
 }
 
 function onWithdrawn({ conversationId, reason }) {
+  state.withdrawn.set(conversationId, ++state.pushes);
   const conversation = state.conversations.get(conversationId);
   if (!conversation) return;
   state.conversations.delete(conversationId);
@@ -295,7 +305,10 @@ function onSlaWarning({ conversationId, dueAt }) {
   const conversation = state.conversations.get(conversationId);
   if (!conversation) return;
   conversation.firstResponseDueAt = dueAt;
-  toast(`Answer ${conversation.customerName} now: the first answer is due at ${formatTime(dueAt)}.`, 'warning');
+  const late = Date.parse(dueAt) <= serverNow();
+  toast(late
+    ? `${conversation.customerName} has waited past the deadline: answer now.`
+    : `Answer ${conversation.customerName} now: the first answer is due at ${formatTimeWithSeconds(dueAt)}.`, 'warning');
   renderAll();
 }
 
@@ -330,6 +343,7 @@ function renderInbox() {
     ? 'You are Away: no new conversations come to you until you switch to Online.'
     : 'No conversations yet. New chats appear here the moment they are routed to you.';
 
+  paintClocks();
   const totalUnread = conversations.reduce((n, c) => n + unread(c), 0);
   document.title = `${totalUnread ? `(${totalUnread}) ` : ''}Switchboard · Agent console`;
 }
@@ -350,7 +364,7 @@ function fillInboxItem(li, conversation) {
   if (selected) button.setAttribute('aria-current', 'true');
   else button.removeAttribute('aria-current');
   $('.item-name', button).textContent = conversation.customerName;
-  $('.item-topic', button).textContent = conversation.status === 'resolved' ? 'Closed' : skillName(conversation.topic);
+  $('.item-topic', button).textContent = skillName(conversation.topic);
   const last = [...conversation.messages].reverse().find(m => m.from !== 'system') ?? conversation.messages.at(-1);
   $('.item-preview', button).textContent = last ? `${last.from === 'agent' ? 'You: ' : ''}${last.text}` : '';
   const count = unread(conversation);
@@ -395,6 +409,7 @@ function renderConversation() {
   badge.textContent = closed ? 'Closed' : '';
   badge.className = 'tag tag-closed';
   paintClock($('#conversation-clock'), conversation);
+  $('#conversation-clock').hidden = closed;
 
   const transfer = $('#transfer-to');
   const current = transfer.value;
@@ -459,8 +474,8 @@ function renderContext() {
     ...fact('VIP', conversation.vip ? 'Yes' : null),
     ...fact('Started', formatTime(conversation.startedAt)));
   $('#context-clock').replaceChildren(
-    ...fact('Due by', formatTime(conversation.firstResponseDueAt)),
-    ...fact('Sent at', conversation.firstResponseAt ? formatTime(conversation.firstResponseAt) : null),
+    ...fact('Due by', formatTimeWithSeconds(conversation.firstResponseDueAt)),
+    ...fact('Sent at', conversation.firstResponseAt ? formatTimeWithSeconds(conversation.firstResponseAt) : null),
     ...fact('Status', conversation.breached ? 'Breached' : conversation.firstResponseAt ? 'On time' : null,
       conversation.breached ? 'mood-angry' : ''));
   $('#context-events').replaceChildren(...(conversation.slaEvents ?? []).map(e =>
@@ -479,12 +494,14 @@ function paintClock(el, conversation) {
 }
 
 // Once a second, only the clocks' text changes.
-setInterval(() => {
+function paintClocks() {
   for (const el of document.querySelectorAll('[data-clock]')) {
     const conversation = state.conversations.get(el.dataset.clock);
     if (conversation) paintClock(el, conversation);
   }
-}, 1000);
+}
+
+setInterval(paintClocks, 1000);
 
 // ---- composer: sending, rules, quick replies ---------------------------------------------------------------------
 
@@ -735,7 +752,7 @@ async function send() {
   } catch (err) {
     $('#send-error').textContent = hubError(err);
   } finally {
-    $('#send').disabled = false;
+    $('#send').disabled = document.body.dataset.connection !== 'connected';
     if (state.selectedId === conversation.id) box.focus();
   }
 }
@@ -768,7 +785,7 @@ async function resolve() {
   } catch (err) {
     toast(`Could not resolve: ${hubError(err)}`, 'error');
   } finally {
-    $('#resolve').disabled = false;
+    $('#resolve').disabled = document.body.dataset.connection !== 'connected';
   }
 }
 

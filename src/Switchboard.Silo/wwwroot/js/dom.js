@@ -14,9 +14,11 @@ export function h(tag, props, ...children) {
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
+// A short note in the corner; only the latest few stay, so a burst does not cover the page.
 export function toast(text, kind = 'info') {
   const host = $('#toasts');
   const item = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
   host.append(item);
-  setTimeout(() => item.remove(), 6000);
+  while (host.children.length > 3) host.firstElementChild.remove();
+  setTimeout(() => item.remove(), 5000);
 }

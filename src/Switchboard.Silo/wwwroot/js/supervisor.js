@@ -49,10 +49,10 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
       h('tr', { dataset: { agent: a.id } },
         h('th', { scope: 'row' }, a.name),
         h('td', null, h('span', { class: `presence presence-${a.presence}` }, presenceLabels[a.presence] ?? a.presence)),
-        h('td', { class: 'load' },
+        h('td', { class: 'load' }, h('span', { class: 'load-cell' },
           h('meter', { min: 0, max: a.capacity, value: a.active, low: a.capacity * 0.5, high: a.capacity * 0.99, optimum: 0,
             'aria-label': `${a.name}: ${a.active} of ${a.capacity} conversations` }),
-          h('span', { class: 'load-text' }, `${a.active} / ${a.capacity}`)))));
+          h('span', { class: 'load-text' }, `${a.active} / ${a.capacity}`))))));
 
     $('#tickets').replaceChildren(...overview.tickets.map(t =>
       h('li', { class: 'ticket', dataset: { id: t.conversationId } },

@@ -43,6 +43,9 @@ export function spokenDuration(ms) {
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 export const formatTime = iso => timeFormat.format(new Date(iso));
 
+const secondsFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+export const formatTimeWithSeconds = iso => secondsFormat.format(new Date(iso));
+
 // .NET TimeSpan as JSON: "hh:mm:ss", "hh:mm:ss.fffffff" or "d.hh:mm:ss..."; null stays null.
 export function parseTimeSpan(text) {
   if (text == null) return null;
@@ -55,10 +58,10 @@ export function parseTimeSpan(text) {
 
 // The first-response clock of a conversation, as the agent sees it: a level for its colour and a label.
 export function firstResponseClock(conversation, now = serverNow()) {
+  if (conversation.status === 'resolved') return { level: 'answered', text: 'Closed', spoken: 'Closed' };
   if (conversation.firstResponseAt) {
     return { level: 'answered', text: conversation.breached ? 'Answered late' : 'Answered', spoken: 'First answer sent' };
   }
-  if (conversation.status === 'resolved') return { level: 'answered', text: 'Closed', spoken: 'Closed' };
   const due = Date.parse(conversation.firstResponseDueAt);
   const total = due - Date.parse(conversation.startedAt);
   const left = due - now;
