@@ -60,6 +60,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
             ["Switchboard:Sla:ReservationTimeout"] = "00:10:00",
             // Each test keeps to its own queues: nothing it leaves waiting spills into another test's queue.
             ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
+            // An angry customer's clock runs out at once, so a breach alert comes without waiting.
+            ["Switchboard:Sla:AngryFirstResponse"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
         });

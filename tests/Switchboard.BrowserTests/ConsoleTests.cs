@@ -189,7 +189,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await sam.Locator("label[for=presence-away]").ClickAsync();
         await Expect(sam.GetByRole(AriaRole.Radio, new() { Name = "Away" })).ToBeCheckedAsync();
         await Expect(sam.Locator("#inbox-empty")).ToContainTextAsync("You are Away");
-        await StartChatAsync("Gus Moreau", "account", null, "I cannot sign in.");
+        var gus = await StartChatAsync("Gus Moreau", "account", null, "I cannot sign in.");
 
         await sam.GetByRole(AriaRole.Button, new() { Name = "Supervisor" }).ClickAsync();
         var account = sam.Locator("#queues-table tr[data-queue='account']");
@@ -201,6 +201,14 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await Expect(emmaRow.Locator(".load-text")).ToHaveTextAsync("1 / 3");
         await Expect(emma.Locator("#inbox-count")).ToHaveTextAsync("1 of 3");
         await Expect(sam.Locator("#agents-table tr[data-agent='sam']")).ToContainTextAsync("Away");
+
+        // An angry message moves the deadline into the past: the breach is on the supervisor's screen as it happens.
+        var message = gus.GetByLabel("Your message");
+        await message.FillAsync("This is ridiculous!!! I need my account now.");
+        await message.PressAsync("Enter");
+        var breach = sam.Locator("#alerts .alert-breach");
+        await Expect(breach).ToContainTextAsync("Account and sign-in");
+        await Expect(breach).ToContainTextAsync("No first answer");
         await ShotAsync(sam, "console-8-supervisor");
 
         // Back Online, the supervisor takes the waiting chat and closes it, so no test inherits it.
