@@ -16,7 +16,8 @@ namespace Switchboard.BrowserTests;
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
-    public const string ChromiumPath = "/usr/bin/chromium";
+    /// <summary>Debian's Chromium, unless <c>CHROMIUM_PATH</c> names another build.</summary>
+    public static string ChromiumPath { get; } = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     private WebApplication? _app;
     private IPlaywright? _playwright;

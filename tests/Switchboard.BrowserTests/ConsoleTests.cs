@@ -78,6 +78,10 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await Expect(replies).ToBeVisibleAsync();
         await Expect(replies.GetByRole(AriaRole.Option).First).ToContainTextAsync("/where");
         await Expect(replies.GetByRole(AriaRole.Option).First).ToHaveAttributeAsync("aria-selected", "true");
+        await box.PressAsync("ArrowDown");
+        await Expect(replies.GetByRole(AriaRole.Option).Nth(1)).ToHaveAttributeAsync("aria-selected", "true");
+        await box.PressAsync("ArrowUp");
+        await Expect(replies.GetByRole(AriaRole.Option).First).ToHaveAttributeAsync("aria-selected", "true");
         await ShotAsync(agent, "console-3-quick-replies");
         await box.PressAsync("Enter");
         const string personalised = "Hi Ben Carter, I have checked order A-1042: it is on its way and I will send you the tracking link right now.";
@@ -156,7 +160,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await Expect(agent).ToHaveTitleAsync(new Regex(@"^\(2\) "));
         await ShotAsync(agent, "console-7-unread");
 
-        await eli.GetByRole(AriaRole.Button).ClickAsync();
+        await agent.Keyboard.PressAsync("Alt+ArrowDown");
         await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Eli Novak");
         await Expect(eli.Locator(".unread")).ToBeHiddenAsync();
         await Expect(agent.Locator("#context-facts")).ToContainTextAsync("B-77");

@@ -543,6 +543,16 @@ function wireConversation() {
     state.conversations.delete(state.selectedId);
     select(first()?.id ?? null);
   });
+  // Alt+↑ / Alt+↓ go to the previous / next conversation from anywhere.
+  document.addEventListener('keydown', event => {
+    if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || !$('#workspace').offsetParent) return;
+    const list = ordered();
+    if (!list.length) return;
+    event.preventDefault();
+    const at = list.findIndex(c => c.id === state.selectedId);
+    const next = list[(at + (event.key === 'ArrowDown' ? 1 : -1) + list.length) % list.length];
+    select(next.id);
+  });
   document.addEventListener('visibilitychange', () => {
     markRead(state.conversations.get(state.selectedId));
     renderInbox();
