@@ -32,7 +32,7 @@ public static class ConsolePages
                 OnPrepareResponse = Revalidate,
             });
         }
-        else
+        else if (app.Environment.WebRootFileProvider.GetFileInfo("index.html").Exists)
         {
             app.Logger.LogWarning(
                 "The SignalR browser client is missing ({Folder}), so the agent console and the chat page cannot connect. " +

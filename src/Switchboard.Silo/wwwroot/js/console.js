@@ -57,7 +57,7 @@ function showSignIn(error = '') {
   // The demo's agents, as suggestions, until real sign-in arrives.
   fetchJson('/api/overview')
     .then(overview => $('#agent-ids').replaceChildren(
-      ...overview.agents.map(a => h('option', { value: a.id }, a.supervisor ? `${a.name}` : a.name))))
+      ...overview.agents.map(a => h('option', { value: a.id }, a.name))))
     .catch(() => {});
 }
 
