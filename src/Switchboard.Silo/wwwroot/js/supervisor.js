@@ -59,6 +59,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
         h('div', { class: 'ticket-head' },
           h('strong', null, t.customerName), h('span', { class: 'tag' }, skillName(t.topic)),
           t.tier !== 'none' ? h('span', { class: 'tag tag-warn' }, `${t.tier} complaint`) : null,
+          t.emotion === 'angry' || t.emotion === 'upset' ? h('span', { class: `tag tag-${t.emotion}` }, t.emotion) : null,
           h('span', { class: 'muted' }, `since ${formatTime(t.startedAt)}`)),
         h('p', { class: 'ticket-text' }, t.firstMessage),
         h('button', { type: 'button', class: 'ghost', onclick: () => claim(t) }, 'Claim'))));
@@ -70,9 +71,13 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
   }
 
   async function claim(ticket) {
+    // The server takes tickets only for agents who are Online; say so before asking.
+    if (document.body.dataset.presence === 'away') {
+      toast('Switch to Online to take a ticket.', 'warning');
+      return;
+    }
     try {
       const conversation = await invoke('ClaimTicket', ticket.conversationId);
-      toast(`You have ${ticket.customerName}'s ticket.`);
       onClaimed(conversation);
       refresh();
     } catch (err) {
