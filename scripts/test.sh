@@ -15,6 +15,25 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# What the browser tests need from the machine: Debian's Chromium (driven by Playwright) and npm (the build installs
+# the SignalR browser client with it). Installed only when missing, and only where this script may (root, apt-get);
+# otherwise the browser tests skip and say why (under CI=true they fail).
+apt_updated=
+apt_install() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "warning: $1 is missing and this script cannot install it (it needs root and apt-get)." >&2
+    return 0
+  fi
+  echo "Installing $1 (apt-get) ..."
+  if [ -z "$apt_updated" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null || echo "warning: could not install $1." >&2
+}
+[ -x /usr/bin/chromium ] || apt_install chromium
+command -v npm >/dev/null 2>&1 || apt_install npm
+
 log=$(mktemp)
 services_started_here=false
 stop_services() {
@@ -46,7 +65,7 @@ dotnet build Cluster.sln -c Release 2>&1 | tee "$log" || status=$?
 integration_seconds=0
 if [ "$status" -eq 0 ]; then
   # One project at a time: the cluster tests start silo processes whose failure detectors must not starve for CPU.
-  for project in tests/Switchboard.Tests tests/Switchboard.IntegrationTests; do
+  for project in tests/Switchboard.Tests tests/Switchboard.BrowserTests tests/Switchboard.IntegrationTests; do
     project_started=$SECONDS
     # Detailed console output shows each test and the numbers tests print (assignment latency, failure detection...).
     dotnet test "$project" -c Release --no-build --logger "console;verbosity=detailed" "$@" 2>&1 | tee -a "$log" || status=$?
@@ -61,6 +80,7 @@ passed=$(count Passed) failed=$(count Failed) skipped=$(count Skipped)
 
 echo
 grep -hE "^ *(Assignment latency|measured: )" "$log" | sed -E 's/^ *(measured: )?/measured: /' | awk '!seen[$0]++' || true
+if compgen -G "artifacts/screenshots/*.png" >/dev/null; then echo "screenshots: artifacts/screenshots/ (browser tests)"; fi
 echo "wall time: $((SECONDS - started)) s (of which cluster and integration tests: $integration_seconds s)"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then

@@ -7,6 +7,7 @@ using Switchboard.Api;
 using Switchboard.Hubs;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
+using Switchboard.Web;
 
 namespace Switchboard.Hosting;
 
@@ -42,8 +43,7 @@ public static class SwitchboardHosting
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        app.MapConsolePages();
 
         app.MapHub<AgentHub>(AgentHub.Path);
         app.MapHub<CustomerHub>(CustomerHub.Path);
@@ -70,9 +70,10 @@ public static class SwitchboardHosting
         var options = app.Services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard");
         logger.LogInformation(
-            "Switchboard is serving on {Urls} ({Topology}). Agents connect to {AgentHub}?agentId=<id>, customers to {CustomerHub} or POST /api/conversations. Skills: {Skills}. Configured agents: {Agents}",
+            "Switchboard is serving on {Urls} ({Topology}): the agent console at /, the customer chat at {ChatPage}. Agents connect to {AgentHub}?agentId=<id>, customers to {CustomerHub} or POST /api/conversations. Skills: {Skills}. Configured agents: {Agents}",
             string.Join(", ", app.Urls),
             ClusterHosting.DescribeTopology(app.Configuration),
+            ConsolePages.ChatPath,
             AgentHub.Path,
             CustomerHub.Path,
             string.Join(", ", options.Skills.Keys.Order()),

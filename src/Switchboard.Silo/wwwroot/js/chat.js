@@ -1,0 +1,199 @@
+// The customer's chat: start (name, topic, question), the acknowledgement with its estimate, the agent's messages
+// live, the closure. The conversation id is kept for this tab, so a reload joins the same chat again.
+import { h, $ } from './dom.js';
+import { hubConnection, startWithRetry, hubError } from './hub.js';
+import { fetchJson, formatTime, parseTimeSpan } from './time.js';
+
+const conversationKey = 'switchboard.conversation';
+
+let connection;
+let conversation = null;
+const messages = new Map();
+const agentNames = new Map();
+const early = [];
+
+async function main() {
+  $('#start').addEventListener('submit', start);
+  $('#composer').addEventListener('submit', event => {
+    event.preventDefault();
+    send();
+  });
+  $('#message').addEventListener('keydown', event => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  });
+  $('#new-chat').addEventListener('click', () => {
+    sessionStorage.removeItem(conversationKey);
+    location.reload();
+  });
+
+  fetchJson('/api/console-settings')
+    .then(settings => $('#topic').replaceChildren(
+      h('option', { value: '' }, 'Choose a topic'),
+      ...settings.skills.map(s => h('option', { value: s.name }, s.displayName))))
+    .catch(err => { $('#start-error').textContent = `We cannot reach our chat service (${err.message}). Please try again later.`; });
+
+  connection = hubConnection('/hubs/customer');
+  connection.on('MessagePosted', ({ conversationId, message }) => onMessage(conversationId, message));
+  connection.on('ConversationQueued', queued => onQueued(queued));
+  connection.on('ConversationClosed', ({ conversationId }) => {
+    if (conversationId === conversation?.id) close();
+  });
+  connection.onreconnecting(() => showConnection('reconnecting', 'Reconnecting…'));
+  connection.onreconnected(() => {
+    showConnection('connected', '');
+    rejoin();
+  });
+  connection.onclose(() => {
+    showConnection('offline', 'Offline · retrying');
+    startWithRetry(connection, () => showConnection('offline', 'Offline · retrying')).then(() => {
+      showConnection('connected', '');
+      rejoin();
+    });
+  });
+
+  await startWithRetry(connection, () => showConnection('offline', 'Offline · retrying'));
+  showConnection('connected', '');
+
+  const saved = sessionStorage.getItem(conversationKey);
+  if (saved && await join(saved)) return;
+  $('#start').hidden = false;
+  $('#name').focus();
+}
+
+function showConnection(stateName, text) {
+  const el = $('#connection');
+  el.dataset.state = stateName;
+  el.textContent = text;
+  el.hidden = stateName === 'connected';
+  $('#send').disabled = stateName !== 'connected';
+}
+
+async function start(event) {
+  event.preventDefault();
+  const customerName = $('#name').value.trim();
+  const topic = $('#topic').value;
+  const text = $('#question').value.trim();
+  const order = $('#order').value.trim();
+  const error = !customerName ? ['#name', 'Tell us your name.']
+    : !topic ? ['#topic', 'Choose what your question is about.']
+      : !text ? ['#question', 'Write your question.'] : null;
+  if (error) {
+    $('#start-error').textContent = error[1];
+    $(error[0]).focus();
+    return;
+  }
+  $('#start-chat').disabled = true;
+  $('#start-error').textContent = '';
+  try {
+    const view = await connection.invoke('StartConversation', { customerName, topic, text, context: order ? { order } : null });
+    sessionStorage.setItem(conversationKey, view.id);
+    show(view);
+  } catch (err) {
+    $('#start-error').textContent = hubError(err);
+  } finally {
+    $('#start-chat').disabled = false;
+  }
+}
+
+async function join(id) {
+  try {
+    show(await connection.invoke('JoinConversation', id));
+    return true;
+  } catch (err) {
+    // Unknown id (the server forgot it): start afresh.
+    if (/does not exist/.test(hubError(err))) sessionStorage.removeItem(conversationKey);
+    return false;
+  }
+}
+
+// A new connection has joined nothing: join again, and catch up on what was said meanwhile.
+async function rejoin() {
+  if (!conversation || await join(conversation.id)) return;
+  setStatus('We could not find this chat any more. Please start a new one.');
+  $('#composer').hidden = true;
+  $('#closed').hidden = false;
+}
+
+function show(view) {
+  conversation = view;
+  $('#start').hidden = true;
+  $('#chat').hidden = false;
+  setStatus(view.status === 'assigned' ? 'An agent is with you.' : 'Waiting for an agent…');
+  view.messages.forEach(m => onMessage(view.id, m));
+  // Pushes that came before the start result.
+  early.splice(0).forEach(push => push());
+  if (view.status === 'resolved') close();
+  else $('#message').focus();
+}
+
+function onMessage(conversationId, message) {
+  if (!conversation) {
+    early.push(() => onMessage(conversationId, message));
+    return;
+  }
+  if (conversationId !== conversation.id || messages.has(message.sequence)) return;
+  messages.set(message.sequence, message);
+  // The join notice names the agent ("Alice Martin has joined the conversation.").
+  const joined = message.from === 'system' && message.agentId ? /^(.+) has joined the conversation\.$/.exec(message.text) : null;
+  if (joined) agentNames.set(message.agentId, joined[1]);
+  const thread = $('#thread');
+  const item = h('li', { class: `message ${message.from}`, dataset: { sequence: message.sequence } },
+    message.from === 'system'
+      ? [h('span', null, message.text)]
+      : [h('div', { class: 'bubble' }, message.text),
+        h('div', { class: 'meta' }, message.from === 'customer' ? 'You' : agentNames.get(message.agentId) ?? 'Agent', ' · ', h('time', { datetime: message.at }, formatTime(message.at)))]);
+  const after = [...thread.children].find(li => Number(li.dataset.sequence) > message.sequence);
+  thread.insertBefore(item, after ?? null);
+  thread.scrollTop = thread.scrollHeight;
+  if (joined || (message.from === 'agent' && conversation.status !== 'resolved')) {
+    setStatus(`${agentNames.get(message.agentId) ?? 'An agent'} is with you.`);
+  }
+}
+
+function onQueued(queued) {
+  if (!conversation) {
+    early.push(() => onQueued(queued));
+    return;
+  }
+  if (queued.conversationId !== conversation.id || conversation.status === 'resolved') return;
+  const wait = parseTimeSpan(queued.estimatedWait);
+  const estimate = wait == null ? 'All our agents are busy; the first one free will answer you.'
+    : wait < 60000 ? 'An agent will answer in less than a minute.'
+      : `An agent will answer in about ${Math.ceil(wait / 60000)} min.`;
+  setStatus(`${queued.position > 1 ? `You are number ${queued.position} in line. ` : ''}${estimate}`);
+}
+
+function setStatus(text) {
+  $('#status').textContent = text;
+}
+
+function close() {
+  conversation.status = 'resolved';
+  setStatus('This chat is closed.');
+  $('#composer').hidden = true;
+  $('#closed').hidden = false;
+  $('#new-chat').focus();
+}
+
+async function send() {
+  const box = $('#message');
+  const text = box.value.trim();
+  if (!text || !conversation || conversation.status === 'resolved') return;
+  $('#send').disabled = true;
+  $('#send-error').textContent = '';
+  try {
+    const message = await connection.invoke('SendMessage', conversation.id, text);
+    onMessage(conversation.id, message);
+    if (box.value.trim() === text) box.value = '';
+  } catch (err) {
+    $('#send-error').textContent = hubError(err);
+  } finally {
+    $('#send').disabled = false;
+    box.focus();
+  }
+}
+
+main();

@@ -1,0 +1,822 @@
+// The agent console: sign in, presence, my conversations with their first-response clocks, the thread, quick
+// replies, the house rules before sending, transfer and resolve; the supervisor's floor overview.
+import { h, $, toast } from './dom.js';
+import { hubConnection, startWithRetry, hubError } from './hub.js';
+import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseClock } from './time.js';
+import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
+import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
+import { createSupervisorView } from './supervisor.js';
+
+const agentKey = 'switchboard.agentId';
+
+const state = {
+  settings: null,
+  agentId: null,
+  agent: null,
+  connection: null,
+  signingOut: false,
+  conversations: new Map(),
+  selectedId: null,
+  read: {},
+  supervisor: null,
+  confirmed: null,
+  // Assignments and withdrawals counted as they are pushed, so a read that started before one cannot undo it.
+  pushes: 0,
+  withdrawn: new Map(),
+};
+
+const skillName = name =>
+  state.settings?.skills.find(s => s.name === name)?.displayName ?? (name === 'supervisors' ? 'Supervisors' : name);
+
+// ---- start and sign-in ------------------------------------------------------------------------------------------
+
+async function main() {
+  $('#signin-form').addEventListener('submit', onSignIn);
+  $('#sign-out').addEventListener('click', () => signOut());
+  try {
+    state.settings = await fetchJson('/api/console-settings');
+  } catch (err) {
+    $('#signin').hidden = false;
+    $('#signin-error').textContent = `The server cannot be reached (${err.message}). Reload to try again.`;
+    return;
+  }
+  wireConversation();
+  const saved = localStorage.getItem(agentKey);
+  if (saved) {
+    await signIn(saved);
+  } else {
+    showSignIn();
+  }
+}
+
+function showSignIn(error = '') {
+  $('#app').hidden = true;
+  $('#signin').hidden = false;
+  $('#signin-error').textContent = error;
+  $('#agent-id').focus();
+  // The demo's agents, as suggestions, until real sign-in arrives.
+  fetchJson('/api/overview')
+    .then(overview => $('#agent-ids').replaceChildren(
+      ...overview.agents.map(a => h('option', { value: a.id }, a.name))))
+    .catch(() => {});
+}
+
+async function onSignIn(event) {
+  event.preventDefault();
+  const id = $('#agent-id').value.trim();
+  if (!id) {
+    $('#signin-error').textContent = 'Enter your agent id.';
+    return;
+  }
+  await signIn(id);
+}
+
+async function signIn(id) {
+  let agent;
+  try {
+    agent = await fetchJson(`/api/agents/${encodeURIComponent(id)}`);
+  } catch (err) {
+    localStorage.removeItem(agentKey);
+    showSignIn(err.status === 404 ? `There is no agent '${id}'. Agent ids are case-sensitive.` : `Sign-in failed: ${err.message}`);
+    return;
+  }
+  localStorage.setItem(agentKey, id);
+  state.agentId = id;
+  state.agent = agent;
+  state.read = JSON.parse(sessionStorage.getItem(readKey()) ?? '{}');
+  $('#signin').hidden = true;
+  $('#app').hidden = false;
+  $('#me').textContent = agent.profile.name;
+  renderPresence();
+  if (agent.profile.supervisor) {
+    $('#views').hidden = false;
+    state.supervisor = createSupervisorView({
+      invoke: (...args) => state.connection.invoke(...args),
+      skillName,
+      onClaimed: conversation => {
+        upsertConversation(conversation);
+        showView('conversations');
+        select(conversation.id);
+      },
+    });
+    $('#show-conversations').addEventListener('click', () => showView('conversations'));
+    $('#show-supervisor').addEventListener('click', () => showView('supervisor'));
+  }
+  renderAll();
+  await connect();
+}
+
+async function signOut(error = '') {
+  state.signingOut = true;
+  localStorage.removeItem(agentKey);
+  await state.connection?.stop();
+  location.hash = '';
+  if (error) sessionStorage.setItem('switchboard.signinError', error);
+  location.reload();
+}
+
+// ---- connection -------------------------------------------------------------------------------------------------
+
+function setConnection(stateName, text) {
+  const el = $('#connection');
+  el.dataset.state = stateName;
+  el.textContent = text;
+  for (const control of ['#presence', '#send', '#transfer', '#resolve']) $(control).disabled = stateName !== 'connected';
+  document.body.dataset.connection = stateName;
+}
+
+async function connect() {
+  const connection = hubConnection(`/hubs/agent?agentId=${encodeURIComponent(state.agentId)}`);
+  state.connection = connection;
+  connection.on('ConversationAssigned', onAssigned);
+  connection.on('MessagePosted', onMessagePosted);
+  connection.on('ConversationClosed', onClosed);
+  connection.on('ConversationWithdrawn', onWithdrawn);
+  connection.on('SlaWarning', onSlaWarning);
+  connection.on('FollowUpDue', ({ conversationId }) => toast(`A resolved complaint is due its follow-up (${conversationId.slice(0, 8)}).`));
+  connection.on('SupervisorAlert', alert => state.supervisor?.alert(alert));
+  connection.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
+  connection.onreconnected(() => {
+    setConnection('connected', 'Connected');
+    resync();
+  });
+  connection.onclose(err => {
+    if (state.signingOut) return;
+    const reason = err ? hubError(err) : '';
+    // The server refuses an unknown agent once, for good: back to sign-in with its words.
+    if (/does not exist|Connect with/.test(reason)) {
+      signOut(reason);
+      return;
+    }
+    setConnection('offline', 'Offline · retrying');
+    startWithRetry(connection, delay => setConnection('offline', `Offline · retrying in ${Math.round(delay / 1000)} s`))
+      .then(() => {
+        setConnection('connected', 'Connected');
+        resync();
+      });
+  });
+
+  setConnection('connecting', 'Connecting…');
+  await startWithRetry(connection, delay => setConnection('offline', `Offline · retrying in ${Math.round(delay / 1000)} s`));
+  setConnection('connected', 'Connected');
+  await resync();
+}
+
+// Pushes are not replayed: after every (re)connect, read what this agent holds. Pushes that arrive while the read
+// is under way are newer than it and win.
+async function resync() {
+  try {
+    const mark = state.pushes;
+    const [agent, held] = await Promise.all([
+      state.connection.invoke('GetProfile'),
+      state.connection.invoke('GetConversations'),
+    ]);
+    state.agent = agent;
+    const heldIds = new Set(held.map(c => c.id));
+    for (const [id, conversation] of state.conversations) {
+      if (!heldIds.has(id) && conversation.status !== 'resolved' && (conversation.pushed ?? 0) <= mark) state.conversations.delete(id);
+    }
+    held.filter(view => (state.withdrawn.get(view.id) ?? 0) <= mark).forEach(upsertConversation);
+    if (!state.selectedId || !state.conversations.has(state.selectedId)) {
+      state.selectedId = null;
+      const wanted = location.hash.slice(1);
+      select(state.conversations.has(wanted) ? wanted : first()?.id ?? null);
+    }
+    renderPresence();
+    renderAll();
+    state.supervisor?.refresh();
+  } catch (err) {
+    toast(`Could not load your conversations: ${hubError(err)}`, 'error');
+  }
+}
+
+// ---- presence ---------------------------------------------------------------------------------------------------
+
+function renderPresence() {
+  const presence = state.agent?.presence === 'away' ? 'away' : 'online';
+  $(`#presence-${presence}`).checked = true;
+  document.body.dataset.presence = presence;
+}
+
+$('#presence').addEventListener('change', async event => {
+  const wanted = event.target.value;
+  try {
+    state.agent = await state.connection.invoke('SetPresence', wanted);
+    toast(wanted === 'away' ? 'You are Away: no new conversations until you are Online again.' : 'You are Online.');
+  } catch (err) {
+    toast(`Could not change presence: ${hubError(err)}`, 'error');
+  }
+  renderPresence();
+  renderInbox();
+});
+
+// ---- conversations: state ---------------------------------------------------------------------------------------
+
+function upsertConversation(view) {
+  const existing = state.conversations.get(view.id);
+  const messages = new Map((existing?.messages ?? []).map(m => [m.sequence, m]));
+  for (const message of view.messages) messages.set(message.sequence, message);
+  const conversation = { ...existing, ...view, messages: [...messages.values()].sort((a, b) => a.sequence - b.sequence) };
+  // A view read before a push must not reopen or un-answer what the push already said.
+  if (existing?.status === 'resolved') conversation.status = 'resolved';
+  conversation.firstResponseAt ??= existing?.firstResponseAt ?? null;
+  state.conversations.set(view.id, conversation);
+  return conversation;
+}
+
+function addMessage(conversation, message) {
+  if (conversation.messages.some(m => m.sequence === message.sequence)) return false;
+  conversation.messages.push(message);
+  conversation.messages.sort((a, b) => a.sequence - b.sequence);
+  if (message.from === 'agent' && !conversation.firstResponseAt) conversation.firstResponseAt = message.at;
+  return true;
+}
+
+const first = () => ordered()[0];
+
+// Open ones first, in the order they came; closed ones stay at the bottom until removed.
+function ordered() {
+  return [...state.conversations.values()].sort((a, b) =>
+    (a.status === 'resolved') - (b.status === 'resolved') || Date.parse(a.startedAt) - Date.parse(b.startedAt));
+}
+
+function lastRead(id) {
+  return state.read[id] ?? 0;
+}
+
+function unread(conversation) {
+  return conversation.messages.filter(m => m.from === 'customer' && m.sequence > lastRead(conversation.id)).length;
+}
+
+function readKey() {
+  return `switchboard.read.${state.agentId}`;
+}
+
+function markRead(conversation) {
+  if (!conversation || document.visibilityState !== 'visible' || !$('#supervisor').hidden) return;
+  const last = conversation.messages.at(-1)?.sequence ?? 0;
+  if (lastRead(conversation.id) >= last) return;
+  state.read[conversation.id] = last;
+  sessionStorage.setItem(readKey(), JSON.stringify(state.read));
+}
+
+// ---- conversations: pushes --------------------------------------------------------------------------------------
+
+function onAssigned(view) {
+  const isNew = !state.conversations.has(view.id);
+  upsertConversation(view).pushed = ++state.pushes;
+  state.withdrawn.delete(view.id);
+  if (isNew) toast(`New conversation: ${view.customerName} · ${skillName(view.topic)}`);
+  if (!state.selectedId) select(view.id);
+  else renderAll();
+}
+
+function onMessagePosted({ conversationId, message }) {
+  const conversation = state.conversations.get(conversationId);
+  if (!conversation || !addMessage(conversation, message)) return;
+  if (conversationId === state.selectedId) {
+    appendMessage(conversation, message);
+    markRead(conversation);
+    renderRules();
+  }
+  renderInbox();
+  renderContext();
+}
+
+function onClosed({ conversationId }) {
+  const conversation = state.conversations.get(conversationId);
+  if (!conversation) return;
+  conversation.status = 'resolved';
+  renderAll();
+}
+
+function onWithdrawn({ conversationId, reason }) {
+  state.withdrawn.set(conversationId, ++state.pushes);
+  const conversation = state.conversations.get(conversationId);
+  if (!conversation) return;
+  state.conversations.delete(conversationId);
+  delete state.read[conversationId];
+  toast(`${conversation.customerName} left your list: ${reason}.`);
+  if (state.selectedId === conversationId) select(first()?.id ?? null);
+  else renderAll();
+}
+
+function onSlaWarning({ conversationId, dueAt }) {
+  const conversation = state.conversations.get(conversationId);
+  if (!conversation) return;
+  conversation.firstResponseDueAt = dueAt;
+  const late = Date.parse(dueAt) <= serverNow();
+  toast(late
+    ? `${conversation.customerName} has waited past the deadline: answer now.`
+    : `Answer ${conversation.customerName} now: the first answer is due at ${formatTimeWithSeconds(dueAt)}.`, 'warning');
+  renderAll();
+}
+
+// ---- rendering: inbox -------------------------------------------------------------------------------------------
+
+function renderAll() {
+  renderInbox();
+  renderConversation();
+  renderContext();
+}
+
+function renderInbox() {
+  const list = $('#conversation-list');
+  const conversations = ordered();
+  const items = new Map([...list.children].map(li => [li.dataset.id, li]));
+  const wanted = conversations.map(conversation => {
+    const li = items.get(conversation.id) ?? createInboxItem(conversation.id);
+    fillInboxItem(li, conversation);
+    items.delete(conversation.id);
+    return li;
+  });
+  items.forEach(li => li.remove());
+  wanted.forEach((li, i) => {
+    if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
+  });
+
+  const open = conversations.filter(c => c.status !== 'resolved').length;
+  $('#inbox-count').textContent = state.agent ? `${open} of ${state.agent.profile.capacity}` : '';
+  const empty = $('#inbox-empty');
+  empty.hidden = conversations.length > 0;
+  empty.textContent = document.body.dataset.presence === 'away'
+    ? 'You are Away: no new conversations come to you until you switch to Online.'
+    : 'No conversations yet. New chats appear here the moment they are routed to you.';
+
+  paintClocks();
+  const totalUnread = conversations.reduce((n, c) => n + unread(c), 0);
+  document.title = `${totalUnread ? `(${totalUnread}) ` : ''}Switchboard · Agent console`;
+}
+
+function createInboxItem(id) {
+  const button = h('button', { type: 'button', class: 'conversation-item', onclick: () => select(id) },
+    h('span', { class: 'item-top' }, h('span', { class: 'item-name' }), h('span', { class: 'clock', 'data-clock': id })),
+    h('span', { class: 'item-bottom' },
+      h('span', { class: 'item-topic' }), h('span', { class: 'item-preview' }), h('span', { class: 'unread' })));
+  return h('li', { dataset: { id } }, button);
+}
+
+function fillInboxItem(li, conversation) {
+  const button = li.firstElementChild;
+  const selected = conversation.id === state.selectedId;
+  button.classList.toggle('selected', selected);
+  button.classList.toggle('closed', conversation.status === 'resolved');
+  if (selected) button.setAttribute('aria-current', 'true');
+  else button.removeAttribute('aria-current');
+  $('.item-name', button).textContent = conversation.customerName;
+  $('.item-topic', button).textContent = skillName(conversation.topic);
+  const last = [...conversation.messages].reverse().find(m => m.from !== 'system') ?? conversation.messages.at(-1);
+  $('.item-preview', button).textContent = last ? `${last.from === 'agent' ? 'You: ' : ''}${last.text}` : '';
+  const count = unread(conversation);
+  const badge = $('.unread', button);
+  badge.textContent = count || '';
+  badge.hidden = !count;
+  badge.setAttribute('aria-label', `${count} unread`);
+  paintClock($('.clock', button), conversation);
+}
+
+// ---- rendering: one conversation ---------------------------------------------------------------------------------
+
+function select(id) {
+  if (state.selectedId !== id) {
+    state.confirmed = null;
+    hideConfirm();
+    $('#message').value = '';
+    closeQuickReplies();
+  }
+  state.selectedId = id;
+  history.replaceState(null, '', id ? `#${id}` : location.pathname);
+  renderAll();
+  renderThread();
+  const conversation = state.conversations.get(id);
+  markRead(conversation);
+  renderInbox();
+  if (conversation && conversation.status !== 'resolved') $('#message').focus();
+}
+
+function renderConversation() {
+  const conversation = state.conversations.get(state.selectedId);
+  $('#no-conversation').hidden = !!conversation;
+  $('#conversation-body').hidden = !conversation;
+  $('#context').hidden = !conversation;
+  if (!conversation) return;
+
+  const closed = conversation.status === 'resolved';
+  $('#conversation-title').textContent = conversation.customerName;
+  $('#conversation-topic').textContent = skillName(conversation.topic);
+  const badge = $('#conversation-state');
+  badge.hidden = !closed;
+  badge.textContent = closed ? 'Closed' : '';
+  badge.className = 'tag tag-closed';
+  paintClock($('#conversation-clock'), conversation);
+  $('#conversation-clock').hidden = closed;
+
+  const transfer = $('#transfer-to');
+  const current = transfer.value;
+  transfer.replaceChildren(
+    h('option', { value: '' }, 'Transfer to…'),
+    ...state.settings.skills.filter(s => s.name !== conversation.topic).map(s => h('option', { value: s.name }, s.displayName)));
+  transfer.value = [...transfer.options].some(o => o.value === current) ? current : '';
+
+  for (const id of ['#transfer-to', '#transfer', '#resolve']) $(id).hidden = closed;
+  $('#dismiss').hidden = !closed;
+  $('#composer').hidden = closed;
+  $('#message').setAttribute('aria-label', `Reply to ${conversation.customerName}`);
+  renderRules();
+}
+
+function renderThread() {
+  const thread = $('#thread');
+  const conversation = state.conversations.get(state.selectedId);
+  thread.replaceChildren(...(conversation?.messages ?? []).map(m => messageItem(conversation, m)));
+  thread.scrollTop = thread.scrollHeight;
+}
+
+function appendMessage(conversation, message) {
+  const thread = $('#thread');
+  const atBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
+  const item = messageItem(conversation, message);
+  const after = [...thread.children].find(li => Number(li.dataset.sequence) > message.sequence);
+  thread.insertBefore(item, after ?? null);
+  if (atBottom || message.from === 'agent') thread.scrollTop = thread.scrollHeight;
+}
+
+function messageItem(conversation, message) {
+  if (message.from === 'system') {
+    return h('li', { class: 'message system', dataset: { sequence: message.sequence } },
+      h('span', null, message.text), ' ', h('time', { datetime: message.at }, formatTime(message.at)));
+  }
+  const mine = message.from === 'agent' && message.agentId === state.agentId;
+  const author = message.from === 'customer' ? conversation.customerName : mine ? 'You' : message.agentId;
+  return h('li', { class: `message ${message.from}${mine ? ' mine' : ''}`, dataset: { sequence: message.sequence } },
+    h('div', { class: 'bubble' }, message.text),
+    h('div', { class: 'meta' }, author, ' · ', h('time', { datetime: message.at }, formatTime(message.at))));
+}
+
+// ---- rendering: customer context --------------------------------------------------------------------------------
+
+const contextLabels = { order: 'Order', email: 'Email', phone: 'Phone', language: 'Language', country: 'Country' };
+const emotionLabels = { neutral: null, calm: 'Calm', upset: 'Upset', angry: 'Angry' };
+
+function renderContext() {
+  const conversation = state.conversations.get(state.selectedId);
+  if (!conversation) return;
+  const fact = (label, value, cls) => value == null || value === '' ? [] : [h('dt', null, label), h('dd', { class: cls }, value)];
+  const extra = Object.entries(conversation.context ?? {})
+    .sort(([a], [b]) => (a === 'order' ? -1 : b === 'order' ? 1 : a.localeCompare(b)))
+    .flatMap(([key, value]) => fact(contextLabels[key] ?? key[0].toUpperCase() + key.slice(1), value));
+  $('#context-facts').replaceChildren(
+    ...fact('Name', conversation.customerName),
+    ...extra,
+    ...fact('Topic', skillName(conversation.topic)),
+    ...fact('Mood', emotionLabels[conversation.emotion], `mood-${conversation.emotion}`),
+    ...fact('Complaint', conversation.tier && conversation.tier !== 'none' ? `${conversation.tier[0].toUpperCase()}${conversation.tier.slice(1)} tier` : null),
+    ...fact('VIP', conversation.vip ? 'Yes' : null),
+    ...fact('Started', formatTime(conversation.startedAt)));
+  $('#context-clock').replaceChildren(
+    ...fact('Due by', formatTimeWithSeconds(conversation.firstResponseDueAt)),
+    ...fact('Sent at', conversation.firstResponseAt ? formatTimeWithSeconds(conversation.firstResponseAt) : null),
+    ...fact('Status', conversation.breached ? 'Breached' : conversation.firstResponseAt ? 'On time' : null,
+      conversation.breached ? 'mood-angry' : ''));
+  $('#context-events').replaceChildren(...(conversation.slaEvents ?? []).map(e =>
+    h('li', null, h('time', { datetime: e.at }, formatTime(e.at)), ' ', e.detail)));
+}
+
+// ---- the first-response clock -----------------------------------------------------------------------------------
+
+function paintClock(el, conversation) {
+  const clock = firstResponseClock(conversation, serverNow());
+  el.dataset.clock = conversation.id;
+  el.dataset.level = clock.level;
+  el.textContent = clock.text;
+  el.title = clock.spoken;
+  el.setAttribute('aria-label', clock.spoken);
+}
+
+// Once a second, only the clocks' text changes.
+function paintClocks() {
+  for (const el of document.querySelectorAll('[data-clock]')) {
+    const conversation = state.conversations.get(el.dataset.clock);
+    if (conversation) paintClock(el, conversation);
+  }
+}
+
+setInterval(paintClocks, 1000);
+
+// ---- composer: sending, rules, quick replies ---------------------------------------------------------------------
+
+function wireConversation() {
+  const box = $('#message');
+  $('#composer').addEventListener('submit', event => {
+    event.preventDefault();
+    send();
+  });
+  box.addEventListener('keydown', onComposerKey);
+  box.addEventListener('input', () => {
+    state.confirmed = null;
+    hideConfirm();
+    $('#send-error').textContent = '';
+    updateQuickReplies();
+    renderRules();
+  });
+  box.addEventListener('scroll', () => { $('#composer-backdrop').scrollTop = box.scrollTop; });
+  box.addEventListener('blur', () => setTimeout(() => {
+    if (!$('#composer').contains(document.activeElement)) closeQuickReplies();
+  }, 150));
+  $('#confirm-send').addEventListener('click', () => {
+    state.confirmed = $('#message').value;
+    send();
+  });
+  $('#confirm-cancel').addEventListener('click', () => {
+    hideConfirm();
+    box.focus();
+  });
+  $('#confirm').addEventListener('keydown', event => {
+    if (event.key === 'Escape') {
+      hideConfirm();
+      box.focus();
+    }
+  });
+  $('#transfer').addEventListener('click', transfer);
+  $('#resolve').addEventListener('click', resolve);
+  $('#dismiss').addEventListener('click', () => {
+    state.conversations.delete(state.selectedId);
+    select(first()?.id ?? null);
+  });
+  // Alt+↑ / Alt+↓ go to the previous / next conversation from anywhere.
+  document.addEventListener('keydown', event => {
+    if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || !$('#workspace').offsetParent) return;
+    const list = ordered();
+    if (!list.length) return;
+    event.preventDefault();
+    const at = list.findIndex(c => c.id === state.selectedId);
+    const next = list[(at + (event.key === 'ArrowDown' ? 1 : -1) + list.length) % list.length];
+    select(next.id);
+  });
+  document.addEventListener('visibilitychange', () => {
+    markRead(state.conversations.get(state.selectedId));
+    renderInbox();
+  });
+}
+
+function onComposerKey(event) {
+  const list = $('#quick-replies');
+  if (!list.hidden) {
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      moveQuickReply(event.key === 'ArrowDown' ? 1 : -1);
+      return;
+    }
+    if ((event.key === 'Enter' && !event.shiftKey) || event.key === 'Tab') {
+      event.preventDefault();
+      insertQuickReply(quickReplyChoice);
+      return;
+    }
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      closeQuickReplies();
+      return;
+    }
+  }
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    send();
+  }
+}
+
+let quickReplyMatches = [];
+let quickReplyChoice = 0;
+
+function updateQuickReplies() {
+  const box = $('#message');
+  const conversation = state.conversations.get(state.selectedId);
+  const typed = /^\/(\S*)$/.exec(box.value);
+  if (!typed || !conversation) {
+    closeQuickReplies();
+    return;
+  }
+  quickReplyMatches = matchQuickReplies(state.settings.quickReplies, typed[1], conversation.topic);
+  quickReplyChoice = 0;
+  const values = placeholderValues(conversation, state.agent.profile.name);
+  $('#quick-reply-list').replaceChildren(...(quickReplyMatches.length
+    ? quickReplyMatches.map((reply, i) => h('li', {
+      id: `quick-reply-${i}`,
+      role: 'option',
+      class: 'quick-reply',
+      'aria-selected': i === 0 ? 'true' : 'false',
+      onmousedown: event => event.preventDefault(),
+      onclick: () => insertQuickReply(i),
+    },
+    h('span', { class: 'quick-reply-head' },
+      h('span', { class: 'shortcut' }, `/${reply.shortcut}`), h('span', { class: 'title' }, reply.title),
+      reply.topic ? h('span', { class: 'tag' }, skillName(reply.topic)) : null),
+    h('span', { class: 'preview' }, fillPlaceholders(reply.text, values).text)))
+    : [h('li', { class: 'quick-reply none', role: 'option', 'aria-disabled': 'true' }, `No quick reply matches “${typed[1]}”.`)]));
+  $('#quick-replies').hidden = false;
+  box.setAttribute('aria-expanded', 'true');
+  box.setAttribute('aria-activedescendant', quickReplyMatches.length ? 'quick-reply-0' : '');
+}
+
+function moveQuickReply(step) {
+  if (!quickReplyMatches.length) return;
+  quickReplyChoice = (quickReplyChoice + step + quickReplyMatches.length) % quickReplyMatches.length;
+  [...$('#quick-reply-list').children].forEach((li, i) => li.setAttribute('aria-selected', i === quickReplyChoice ? 'true' : 'false'));
+  $(`#quick-reply-${quickReplyChoice}`).scrollIntoView({ block: 'nearest' });
+  $('#message').setAttribute('aria-activedescendant', `quick-reply-${quickReplyChoice}`);
+}
+
+function insertQuickReply(index) {
+  const reply = quickReplyMatches[index];
+  const conversation = state.conversations.get(state.selectedId);
+  if (!reply || !conversation) {
+    closeQuickReplies();
+    return;
+  }
+  const { text, missing } = fillPlaceholders(reply.text, placeholderValues(conversation, state.agent.profile.name));
+  const box = $('#message');
+  box.value = text;
+  closeQuickReplies();
+  box.focus();
+  // A value the conversation does not have (say {order}) is selected, for the agent to type over.
+  if (missing.length) {
+    const at = text.indexOf(missing[0]);
+    box.setSelectionRange(at, at + missing[0].length);
+  } else {
+    box.setSelectionRange(text.length, text.length);
+  }
+  renderRules();
+}
+
+function closeQuickReplies() {
+  $('#quick-replies').hidden = true;
+  const box = $('#message');
+  box.setAttribute('aria-expanded', 'false');
+  box.removeAttribute('aria-activedescendant');
+}
+
+// What the rules say about the text in the box, live: highlighted phrases with their alternatives, the count in a row.
+function ruleCheck(conversation, text) {
+  const rules = state.settings.messageRules;
+  const forbidden = findForbiddenPhrases(text, rules.forbiddenPhrases);
+  const inARow = agentMessagesInARow(conversation.messages);
+  return { forbidden, inARow, tooMany: inARow >= rules.maxAgentMessagesInARow, missing: unfilledPlaceholders(text), refuse: rules.mode === 'refuse' };
+}
+
+function renderRules() {
+  const conversation = state.conversations.get(state.selectedId);
+  if (!conversation) return;
+  const box = $('#message');
+  const text = box.value;
+  const check = ruleCheck(conversation, text);
+
+  // The backdrop behind the (transparent) textarea marks the phrases in place.
+  const backdrop = $('#composer-backdrop');
+  const parts = [];
+  let at = 0;
+  for (const hit of check.forbidden) {
+    parts.push(text.slice(at, hit.start), h('mark', null, text.slice(hit.start, hit.end)));
+    at = hit.end;
+  }
+  parts.push(text.slice(at), '\n');
+  backdrop.replaceChildren(...parts);
+  backdrop.scrollTop = box.scrollTop;
+  box.classList.toggle('has-marks', check.forbidden.length > 0);
+
+  const notes = [];
+  for (const hit of dedupe(check.forbidden)) {
+    notes.push(h('p', { class: 'rule rule-phrase' },
+      h('span', { class: 'rule-text' }, 'Avoid ', h('mark', null, `“${hit.phrase}”`), '. Try: ', h('q', null, hit.alternative)),
+      h('button', { type: 'button', class: 'link', onclick: () => useAlternative(hit) }, 'Use this wording')));
+  }
+  if (check.tooMany) {
+    notes.push(h('p', { class: 'rule rule-row' }, `You have sent ${check.inARow} messages in a row without a reply from ${conversation.customerName}; `
+      + `messaging channels throttle more than ${state.settings.messageRules.maxAgentMessagesInARow}. Wait for a reply if you can.`));
+  }
+  if (check.missing.length) {
+    notes.push(h('p', { class: 'rule rule-missing' }, `Fill in ${check.missing.join(', ')} before sending.`));
+  }
+  if (check.refuse && (check.forbidden.length || check.tooMany)) {
+    notes.push(h('p', { class: 'rule rule-refused' }, 'The house rules refuse this message as it stands.'));
+  }
+  $('#rule-notes').replaceChildren(...notes);
+}
+
+const dedupe = hits => hits.filter((hit, i) => hits.findIndex(o => o.phrase === hit.phrase) === i);
+
+function useAlternative(hit) {
+  const box = $('#message');
+  const lower = box.value.toLowerCase();
+  const at = lower.indexOf(hit.phrase.toLowerCase());
+  if (at < 0) return;
+  box.value = box.value.slice(0, at) + hit.alternative + box.value.slice(at + hit.phrase.length);
+  box.focus();
+  box.setSelectionRange(at + hit.alternative.length, at + hit.alternative.length);
+  state.confirmed = null;
+  hideConfirm();
+  renderRules();
+}
+
+function showConfirm(text) {
+  $('#confirm-text').textContent = text;
+  $('#confirm').hidden = false;
+  $('#confirm-send').focus();
+}
+
+function hideConfirm() {
+  $('#confirm').hidden = true;
+}
+
+async function send() {
+  const conversation = state.conversations.get(state.selectedId);
+  const box = $('#message');
+  const text = box.value.trim();
+  if (!conversation || !text || conversation.status === 'resolved') return;
+  const check = ruleCheck(conversation, text);
+
+  if (check.refuse && (check.forbidden.length || check.tooMany)) {
+    $('#send-error').textContent = check.forbidden.length
+      ? 'Replace the marked wording first.'
+      : `Wait for ${conversation.customerName} to reply before writing again.`;
+    return;
+  }
+  const concerns = [];
+  if (check.tooMany) concerns.push(`This would be message ${check.inARow + 1} in a row without a reply from ${conversation.customerName}.`);
+  if (check.forbidden.length) concerns.push(`It contains ${dedupe(check.forbidden).map(f => `“${f.phrase}”`).join(', ')}.`);
+  if (check.missing.length) concerns.push(`${check.missing.join(', ')} is not filled in.`);
+  if (concerns.length && state.confirmed !== box.value) {
+    showConfirm(`${concerns.join(' ')} Send it anyway?`);
+    return;
+  }
+
+  hideConfirm();
+  $('#send').disabled = true;
+  $('#send-error').textContent = '';
+  try {
+    const message = await state.connection.invoke('SendMessage', conversation.id, text);
+    if (addMessage(conversation, message) && conversation.id === state.selectedId) appendMessage(conversation, message);
+    if (box.value.trim() === text) box.value = '';
+    state.confirmed = null;
+    renderRules();
+    renderInbox();
+    renderContext();
+  } catch (err) {
+    $('#send-error').textContent = hubError(err);
+  } finally {
+    $('#send').disabled = document.body.dataset.connection !== 'connected';
+    if (state.selectedId === conversation.id) box.focus();
+  }
+}
+
+async function transfer() {
+  const conversation = state.conversations.get(state.selectedId);
+  const skill = $('#transfer-to').value;
+  if (!conversation) return;
+  if (!skill) {
+    $('#transfer-to').focus();
+    toast('Choose the queue to transfer to.');
+    return;
+  }
+  try {
+    await state.connection.invoke('Transfer', conversation.id, skill);
+  } catch (err) {
+    toast(`Transfer failed: ${hubError(err)}`, 'error');
+  }
+}
+
+async function resolve() {
+  const conversation = state.conversations.get(state.selectedId);
+  if (!conversation) return;
+  $('#resolve').disabled = true;
+  try {
+    await state.connection.invoke('Resolve', conversation.id);
+    conversation.status = 'resolved';
+    renderAll();
+    $('#dismiss').focus();
+  } catch (err) {
+    toast(`Could not resolve: ${hubError(err)}`, 'error');
+  } finally {
+    $('#resolve').disabled = document.body.dataset.connection !== 'connected';
+  }
+}
+
+// ---- views ------------------------------------------------------------------------------------------------------
+
+function showView(view) {
+  const supervisor = view === 'supervisor';
+  $('#workspace').hidden = supervisor;
+  $('#supervisor').hidden = !supervisor;
+  $('#show-conversations').setAttribute('aria-pressed', String(!supervisor));
+  $('#show-supervisor').setAttribute('aria-pressed', String(supervisor));
+  if (supervisor) state.supervisor.show();
+  else {
+    state.supervisor.hide();
+    markRead(state.conversations.get(state.selectedId));
+    renderInbox();
+  }
+}
+
+const pendingError = sessionStorage.getItem('switchboard.signinError');
+sessionStorage.removeItem('switchboard.signinError');
+main().then(() => {
+  if (pendingError) showSignIn(pendingError);
+});

@@ -1,0 +1,74 @@
+// Deadlines come from the server; the browser's clock may be off. Learn the difference from the Date header of
+// a response (whole seconds only, so differences under two seconds are taken as none).
+let offset = 0;
+
+export async function fetchJson(url) {
+  const sent = Date.now();
+  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  const received = Date.now();
+  const date = Date.parse(response.headers.get('date') ?? '');
+  if (!Number.isNaN(date)) {
+    const difference = date - (sent + received) / 2;
+    offset = Math.abs(difference) > 2000 ? difference : 0;
+  }
+  if (!response.ok) {
+    const problem = await response.json().catch(() => null);
+    const error = new Error(problem?.detail ?? `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
+  return response.json();
+}
+
+export const serverNow = () => Date.now() + offset;
+
+// 75 s → "1:15"; 2 h 5 min → "2 h 05"
+export function formatClock(ms) {
+  const seconds = Math.floor(Math.abs(ms) / 1000);
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  return hours > 0 ? `${hours} h ${String(minutes).padStart(2, '0')}` : `${minutes}:${String(rest).padStart(2, '0')}`;
+}
+
+export function spokenDuration(ms) {
+  const seconds = Math.floor(Math.abs(ms) / 1000);
+  const minutes = Math.floor(seconds / 60);
+  const parts = [];
+  if (minutes) parts.push(`${minutes} minute${minutes === 1 ? '' : 's'}`);
+  if (seconds % 60 || !minutes) parts.push(`${seconds % 60} second${seconds % 60 === 1 ? '' : 's'}`);
+  return parts.join(' ');
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+export const formatTime = iso => timeFormat.format(new Date(iso));
+
+const secondsFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+export const formatTimeWithSeconds = iso => secondsFormat.format(new Date(iso));
+
+// .NET TimeSpan as JSON: "hh:mm:ss", "hh:mm:ss.fffffff" or "d.hh:mm:ss..."; null stays null.
+export function parseTimeSpan(text) {
+  if (text == null) return null;
+  const match = /^(-)?(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$/.exec(text);
+  if (!match) return null;
+  const [, minus, days, h, m, s] = match;
+  const ms = ((Number(days ?? 0) * 24 + Number(h)) * 3600 + Number(m) * 60 + Number(s)) * 1000;
+  return minus ? -ms : ms;
+}
+
+// The first-response clock of a conversation, as the agent sees it: a level for its colour and a label.
+export function firstResponseClock(conversation, now = serverNow()) {
+  if (conversation.status === 'resolved') return { level: 'answered', text: 'Closed', spoken: 'Closed' };
+  if (conversation.firstResponseAt) {
+    return { level: 'answered', text: conversation.breached ? 'Answered late' : 'Answered', spoken: 'First answer sent' };
+  }
+  const due = Date.parse(conversation.firstResponseDueAt);
+  const total = due - Date.parse(conversation.startedAt);
+  const left = due - now;
+  if (left <= 0) {
+    return { level: 'late', text: `${formatClock(-left)} late`, spoken: `First answer overdue by ${spokenDuration(-left)}` };
+  }
+  // Colours follow the clock: calm, then amber past half of it, red in the last third (when the server warns).
+  const level = left <= total / 3 ? 'urgent' : left <= total / 2 ? 'soon' : 'ok';
+  return { level, text: formatClock(left), spoken: `First answer due in ${spokenDuration(left)}` };
+}

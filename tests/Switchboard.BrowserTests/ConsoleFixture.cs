@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Playwright;
+using Switchboard.Hosting;
+using Switchboard.Web;
+
+namespace Switchboard.BrowserTests;
+
+/// <summary>
+/// The real silo in-process on Kestrel (127.0.0.1, a free port), serving the console from the silo project's own
+/// folder (its <c>wwwroot</c>, <c>appsettings.json</c> with the demo agents and quick replies, and the npm-installed
+/// SignalR client), and Debian's Chromium driven headless by Playwright.
+/// </summary>
+public sealed class ConsoleFixture : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium, unless <c>CHROMIUM_PATH</c> names another build.</summary>
+    public static string ChromiumPath { get; } = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+
+    private WebApplication? _app;
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Why the browser tests cannot run here, or null when they can.</summary>
+    public string? Unavailable { get; private set; }
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string ScreenshotFolder { get; } = Path.Combine(RepositoryRoot, "artifacts", "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        var siloFolder = Path.Combine(RepositoryRoot, "src", "Switchboard.Silo");
+        var client = Path.Combine([siloFolder, .. ConsolePages.SignalRClientFolder, "signalr.min.js"]);
+        Unavailable = !File.Exists(ChromiumPath)
+            ? $"Chromium is not installed at {ChromiumPath}; scripts/test.sh installs Debian's 'chromium' package."
+            : !File.Exists(client)
+                ? $"The SignalR browser client is missing ({client}); building the silo runs 'npm ci' when npm is installed."
+                : null;
+        if (Unavailable is not null)
+        {
+            return;
+        }
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = siloFolder,
+            EnvironmentName = "Testing",
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Switchboard:Embedded:SiloPort"] = FreePort().ToString(),
+            ["Switchboard:Embedded:GatewayPort"] = FreePort().ToString(),
+            // A slow machine must not take the conversation away from the agent between two steps of a test.
+            ["Switchboard:Sla:ReservationTimeout"] = "00:10:00",
+            // Each test keeps to its own queues: nothing it leaves waiting spills into another test's queue.
+            ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
+            // An angry customer's clock runs out at once, so a breach alert comes without waiting.
+            ["Switchboard:Sla:AngryFirstResponse"] = "00:00:01",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
+        });
+        builder.AddSwitchboard();
+        _app = builder.Build();
+        _app.MapSwitchboard();
+        await _app.StartAsync();
+        BaseAddress = new Uri(_app.Urls.Single());
+
+        Assertions.SetDefaultExpectTimeout(15_000);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        });
+        Directory.CreateDirectory(ScreenshotFolder);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    /// <summary>Skips the calling test with the reason, except under CI, where a browser test that cannot run fails.</summary>
+    public void RequireBrowser()
+    {
+        if (Unavailable is null)
+        {
+            return;
+        }
+
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{Unavailable} CI=true: the browser tests must run.");
+        }
+
+        Skip.If(true, Unavailable);
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Cluster.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Cluster.sln above {AppContext.BaseDirectory}.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ConsoleCollection : ICollectionFixture<ConsoleFixture>
+{
+    public const string Name = "console in chromium";
+}
