@@ -82,7 +82,8 @@ public sealed partial class ConversationGrain(
         State.Topic = start.Topic;
         State.Priority = start.Priority;
         State.Vip = start.Vip;
-        State.Emotion = start.Emotion;
+        // The first message counts like any other: an angry opening shortens the clock from the start.
+        State.Emotion = SlaPolicy.Detect(start.Text, start.Emotion, Sla);
         State.Context = start.Context is null ? [] : new Dictionary<string, string>(start.Context);
         State.Tier = SlaPolicy.Classify(start.Complaint, start.Amount, start.PublicReviewThreat, Sla);
         State.RequiredProficiency = State.Tier == ComplaintTier.Medium
@@ -356,9 +357,13 @@ public sealed partial class ConversationGrain(
                 if (!State.Warned && now >= WarningAt)
                 {
                     State.Warned = true;
-                    var left = State.FirstResponseDueAt - now;
-                    Record(SlaEventKind.Warning, agentId, $"First answer due in {Format(left)}.", now);
-                    then.Add(() => notifier.SlaWarningAsync(agentId, Id, State.FirstResponseDueAt, left));
+                    // Past the deadline a warning says nothing new: the breach speaks instead.
+                    if (now < State.FirstResponseDueAt)
+                    {
+                        var left = State.FirstResponseDueAt - now;
+                        Record(SlaEventKind.Warning, agentId, $"First answer due in {Format(left)}.", now);
+                        then.Add(() => notifier.SlaWarningAsync(agentId, Id, State.FirstResponseDueAt, left));
+                    }
                 }
 
                 if (now >= State.AssignedAt + Sla.ReservationTimeout)

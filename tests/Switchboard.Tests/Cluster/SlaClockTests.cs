@@ -52,6 +52,8 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
             (new("Ann", skill, "Hello", Emotion: Emotion.Calm), TimeSpan.FromSeconds(120)),
             (new("Ann", skill, "Hello", Emotion: Emotion.Upset), TimeSpan.FromSeconds(60)),
             (new("Ann", skill, "Hello", Emotion: Emotion.Angry), TimeSpan.FromSeconds(30)),
+            (new("Ann", skill, "WHERE IS MY PARCEL!!!"), TimeSpan.FromSeconds(30)),
+            (new("Ann", skill, "This is ridiculous", Emotion: Emotion.Calm), TimeSpan.FromSeconds(60)),
             (new("Ann", skill, "Broken", Complaint: true, Amount: 120), TimeSpan.FromHours(2)),
             (new("Ann", skill, "Broken", Complaint: true, Amount: 1200), TimeSpan.FromMinutes(30)),
             (new("Ann", skill, "Broken", Complaint: true, Amount: 12000), TimeSpan.FromMinutes(10)),
@@ -124,6 +126,26 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         Assert.Equal(agent.GetPrimaryKeyString(), warning.AgentId);
         Assert.Equal(TimeSpan.FromSeconds(30), (TimeSpan)warning.Payload!);
         Assert.Contains((await conversation.GetAsync()).SlaEvents, e => e.Kind == SlaEventKind.Warning && e.Detail.Contains("30 s"));
+    }
+
+    [Fact]
+    public async Task AnAgentWhoGetsAnAlreadyBreachedConversationIsNotWarnedOfAPassedDeadline()
+    {
+        var skill = fixture.NewSkill();
+        var (conversation, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForQueuedAsync(id);
+        Time.Advance(TimeSpan.FromSeconds(95));
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id);
+
+        await fixture.OnlineAgentAsync(1, (skill, 3));
+        await Notifier.WaitForAssignmentAsync(id);
+        Time.Advance(TimeSpan.FromSeconds(5));
+
+        // The reservation clock still runs (assignment + 30 s); a fired timer would have recorded a warning by now.
+        Time.Advance(TimeSpan.FromSeconds(30));
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Withdrawn && n.ConversationId == id);
+        Assert.DoesNotContain((await conversation.GetAsync()).SlaEvents, e => e.Kind == SlaEventKind.Warning);
+        Assert.Equal(0, Notifier.Count(n => n.Kind == RecordingNotifier.Warning && n.ConversationId == id));
     }
 
     [Fact]
