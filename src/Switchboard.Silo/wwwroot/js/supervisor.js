@@ -28,6 +28,10 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
     return loading;
   }
 
+  // Live-chat bands (docs/metrics.md): stellar under 1 min, above average under 5, average under 10, below average to 1 h.
+  const bandText = { stellar: 'Stellar', aboveAverage: 'Above avg.', average: 'Average', belowAverage: 'Below avg.', unacceptable: 'Unacceptable' };
+  const bandClass = { stellar: 'good', aboveAverage: 'good', average: 'fair', belowAverage: 'poor', unacceptable: 'poor' };
+
   function render() {
     if (!overview) return;
     $('#overview-updated').textContent = `Updated ${new Date(serverNow()).toLocaleTimeString()}`;
@@ -42,7 +46,9 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
         h('td', { class: 'num' }, String(q.agentsOnline)),
         h('td', { class: `num attainment ${attainment == null ? '' : attainment >= 90 ? 'good' : attainment >= 75 ? 'fair' : 'poor'}`,
           title: `${q.slaMetToday} on time, ${q.slaMissedToday} late` },
-        attainment == null ? '—' : `${attainment} %`));
+        attainment == null ? '—' : `${attainment} %`),
+        h('td', { class: `band ${bandClass[q.band] ?? ''}`, title: 'From the mean first response time in the rolling window' },
+          bandText[q.band] ?? '—'));
     }));
 
     $('#agents-table tbody').replaceChildren(...overview.agents.map(a =>
