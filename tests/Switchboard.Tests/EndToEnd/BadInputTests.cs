@@ -12,20 +12,8 @@ namespace Switchboard.Tests.EndToEnd;
 
 /// <summary>Every refusal is a clear error and changes nothing.</summary>
 [Collection(SiloCollection.Name)]
-public sealed class BadInputTests(SiloFixture silo) : IAsyncLifetime
+public sealed class BadInputTests(SiloFixture silo) : HubTests
 {
-    private readonly List<HubConnection> _connections = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task AnUnknownTopicIsRefusedWithTheKnownTopicsNamed()
     {
@@ -236,12 +224,5 @@ public sealed class BadInputTests(SiloFixture silo) : IAsyncLifetime
         var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
         Assert.Equal((int)expected, problem!.Status);
         return problem;
-    }
-
-    private async Task<HubConnection> ConnectAsync(HubConnection connection)
-    {
-        _connections.Add(connection);
-        await connection.StartAsync();
-        return connection;
     }
 }

@@ -10,26 +10,14 @@ using Xunit.Abstractions;
 namespace Switchboard.Tests.EndToEnd;
 
 [Collection(SiloCollection.Name)]
-public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output) : HubTests
 {
-    private readonly List<HubConnection> _connections = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task AChatStartedOverSignalRIsRoutedAnsweredAndResolved()
     {
         var (agentId, skill) = silo.NewLane();
         var (agent, assignments, agentMessages, agentClosures) = await ConnectAgentAsync(agentId);
-        var customer = await StartAsync(silo.CustomerConnection());
+        var customer = await ConnectAsync(silo.CustomerConnection());
         var customerMessages = new Inbox<MessagePosted>(customer, nameof(IAgentClient.MessagePosted));
         var customerClosures = new Inbox<ConversationClosed>(customer, nameof(IAgentClient.ConversationClosed));
 
@@ -97,7 +85,7 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         const int count = 50;
         var (agentId, skill) = silo.NewLane();
         var (agent, assignments, _, _) = await ConnectAgentAsync(agentId);
-        var customer = await StartAsync(silo.CustomerConnection());
+        var customer = await ConnectAsync(silo.CustomerConnection());
         var latencies = new List<double>(count);
 
         for (var i = 0; i < count; i++)
@@ -143,14 +131,7 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         var assignments = new Inbox<ConversationView>(connection, nameof(IAgentClient.ConversationAssigned));
         var messages = new Inbox<MessagePosted>(connection, nameof(IAgentClient.MessagePosted));
         var closures = new Inbox<ConversationClosed>(connection, nameof(IAgentClient.ConversationClosed));
-        await StartAsync(connection);
+        await ConnectAsync(connection);
         return (connection, assignments, messages, closures);
-    }
-
-    private async Task<HubConnection> StartAsync(HubConnection connection)
-    {
-        _connections.Add(connection);
-        await connection.StartAsync();
-        return connection;
     }
 }

@@ -9,20 +9,8 @@ using Switchboard.Hubs;
 namespace Switchboard.Tests.EndToEnd;
 
 [Collection(SiloCollection.Name)]
-public sealed partial class MetricsEndToEndTests(SiloFixture silo) : IAsyncLifetime
+public sealed partial class MetricsEndToEndTests(SiloFixture silo) : HubTests
 {
-    private readonly List<HubConnection> _connections = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task HealthEndpointsSayLiveAndReadyOnceTheSiloHasJoined()
     {
@@ -151,8 +139,7 @@ public sealed partial class MetricsEndToEndTests(SiloFixture silo) : IAsyncLifet
     {
         var connection = silo.AgentConnection(agentId);
         assignments = new Inbox<ConversationView>(connection, nameof(IAgentClient.ConversationAssigned));
-        _connections.Add(connection);
-        return connection.StartAsync().ContinueWith(_ => connection, TaskScheduler.Default);
+        return ConnectAsync(connection);
     }
 
     [GeneratedRegex("""^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*$""")]

@@ -28,20 +28,8 @@ public sealed class FakeTimeSiloCollection : ICollectionFixture<FakeTimeSiloFixt
 }
 
 [Collection(FakeTimeSiloCollection.Name)]
-public sealed class SlaEndToEndTests(FakeTimeSiloFixture silo) : IAsyncLifetime
+public sealed class SlaEndToEndTests(FakeTimeSiloFixture silo) : HubTests
 {
-    private readonly List<HubConnection> _connections = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task TheCustomerIsAcknowledgedTheAgentWarnedAndSupervisorsToldOfTheBreachOverSignalR()
     {
@@ -89,12 +77,5 @@ public sealed class SlaEndToEndTests(FakeTimeSiloFixture silo) : IAsyncLifetime
         var refusal = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => agent.InvokeAsync<TicketSummary[]>(nameof(AgentHub.GetTickets)));
         Assert.Contains("Only supervisors", refusal.Message);
         Assert.NotNull(await supervisor.InvokeAsync<TicketSummary[]>(nameof(AgentHub.GetTickets)));
-    }
-
-    private async Task<HubConnection> ConnectAsync(HubConnection connection)
-    {
-        _connections.Add(connection);
-        await connection.StartAsync();
-        return connection;
     }
 }

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Switchboard.Tests.EndToEnd;
+
+/// <summary>A test class that opens SignalR connections and closes every one of them after each test.</summary>
+public abstract class HubTests : IAsyncLifetime
+{
+    private readonly List<HubConnection> _connections = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts the connection (register handlers first: pushes may arrive at once) and closes it after the test.</summary>
+    protected async Task<HubConnection> ConnectAsync(HubConnection connection)
+    {
+        _connections.Add(connection);
+        await connection.StartAsync();
+        return connection;
+    }
+}
