@@ -1,0 +1,45 @@
+using Switchboard.LoadTests.Engine;
+using Switchboard.LoadTests.Options;
+using Switchboard.LoadTests.Reporting;
+
+LoadTestOptions options;
+try
+{
+    options = OptionsParser.Parse(args);
+}
+catch (OptionsException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+if (options.Help)
+{
+    Console.WriteLine(OptionsParser.Usage);
+    return 0;
+}
+
+if (options.PrintAgents is { } format)
+{
+    var roster = options.Roster();
+    Console.Write(format == "json" ? roster.ToAppSettingsJson() : roster.ToEnvironment());
+    return 0;
+}
+
+await using var run = new LoadRun(options, Console.Out);
+RunReport report;
+try
+{
+    report = await run.RunAsync();
+}
+catch (TargetException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 3;
+}
+
+Console.Write(ReportWriter.ToConsole(report));
+var folder = ReportWriter.WriteFolder(report, options.Out, run.Recorders);
+Console.WriteLine($"  reports: {Path.GetFullPath(folder)}");
+Console.WriteLine($"load test {ReportWriter.OneLine(report)}");
+return report.Verdict.ExitCode;
