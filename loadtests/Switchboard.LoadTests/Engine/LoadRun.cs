@@ -78,6 +78,7 @@ public sealed partial class LoadRun : IAsyncDisposable
 
         _pacers = [.. Enumerable.Range(0, _options.Workers).Select(i => new Pacer(i, OnGeneratorError))];
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var machineStart = CpuCounters.Read();
         var wallStart = Stopwatch.GetTimestamp();
         // A short lead so the first due times are not already late when the workers pick them up.
         _clock.Begin(Stopwatch.GetTimestamp() + RunClock.Ticks(TimeSpan.FromMilliseconds(200)));
@@ -99,6 +100,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         await DrainAsync();
         var drained = Stopwatch.GetElapsedTime(drainStarted);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        var machineBusy = CpuCounters.BusyShare(machineStart, CpuCounters.Read());
         var wall = Stopwatch.GetElapsedTime(wallStart);
 
         await _stop.CancelAsync();
@@ -109,7 +111,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         return ReportBuilder.Build(new RunFacts(
             _options, _roster, _topics, _schedule, _metrics, _agents, _pacers, startedAt, machine,
             _silo is null ? string.Join(", ", _servers) : $"embedded silo at {_servers[0]} (in this process)",
-            cpu / (wall * Environment.ProcessorCount), drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
+            cpu / (wall * Environment.ProcessorCount), machineBusy, drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
     }
 
     public async ValueTask DisposeAsync()
@@ -233,6 +235,13 @@ public sealed partial class LoadRun : IAsyncDisposable
         connection.On<MessagePosted>(nameof(IAgentClient.MessagePosted), posted => OnMessageAtAgent(agent, posted));
         connection.On<ConversationWithdrawn>(nameof(IAgentClient.ConversationWithdrawn), withdrawn => OnWithdrawn(withdrawn));
         connection.On<ConversationClosed>(nameof(IAgentClient.ConversationClosed), _ => { });
+        // The server's reason for closing (an unknown agent id) arrives here, not in the failed call that follows.
+        var closedBecause = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += error =>
+        {
+            closedBecause.TrySetResult(error);
+            return Task.CompletedTask;
+        };
         await StartOrExplainAsync(connection, $"agent {profile.Id}");
         try
         {
@@ -249,8 +258,10 @@ public sealed partial class LoadRun : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            var closing = await Task.WhenAny(closedBecause.Task, Task.Delay(TimeSpan.FromSeconds(2)));
+            var reason = closing == closedBecause.Task && await closedBecause.Task is { } closed ? closed : ex;
             throw new TargetException(
-                $"Agent {profile.Id} could not go online at {server}: {Describe(ex)}. " +
+                $"Agent {profile.Id} could not go online at {server}: {Describe(reason).TrimEnd('.')}. " +
                 "An external silo must have the tool's agents configured: see --print-agents env|json (same --agents, --capacity, --skill-mix, --agent-prefix).");
         }
 

@@ -52,3 +52,30 @@ public sealed record MachineInfo(int Cores, string Cpu, string Memory, string Os
         return $"{(bytes / (1024.0 * 1024 * 1024)).ToString("0.#", CultureInfo.InvariantCulture)} GiB";
     }
 }
+
+/// <summary>
+/// The machine's CPU counters from /proc/stat: two snapshots give how busy all cores were in between, which next to
+/// this process's own CPU time shows how much other processes took during a run.
+/// </summary>
+public readonly record struct CpuCounters(long Busy, long Total)
+{
+    public static CpuCounters Read()
+    {
+        try
+        {
+            var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+            // user nice system idle iowait irq softirq steal ...: idle and iowait are the idle time.
+            var total = fields.Take(8).Sum();
+            return new CpuCounters(total - fields[3] - fields[4], total);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException)
+        {
+            return default;
+        }
+    }
+
+    /// <summary>Share of all cores busy between two snapshots; null where /proc/stat is not there.</summary>
+    public static double? BusyShare(CpuCounters before, CpuCounters after) =>
+        after.Total > before.Total ? (double)(after.Busy - before.Busy) / (after.Total - before.Total) : null;
+}

@@ -19,6 +19,7 @@ public sealed record RunFacts(
     MachineInfo Machine,
     string Target,
     double CpuShare,
+    double? MachineBusy,
     TimeSpan Drain,
     long GeneratorErrors,
     string? EchoUnavailable);
@@ -54,7 +55,7 @@ public static class ReportBuilder
             o.Model.ToString().ToLowerInvariant(),
             o.EchoOnly ? "echo only" : o.Model == LoadModel.Closed
                 ? $"{o.Concurrency} customers for {Durations.Format(o.Duration)}, {Durations.Format(o.CustomerPause)} between conversations"
-                : $"{o.Arrivals.ToString().ToLowerInvariant()} arrivals: {o.Schedule().Describe()} after {Durations.Format(o.Warmup)} warm-up",
+                : $"{o.Arrivals.ToString().ToLowerInvariant()} arrivals: {o.Load ?? o.Schedule().Describe()} after {Durations.Format(o.Warmup)} warm-up",
             seconds,
             Round(m.Due / seconds),
             m.Due,
@@ -86,8 +87,10 @@ public static class ReportBuilder
 
         var workers = facts.Pacers.Select(p => new WorkerResult(p.Index, p.Fired, p.Lag.Summary())).ToList();
         var threadPool = m.ThreadPoolLag.Summary();
-        var (bound, explanation) = Judge.Generator(workers.Select(w => w.Lag), threadPool, o.MaxLag, facts.CpuShare, o.Embedded);
-        var generator = new GeneratorResult(workers, threadPool, Math.Round(facts.CpuShare, 3), o.Embedded, bound, explanation, facts.GeneratorErrors);
+        var others = facts.MachineBusy is { } busy ? Math.Max(0, busy - facts.CpuShare) : (double?)null;
+        var (bound, explanation) = Judge.Generator(workers.Select(w => w.Lag), threadPool, o.MaxLag, facts.CpuShare, others, o.Embedded);
+        var generator = new GeneratorResult(
+            workers, threadPool, Math.Round(facts.CpuShare, 3), others is null ? null : Math.Round(others.Value, 3), o.Embedded, bound, explanation, facts.GeneratorErrors);
 
         var warnings = new List<string>();
         if (bound)
@@ -166,7 +169,7 @@ public static class Judge
     /// ran late, by more than <paramref name="maxLag"/> at p99.
     /// </summary>
     public static (bool Bound, string Explanation) Generator(
-        IEnumerable<LatencySummary> workerLags, LatencySummary threadPoolLag, TimeSpan maxLag, double cpuShare, bool sharesProcess)
+        IEnumerable<LatencySummary> workerLags, LatencySummary threadPoolLag, TimeSpan maxLag, double cpuShare, double? othersShare, bool sharesProcess)
     {
         var limit = maxLag.TotalMilliseconds;
         var worst = workerLags.Select(l => l.P99).DefaultIfEmpty(0).Max();
@@ -181,15 +184,16 @@ public static class Judge
             reasons.Add($"thread-pool callbacks ran p99 {Fmt(threadPoolLag.P99)} ms late");
         }
 
-        var cpu = $"the process used {Fmt(cpuShare * 100)} % of the machine's CPU";
+        var cpu = $"this process used {Fmt(cpuShare * 100)} % of the machine's CPU"
+            + (othersShare is { } others ? $", other processes {Fmt(others * 100)} %" : "");
         if (reasons.Count == 0)
         {
             return (false, $"kept its schedule: worker lag p99 {Fmt(worst)} ms, thread-pool lag p99 {Fmt(threadPoolLag.P99)} ms; {cpu}");
         }
 
-        // Late timers while this process used little CPU mean something else on the machine had the cores.
-        var who = cpuShare < 0.6
-            ? "; this process used little of the CPU, so other processes on the machine were taking it (see the load average): rerun on a quiet machine"
+        // Late timers while other processes held a good share of the CPU: the machine was not ours.
+        var who = othersShare > 0.15
+            ? "; other processes were taking the CPU: rerun on a quiet machine"
             : sharesProcess
                 ? "; the embedded silo shares this process and its cores, so the machine as a whole was saturated: part of every latency is the client's own delay"
                 : "; latencies include the generator's own delay: run it on more cores or lower the rate";

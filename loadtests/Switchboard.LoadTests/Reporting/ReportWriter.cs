@@ -123,6 +123,13 @@ public static class ReportWriter
     public static string OneLine(RunReport report)
     {
         var assign = report.Latencies.First(l => l.Name == "assignment").Ms;
+        if (report.Scenario == "echo")
+        {
+            var echo = report.Latencies.First(l => l.Name == "echo (under load)").Ms;
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{(report.Verdict.ExitCode == 0 ? "passed" : "FAILED")}: echo p50 {echo.P50:0.###} ms p99 {echo.P99:0.###} ms over {echo.Count} calls");
+        }
+
         return string.Create(CultureInfo.InvariantCulture,
             $"{(report.Verdict.ExitCode == 0 ? "passed" : "FAILED")}: {report.Load.Ok} ok, {report.Load.Failed} failed, " +
             $"{report.Load.ConversationsPerSecond:0.#} conversations/s, assignment p50 {assign.P50:0.##} ms p99 {assign.P99:0.##} ms, " +
@@ -220,7 +227,8 @@ public static class ReportWriter
             .Add("os", m.Os)
             .Add("runtime", m.Runtime)
             .Add("load average before / after", $"{m.LoadAverageBefore} / {m.LoadAverageAfter}")
-            .Add("tool CPU share", $"{F(report.Generator.CpuShare * 100)} %{(report.Generator.SharesProcessWithSilo ? " (tool and silo together)" : "")}");
+            .Add("tool CPU share", $"{F(report.Generator.CpuShare * 100)} %{(report.Generator.SharesProcessWithSilo ? " (tool and silo together)" : "")}")
+            .Add("other processes' CPU share", report.Generator.OtherProcessesCpuShare is { } others ? $"{F(others * 100)} %" : "n/a");
     }
 
     private static string F(double value) => value.ToString(value >= 100 ? "0.#" : "0.##", CultureInfo.InvariantCulture);

@@ -83,6 +83,7 @@ public sealed record GeneratorResult(
     IReadOnlyList<WorkerResult> Workers,
     LatencySummary ThreadPoolLag,
     double CpuShare,
+    double? OtherProcessesCpuShare,
     bool SharesProcessWithSilo,
     bool GeneratorBound,
     string Explanation,

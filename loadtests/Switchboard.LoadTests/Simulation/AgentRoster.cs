@@ -54,7 +54,7 @@ public sealed class AgentRoster
                 var n = agents.Count + 1;
                 agents.Add(new SimulatedAgentProfile(
                     $"{idPrefix}{n.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0')}",
-                    $"Load agent {n}",
+                    $"load-agent-{n}",
                     capacity,
                     teams[t].Skills,
                     teams[t].Name));
@@ -115,14 +115,13 @@ public sealed class AgentRoster
         return text.ToString();
     }
 
-    /// <summary>An appsettings.json fragment with the skills and agents, to merge into the silo's settings.</summary>
+    /// <summary>An appsettings.json fragment with the agents, to merge into the silo's settings (its skills stay as configured).</summary>
     public string ToAppSettingsJson()
     {
         var document = new Dictionary<string, object>
         {
             ["Switchboard"] = new Dictionary<string, object>
             {
-                ["Skills"] = Skills.ToDictionary(s => s, s => new Dictionary<string, string> { ["DisplayName"] = s }),
                 ["Agents"] = Agents.ToDictionary(a => a.Id, a => new Dictionary<string, object>
                 {
                     ["Name"] = a.Name,
