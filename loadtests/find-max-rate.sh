@@ -49,7 +49,8 @@ for rate in $rates; do
     out=$(dotnet "$dll" --embedded --rate "$rate" --slo-p99 "$slo" --progress 10s "${extra[@]}" 2>&1) || code=$?
     line=$(grep '^load test ' <<<"$out" | tail -1 || true)
     folder=$(sed -n 's/^  reports: //p' <<<"$out" | tail -1)
-    echo "rate $rate/s, try $try, machine ${quiet} % busy before, load average $load: exit $code, ${line#load test } ($folder)"
+    others=$(sed -nE 's/.*"otherProcessesCpuShare": ([0-9.]+).*/\1/p' "$folder/report.json" 2>/dev/null || true)
+    echo "rate $rate/s, try $try, machine ${quiet} % busy before, load average $load: exit $code, ${line#load test }, other processes' CPU share during the run ${others:-n/a} ($folder)"
     [ "$code" -eq 0 ] && break
   done
   if [ "$code" -ne 0 ]; then

@@ -37,6 +37,12 @@ public sealed partial class LoadRun
         var http = _dice.Roll(index, Roll.Channel) < _options.HttpShare;
         var server = _servers[(int)(index % _servers.Count)];
         var run = new ConversationRun(index, due, measured, topic, http, PacerFor(index), server);
+        if (measured && _agentsByTopic.TryGetValue(topic, out var serving) && serving.All(a => a.Holding >= a.Profile.Capacity))
+        {
+            // Its assignment will wait for someone to resolve: staffing, not routing, sets that latency.
+            _metrics.CountNoFreeAgent();
+        }
+
         _active[index] = run;
         _ = StartAsync(run);
     }

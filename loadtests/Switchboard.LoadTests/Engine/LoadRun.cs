@@ -35,6 +35,7 @@ public sealed partial class LoadRun : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ConversationRun> _active = new();
     private readonly ConcurrentDictionary<string, ConversationRun> _byId = new();
     private readonly List<SimulatedAgent> _agents = [];
+    private Dictionary<string, SimulatedAgent[]> _agentsByTopic = [];
     private readonly List<HubConnection> _customerLinks = [];
     private readonly List<HubConnection> _echoLinks = [];
     private readonly Dictionary<Uri, HttpClient> _http = [];
@@ -225,6 +226,9 @@ public sealed partial class LoadRun : IAsyncDisposable
             }
         });
         _agents.AddRange(await Task.WhenAll(tasks));
+        _agentsByTopic = _agents.SelectMany(a => a.Profile.Skills.Keys.Select(skill => (skill, a)))
+            .GroupBy(p => p.skill)
+            .ToDictionary(g => g.Key, g => g.Select(p => p.a).ToArray());
     }
 
     private async Task<SimulatedAgent> ConnectAgentAsync(SimulatedAgentProfile profile, Uri server)

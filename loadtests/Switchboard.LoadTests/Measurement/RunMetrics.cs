@@ -18,6 +18,7 @@ public sealed class RunMetrics
     private long _queued;
     private long _overCapacity;
     private long _stale;
+    private long _noFreeAgent;
     private long _slaEligible;
     private long _slaMet;
     private long _windowCompletions;
@@ -76,6 +77,9 @@ public sealed class RunMetrics
     /// <summary>Assignments of conversations this run did not start (left over from an earlier run); resolved at once.</summary>
     public long Stale => Interlocked.Read(ref _stale);
 
+    /// <summary>Measured conversations that arrived when every agent serving their topic was full (by the agents' own count).</summary>
+    public long NoFreeAgent => Interlocked.Read(ref _noFreeAgent);
+
     public long SlaEligible => Interlocked.Read(ref _slaEligible);
 
     public long SlaMet => Interlocked.Read(ref _slaMet);
@@ -101,6 +105,8 @@ public sealed class RunMetrics
     public void CountOverCapacity() => Interlocked.Increment(ref _overCapacity);
 
     public void CountStale() => Interlocked.Increment(ref _stale);
+
+    public void CountNoFreeAgent() => Interlocked.Increment(ref _noFreeAgent);
 
     public void CountMessage(bool inWindow)
     {

@@ -12,9 +12,6 @@ public enum LoadModel
 /// <summary>Everything one run needs. A scenario fills in defaults; options on the command line override them.</summary>
 public sealed class LoadTestOptions
 {
-    /// <summary>Agents are sized for this share of their capacity at the peak rate when <c>--agents auto</c>.</summary>
-    public const double AutoStaffingUtilization = 0.5;
-
     public string Scenario { get; set; } = "chat";
 
     public List<Uri> Urls { get; } = [];
@@ -40,7 +37,7 @@ public sealed class LoadTestOptions
     /// <summary>Closed model: how long a customer waits after one conversation closes before starting the next.</summary>
     public TimeSpan CustomerPause { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Null means sized from the load (<see cref="AutoStaffingUtilization"/>).</summary>
+    /// <summary>Null means sized from the load (<see cref="Staffing"/>).</summary>
     public int? Agents { get; set; }
 
     public int Capacity { get; set; } = 3;
@@ -124,8 +121,13 @@ public sealed class LoadTestOptions
 
     public AgentRoster Roster()
     {
-        var count = Agents ?? Math.Max(10, (int)Math.Ceiling(ExpectedPeakConcurrency() / (Capacity * AutoStaffingUtilization)));
-        return AgentRoster.Create(count, Capacity, SkillMix, AgentPrefix);
+        if (Agents is { } count)
+        {
+            return AgentRoster.Create(count, Capacity, SkillMix, AgentPrefix);
+        }
+
+        var teams = AgentRoster.ParseTeams(SkillMix);
+        return AgentRoster.Create(teams, Staffing.TeamSizes(teams, TopicMix.Parse(Topics), ExpectedPeakConcurrency(), Capacity), Capacity, AgentPrefix);
     }
 
     /// <summary>Applies a scenario's defaults; options given on the command line are applied after this.</summary>

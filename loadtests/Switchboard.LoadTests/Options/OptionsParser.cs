@@ -34,7 +34,7 @@ public static class OptionsParser
           --customer-pause D         closed model: pause between a customer's conversations (default 1s)
 
         people
-          --agents N|auto            simulated agents (default auto: 50 % utilisation at the peak)
+          --agents N|auto            simulated agents (default auto: square-root staffing for the peak)
           --capacity N               conversations per agent at once (default 3)
           --skill-mix SPEC           teams: skill[:prof][+skill...]=weight (default one team per topic)
           --topics SPEC              customer topics: topic=weight (default shipping=42,returns=30,

@@ -68,6 +68,7 @@ public static class ReportBuilder
             Round(m.WindowCompletions / seconds),
             Round(m.WindowMessages / seconds),
             m.Queued,
+            m.NoFreeAgent,
             m.Stale,
             m.UnmeasuredOk,
             m.UnmeasuredFailed,
@@ -103,10 +104,11 @@ public static class ReportBuilder
             warnings.Add($"no echo floor: {facts.EchoUnavailable}");
         }
 
-        var saturated = fairness.Where(t => t.Utilisation > 0.85).Select(t => t.Team).ToList();
-        if (saturated.Count > 0)
+        if (m.Due > 0 && (double)m.NoFreeAgent / m.Due > 0.005)
         {
-            warnings.Add($"staffing-bound: team(s) {string.Join(", ", saturated)} were over 85 % busy, so assignment latency includes waiting for a free agent; raise --agents");
+            warnings.Add(
+                $"staffing-bound: {m.NoFreeAgent} of {m.Due} conversations ({Round(100.0 * m.NoFreeAgent / m.Due)} %) arrived when every agent of their " +
+                "topic was full, so their assignment waited for a resolve: the assignment tail measures staffing, not routing; raise --agents or use --agents auto");
         }
 
         var verdict = Judge.Verdict(o, m.Due, m.Ok, m.Failed, m.OverCapacity, m.Assignment.Summary(), warnings);

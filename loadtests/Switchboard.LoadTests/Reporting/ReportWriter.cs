@@ -146,7 +146,8 @@ public static class ReportWriter
             .Add("due / started / assigned", $"{l.Due} / {l.Started} / {l.Assigned} in {F(l.MeasuredSeconds)} s ({F(l.OfferedPerSecond)}/s offered)")
             .Add("ok / failed", $"{l.Ok} / {l.Failed} ({F(l.FailedShare * 100)} % failed)")
             .Add("sustained", $"{F(l.ConversationsPerSecond)} conversations/s, {F(l.MessagesPerSecond)} messages/s")
-            .Add("queued (no agent free at once)", l.QueuedWithNoFreeAgent.ToString(CultureInfo.InvariantCulture))
+            .Add("arrived with every agent of the topic full", $"{l.ArrivedWithTeamFull} ({F(l.Due == 0 ? 0 : 100.0 * l.ArrivedWithTeamFull / l.Due)} %)")
+            .Add("ConversationQueued pushes", l.QueuedWithNoFreeAgent.ToString(CultureInfo.InvariantCulture))
             .Add("warm-up ok / failed, stale resolved", $"{l.WarmupOk} / {l.WarmupFailed}, {l.StaleResolved}")
             .Add("drain", $"{F(l.DrainSeconds)} s");
     }

@@ -33,6 +33,7 @@ public sealed record LoadResult(
     double ConversationsPerSecond,
     double MessagesPerSecond,
     long QueuedWithNoFreeAgent,
+    long ArrivedWithTeamFull,
     long StaleResolved,
     long WarmupOk,
     long WarmupFailed,

@@ -8,6 +8,9 @@ namespace Switchboard.LoadTests.Simulation;
 /// <param name="Team">Agents with the same team have the same skills at the same proficiency: fairness is judged among them.</param>
 public sealed record SimulatedAgentProfile(string Id, string Name, int Capacity, IReadOnlyDictionary<string, int> Skills, string Team);
 
+/// <summary>Agents with the same skills at the same proficiency; <see cref="Weight"/> sizes it against the others.</summary>
+public sealed record AgentTeam(string Name, IReadOnlyDictionary<string, int> Skills, double Weight);
+
 /// <summary>
 /// The simulated agents. The server only knows agents from configuration, so the same roster is what an embedded
 /// silo is configured with and what <c>--print-agents</c> prints for an operator to configure an external one.
@@ -38,13 +41,19 @@ public sealed class AgentRoster
             throw new ArgumentOutOfRangeException(nameof(count), "At least one agent is needed.");
         }
 
+        var teams = ParseTeams(skillMix);
+        return Create(teams, Allocate(count, [.. teams.Select(t => t.Weight)]), capacity, idPrefix);
+    }
+
+    /// <summary>Teams of the given sizes, in the order of <paramref name="teams"/>.</summary>
+    public static AgentRoster Create(IReadOnlyList<AgentTeam> teams, IReadOnlyList<int> sizes, int capacity, string idPrefix)
+    {
         if (capacity < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(capacity), "Capacity must be at least 1.");
         }
 
-        var teams = ParseTeams(skillMix);
-        var sizes = Allocate(count, [.. teams.Select(t => t.Weight)]);
+        var count = sizes.Sum();
         var agents = new List<SimulatedAgentProfile>(count);
         var digits = Math.Max(4, count.ToString(CultureInfo.InvariantCulture).Length);
         for (var t = 0; t < teams.Count; t++)
@@ -152,9 +161,10 @@ public sealed class AgentRoster
         }
     }
 
-    private static List<(string Name, IReadOnlyDictionary<string, int> Skills, double Weight)> ParseTeams(string spec)
+    /// <summary>The teams of a skill mix: <c>skill[:proficiency][+skill...]=weight</c>, comma-separated.</summary>
+    public static IReadOnlyList<AgentTeam> ParseTeams(string spec)
     {
-        var teams = new List<(string, IReadOnlyDictionary<string, int>, double)>();
+        var teams = new List<AgentTeam>();
         foreach (var part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var pair = part.Split('=', StringSplitOptions.TrimEntries);
@@ -183,7 +193,7 @@ public sealed class AgentRoster
             }
 
             var name = string.Join('+', skills.Select(s => $"{s.Key}:{s.Value}"));
-            teams.Add((name, skills.AsReadOnly(), weight));
+            teams.Add(new AgentTeam(name, skills.AsReadOnly(), weight));
         }
 
         return teams.Count == 0 ? throw new FormatException("The skill mix names no team.") : teams;

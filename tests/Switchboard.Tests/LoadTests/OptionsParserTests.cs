@@ -46,13 +46,25 @@ public sealed class OptionsParserTests
     }
 
     [Fact]
-    public void AutoStaffingSizesAgentsForHalfTheirCapacityAtThePeak()
+    public void AutoStaffingGivesEachTeamItsLoadPlusASafetyMarginOfSlots()
     {
-        // Hold time: 3 agent turns + 2 customer turns of 0.5 s = 2.5 s; 100/s × 2.5 s = 250 open; 250 / (3 × 0.5) → 167.
+        // Hold time: 3 agent turns + 2 customer turns of 0.5 s = 2.5 s; 100/s × 2.5 s = 250 open conversations.
+        // Shipping's 42 % is 105 of them: 105 + 3.5·√105 = 140.9 slots → 47 agents of capacity 3; general's 12.5 → 9.
         var options = OptionsParser.Parse(["--embedded", "--rate", "100"]);
+        var teams = AgentRoster.ParseTeams(options.SkillMix);
 
         Assert.Equal(TimeSpan.FromSeconds(2.5), options.ExpectedHoldTime());
-        Assert.Equal(167, options.Roster().Agents.Count);
+        Assert.Equal([47, 36, 20, 12, 9], Staffing.TeamSizes(teams, TopicMix.Default, options.ExpectedPeakConcurrency(), 3));
+        Assert.Equal(124, options.Roster().Agents.Count);
+    }
+
+    [Fact]
+    public void TeamsSharingATopicShareItsLoadByWeight()
+    {
+        var teams = AgentRoster.ParseTeams("shipping=3,shipping+returns=1");
+
+        // 100 open: shipping 50 (3:1 → 37.5 and 12.5), returns 50 all to the second team (62.5 in all).
+        Assert.Equal([20, 31], Staffing.TeamSizes(teams, TopicMix.Parse("shipping=1,returns=1"), 100, 3));
     }
 
     [Theory]
