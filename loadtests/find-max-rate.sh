@@ -4,16 +4,19 @@
 # Before each run it waits (up to 10 min) until the machine is idle: under 15 % CPU busy over 3 s.
 #   loadtests/find-max-rate.sh                               chat scenario, 50 ms, rates 25 50 75 ...
 #   loadtests/find-max-rate.sh --slo 50ms --rates "100 150 200" -- --scenario routing --duration 30s
+#   loadtests/find-max-rate.sh --all ...                      run every rate once, whatever the result (a curve)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 slo=50ms
 rates="25 50 75 100 125 150 175 200 250 300 400"
 extra=()
+all=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --slo) slo=$2; shift 2 ;;
     --rates) rates=$2; shift 2 ;;
+    --all) all=true; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "usage: $0 [--slo 50ms] [--rates \"25 50 ...\"] [-- tool options]" >&2; exit 2 ;;
   esac
@@ -51,11 +54,18 @@ for rate in $rates; do
     folder=$(sed -n 's/^  reports: //p' <<<"$out" | tail -1)
     others=$(sed -nE 's/.*"otherProcessesCpuShare": ([0-9.]+).*/\1/p' "$folder/report.json" 2>/dev/null || true)
     echo "rate $rate/s, try $try, machine ${quiet} % busy before, load average $load: exit $code, ${line#load test }, other processes' CPU share during the run ${others:-n/a} ($folder)"
-    [ "$code" -eq 0 ] && break
+    if [ "$code" -eq 0 ] || $all; then
+      break
+    fi
   done
   if [ "$code" -ne 0 ]; then
+    $all && continue
     break
   fi
   best=$rate
 done
-echo "highest rate with p99 assignment latency under $slo: $best/s"
+if $all; then
+  echo "highest rate with p99 assignment latency under $slo in this sweep: $best/s"
+else
+  echo "highest rate with p99 assignment latency under $slo: $best/s"
+fi

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Switchboard.LoadTests.Engine;
 using Switchboard.LoadTests.Options;
 using Switchboard.LoadTests.Reporting;
@@ -27,6 +28,23 @@ if (options.PrintAgents is { } format)
 }
 
 await using var run = new LoadRun(options, Console.Out);
+var signals = 0;
+void OnSignal(PosixSignalContext context)
+{
+    // First signal: stop the load and report what was measured; second: leave at once.
+    context.Cancel = true;
+    if (Interlocked.Increment(ref signals) == 1)
+    {
+        run.Interrupt();
+    }
+    else
+    {
+        Environment.Exit(130);
+    }
+}
+
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 RunReport report;
 try
 {

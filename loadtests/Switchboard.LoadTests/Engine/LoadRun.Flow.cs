@@ -26,6 +26,12 @@ public sealed partial class LoadRun
 
     private void StartConversation(long index, long due)
     {
+        if (due >= _clock.LoadEnd)
+        {
+            // Past the end of the load (an interrupted run): the schedule stops here.
+            return;
+        }
+
         var measured = _clock.IsMeasured(due);
         if (measured)
         {

@@ -40,6 +40,7 @@ public sealed partial class LoadRun : IAsyncDisposable
     private readonly List<HubConnection> _echoLinks = [];
     private readonly Dictionary<Uri, HttpClient> _http = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _interrupt = new();
     private Pacer[] _pacers = [];
     private List<Uri> _servers = [];
     private EmbeddedSilo? _silo;
@@ -66,6 +67,9 @@ public sealed partial class LoadRun : IAsyncDisposable
         public const int Channel = 2;
         public const int Think = 100;
     }
+
+    /// <summary>Stops starting conversations; the run drains, then reports on what it measured so far.</summary>
+    public void Interrupt() => _interrupt.Cancel();
 
     /// <summary>Every latency of the run, worker lags included, for the percentile files.</summary>
     public IEnumerable<LatencyRecorder> Recorders => _metrics.Latencies.Concat(_pacers.Select(p => p.Lag));
@@ -96,7 +100,16 @@ public sealed partial class LoadRun : IAsyncDisposable
         var progress = new ProgressPrinter(_console, _options, _clock, _metrics, _pacers, () => _active.Count, () => Interlocked.Read(ref _arrivalsFired));
         var printing = progress.RunAsync(_stop.Token);
 
-        await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _clock.LoadEnd) + TimeSpan.FromMilliseconds(1));
+        try
+        {
+            await Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _clock.LoadEnd) + TimeSpan.FromMilliseconds(1), _interrupt.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _clock.EndEarly(Stopwatch.GetTimestamp());
+            _console.WriteLine($"Interrupted: no new conversations; finishing the ones in flight (Ctrl+C again to quit at once).");
+        }
+
         var drainStarted = Stopwatch.GetTimestamp();
         await DrainAsync();
         var drained = Stopwatch.GetElapsedTime(drainStarted);
@@ -112,7 +125,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         return ReportBuilder.Build(new RunFacts(
             _options, _roster, _topics, _schedule, _metrics, _agents, _pacers, startedAt, machine,
             _silo is null ? string.Join(", ", _servers) : $"embedded silo at {_servers[0]} (in this process)",
-            cpu / (wall * Environment.ProcessorCount), machineBusy, drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
+            cpu, wall, machineBusy, _clock.Measured, _clock.Interrupted, drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
     }
 
     public async ValueTask DisposeAsync()
@@ -151,6 +164,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _interrupt.Dispose();
     }
 
     private async Task SetUpAsync()
@@ -196,6 +210,10 @@ public sealed partial class LoadRun : IAsyncDisposable
                 {
                     await echo.StartAsync();
                     _echoLinks.Add(echo);
+                }
+                catch (Exception ex) when (_options.EchoOnly)
+                {
+                    throw new TargetException($"Could not connect to {EchoHub.Path} at {server}: {Describe(ex)}.");
                 }
                 catch (Exception ex)
                 {

@@ -9,6 +9,7 @@ namespace Switchboard.LoadTests.Engine;
 public sealed class RunClock(TimeSpan warmup, TimeSpan measured)
 {
     private long _start = long.MaxValue / 4;
+    private long _measuredTicks = Ticks(measured);
 
     public long Start => Volatile.Read(ref _start);
 
@@ -18,11 +19,22 @@ public sealed class RunClock(TimeSpan warmup, TimeSpan measured)
 
     public TimeSpan Warmup { get; } = warmup;
 
-    public TimeSpan Measured { get; } = measured;
+    /// <summary>The measured window; shorter than asked when the run was interrupted.</summary>
+    public TimeSpan Measured => TimeSpan.FromSeconds((double)Volatile.Read(ref _measuredTicks) / Stopwatch.Frequency);
+
+    public bool Interrupted { get; private set; }
 
     public static long Now => Stopwatch.GetTimestamp();
 
     public void Begin(long start) => Volatile.Write(ref _start, start);
+
+    /// <summary>Ends the load at <paramref name="now"/>: what was due until then is still measured, nothing after.</summary>
+    public void EndEarly(long now)
+    {
+        Interrupted = true;
+        var measured = Math.Clamp(now - WarmupEnd, 0, Volatile.Read(ref _measuredTicks));
+        Volatile.Write(ref _measuredTicks, measured);
+    }
 
     /// <summary>A conversation counts in the results when it was due inside the measured window.</summary>
     public bool IsMeasured(long due) => due >= WarmupEnd && due < LoadEnd;

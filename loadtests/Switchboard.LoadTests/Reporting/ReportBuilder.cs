@@ -18,8 +18,11 @@ public sealed record RunFacts(
     DateTimeOffset StartedAt,
     MachineInfo Machine,
     string Target,
-    double CpuShare,
+    TimeSpan Cpu,
+    TimeSpan Wall,
     double? MachineBusy,
+    TimeSpan Measured,
+    bool Interrupted,
     TimeSpan Drain,
     long GeneratorErrors,
     string? EchoUnavailable);
@@ -33,7 +36,7 @@ public static class ReportBuilder
     {
         var o = facts.Options;
         var m = facts.Metrics;
-        var seconds = o.MeasuredDuration.TotalSeconds;
+        var seconds = Math.Max(facts.Measured.TotalSeconds, 1e-3);
         var echo = m.Echo.Summary();
         LatencyRow Row(LatencyRecorder recorder, string measures, bool compare) =>
             new(recorder.Name, measures, recorder.Summary(), compare ? EchoRatio.Of(recorder.Summary(), echo) : null);
@@ -88,12 +91,27 @@ public static class ReportBuilder
 
         var workers = facts.Pacers.Select(p => new WorkerResult(p.Index, p.Fired, p.Lag.Summary())).ToList();
         var threadPool = m.ThreadPoolLag.Summary();
-        var others = facts.MachineBusy is { } busy ? Math.Max(0, busy - facts.CpuShare) : (double?)null;
-        var (bound, explanation) = Judge.Generator(workers.Select(w => w.Lag), threadPool, o.MaxLag, facts.CpuShare, others, o.Embedded);
+        var cpuShare = facts.Cpu / (facts.Wall * Environment.ProcessorCount);
+        var others = facts.MachineBusy is { } busy ? Math.Max(0, busy - cpuShare) : (double?)null;
+        var conversations = m.Ok + m.Failed + m.UnmeasuredOk + m.UnmeasuredFailed;
+        var (bound, explanation) = Judge.Generator(workers.Select(w => w.Lag), threadPool, o.MaxLag, cpuShare, others, o.Embedded);
         var generator = new GeneratorResult(
-            workers, threadPool, Math.Round(facts.CpuShare, 3), others is null ? null : Math.Round(others.Value, 3), o.Embedded, bound, explanation, facts.GeneratorErrors);
+            workers,
+            threadPool,
+            Math.Round(cpuShare, 3),
+            others is null ? null : Math.Round(others.Value, 3),
+            conversations == 0 ? 0 : Math.Round(facts.Cpu.TotalMilliseconds / conversations, 2),
+            o.Embedded,
+            bound,
+            explanation,
+            facts.GeneratorErrors);
 
         var warnings = new List<string>();
+        if (facts.Interrupted)
+        {
+            warnings.Add($"interrupted: {Durations.Format(facts.Measured)} of the {Durations.Format(o.MeasuredDuration)} asked for were measured");
+        }
+
         if (bound)
         {
             warnings.Add($"generator-bound: {explanation}");
@@ -127,7 +145,7 @@ public static class ReportBuilder
             ["http share"] = o.HttpShare.ToString("0.##", CultureInfo.InvariantCulture),
             ["customer connections"] = o.CustomerConnections == 0 ? "one per conversation" : o.CustomerConnections.ToString(CultureInfo.InvariantCulture),
             ["warm-up"] = Durations.Format(o.Warmup),
-            ["measured"] = Durations.Format(o.MeasuredDuration),
+            ["measured"] = Durations.Format(facts.Measured) + (facts.Interrupted ? $" (interrupted; {Durations.Format(o.MeasuredDuration)} asked)" : ""),
             ["workers"] = o.Workers.ToString(CultureInfo.InvariantCulture),
             ["echo rate"] = o.EchoRate.ToString("0.##", CultureInfo.InvariantCulture) + "/s",
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),

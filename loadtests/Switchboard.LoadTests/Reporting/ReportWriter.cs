@@ -229,6 +229,7 @@ public static class ReportWriter
             .Add("runtime", m.Runtime)
             .Add("load average before / after", $"{m.LoadAverageBefore} / {m.LoadAverageAfter}")
             .Add("tool CPU share", $"{F(report.Generator.CpuShare * 100)} %{(report.Generator.SharesProcessWithSilo ? " (tool and silo together)" : "")}")
+            .Add("CPU time per conversation", $"{F(report.Generator.CpuMsPerConversation)} ms{(report.Generator.SharesProcessWithSilo ? " (tool and silo together)" : " (the tool alone)")}")
             .Add("other processes' CPU share", report.Generator.OtherProcessesCpuShare is { } others ? $"{F(others * 100)} %" : "n/a");
     }
 

@@ -85,6 +85,7 @@ public sealed record GeneratorResult(
     LatencySummary ThreadPoolLag,
     double CpuShare,
     double? OtherProcessesCpuShare,
+    double CpuMsPerConversation,
     bool SharesProcessWithSilo,
     bool GeneratorBound,
     string Explanation,
