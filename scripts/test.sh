@@ -5,6 +5,7 @@
 # The cluster tests need PostgreSQL and Redis: scripts/services.sh installs what is missing and starts private ones
 # under .services/ (stopped again at the end unless they were running before). docker-compose (Debian's, without an
 # engine) validates docker-compose.yml. Without them those tests skip and say why; under CI=true they fail instead.
+#   SMOKE=0 scripts/test.sh    skip the load-test smoke run (about 20 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -74,13 +75,32 @@ if [ "$status" -eq 0 ]; then
 fi
 stop_services
 
+# The load-test tool's smoke run: ~20 s of simulated customers and agents against an embedded silo on loopback.
+# It counts as one test: it fails when any conversation fails or an agent is given more than its capacity.
+smoke=skipped
+if [ "${SMOKE:-1}" != 0 ]; then
+  smoke_started=$SECONDS
+  smoke_status=0
+  dotnet loadtests/Switchboard.LoadTests/bin/Release/net10.0/Switchboard.LoadTests.dll --scenario smoke 2>&1 | tee -a "$log" || smoke_status=$?
+  smoke="$( (grep -h '^load test ' "$log" || echo "load test did not finish") | tail -1 | sed 's/^load test //'), exit $smoke_status, $((SECONDS - smoke_started)) s"
+  if [ "$status" -eq 0 ]; then
+    status=$smoke_status
+  fi
+fi
+
 # The runner's summary, one block per test project: "Total tests: N", "Passed: N", "Failed: N", "Skipped: N".
 count() { sed -nE "s/^ +$1: +([0-9]+)\r?$/\1/p" "$log" | awk '{ n += $1 } END { print n + 0 }'; }
 passed=$(count Passed) failed=$(count Failed) skipped=$(count Skipped)
+case "$smoke" in
+  skipped) ;;
+  passed:*) passed=$((passed + 1)) ;;
+  *) failed=$((failed + 1)) ;;
+esac
 
 echo
 grep -hE "^ *(Assignment latency|measured: )" "$log" | sed -E 's/^ *(measured: )?/measured: /' | awk '!seen[$0]++' || true
 if compgen -G "artifacts/screenshots/*.png" >/dev/null; then echo "screenshots: artifacts/screenshots/ (browser tests)"; fi
+echo "smoke: $smoke"
 echo "wall time: $((SECONDS - started)) s (of which cluster and integration tests: $integration_seconds s)"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then

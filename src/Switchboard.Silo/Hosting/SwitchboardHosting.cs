@@ -47,6 +47,7 @@ public static class SwitchboardHosting
 
         app.MapHub<AgentHub>(AgentHub.Path);
         app.MapHub<CustomerHub>(CustomerHub.Path);
+        app.MapHub<EchoHub>(EchoHub.Path);
         app.MapConversationApi();
         app.MapDirectoryApi();
         app.MapConsoleApi();
