@@ -55,7 +55,8 @@ public static class MessageRules
     public static ImmutableArray<MessageRuleViolation> Check(string text, int agentMessagesInARow, MessageRulesOptions options)
     {
         var violations = ImmutableArray.CreateBuilder<MessageRuleViolation>();
-        foreach (var (phrase, alternative) in options.EffectiveForbiddenPhrases)
+        // In phrase order, so a refusal that names several reads the same every time.
+        foreach (var (phrase, alternative) in options.EffectiveForbiddenPhrases.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
         {
             if (text.Contains(phrase, StringComparison.OrdinalIgnoreCase))
             {

@@ -155,11 +155,24 @@ public sealed class QueueGrain(
     private async Task TryAssignAsync(QueueEntry entry)
     {
         _tried.Clear();
+        // An agent who let this conversation's reservation expire is offered it only when nobody else can take it.
         if (entry.ExcludedAgentId is { } excluded)
         {
             _tried.Add(excluded);
         }
 
+        if (await TryAgentsAsync(entry) || entry.ExcludedAgentId is null)
+        {
+            return;
+        }
+
+        _tried.Remove(entry.ExcludedAgentId);
+        await TryAgentsAsync(entry);
+    }
+
+    /// <summary>Offers the entry to eligible agents not yet tried, best first, until one takes it.</summary>
+    private async Task<bool> TryAgentsAsync(QueueEntry entry)
+    {
         while (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, _tried, out var candidate))
         {
             _tried.Add(candidate.AgentId);
@@ -194,8 +207,11 @@ public sealed class QueueGrain(
                 await agent.ReleaseAsync(entry.ConversationId);
             }
 
-            return;
+            // Taken or gone: either way the entry is done with.
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>

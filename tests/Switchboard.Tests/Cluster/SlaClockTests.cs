@@ -168,6 +168,21 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
     }
 
     [Fact]
+    public async Task WhenNobodyElseCanTakeItTheAgentWhoLetItExpireGetsItAgain()
+    {
+        var skill = fixture.NewSkill();
+        var only = await fixture.OnlineAgentAsync(1, (skill, 3));
+        var (_, id) = await fixture.StartAsync(skill);
+        await Notifier.WaitForAssignmentAsync(id);
+
+        Time.Advance(TimeSpan.FromSeconds(30));
+
+        await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Withdrawn && n.ConversationId == id);
+        await Notifier.WaitUntilAsync(seen => seen.Count(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id) == 2);
+        Assert.Equal(new[] { id }, (await only.GetAsync())!.Conversations.AsEnumerable());
+    }
+
+    [Fact]
     public async Task AnAngryMessageShortensTheClockAndMovesTheConversationUpTheLine()
     {
         var skill = fixture.NewSkill();
