@@ -46,7 +46,7 @@ public sealed partial class LoadRun
         if (measured && _agentsByTopic.TryGetValue(topic, out var serving) && serving.All(a => a.Holding >= a.Profile.Capacity))
         {
             // Its assignment will wait for someone to resolve: staffing, not routing, sets that latency.
-            _metrics.CountNoFreeAgent();
+            _metrics.CountNoFreeAgent(topic);
         }
 
         _active[index] = run;

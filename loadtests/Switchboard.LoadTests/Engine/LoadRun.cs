@@ -84,6 +84,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         _pacers = [.. Enumerable.Range(0, _options.Workers).Select(i => new Pacer(i, OnGeneratorError))];
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
         var machineStart = CpuCounters.Read();
+        var gcStart = GcCounters.Read();
         var wallStart = Stopwatch.GetTimestamp();
         // A short lead so the first due times are not already late when the workers pick them up.
         _clock.Begin(Stopwatch.GetTimestamp() + RunClock.Ticks(TimeSpan.FromMilliseconds(200)));
@@ -115,6 +116,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         var drained = Stopwatch.GetElapsedTime(drainStarted);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         var machineBusy = CpuCounters.BusyShare(machineStart, CpuCounters.Read());
+        var gc = GcCounters.Read() - gcStart;
         var wall = Stopwatch.GetElapsedTime(wallStart);
 
         await _stop.CancelAsync();
@@ -125,7 +127,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         return ReportBuilder.Build(new RunFacts(
             _options, _roster, _topics, _schedule, _metrics, _agents, _pacers, startedAt, machine,
             _silo is null ? string.Join(", ", _servers) : $"embedded silo at {_servers[0]} (in this process)",
-            cpu, wall, machineBusy, _clock.Measured, _clock.Interrupted, drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
+            cpu, wall, machineBusy, gc, _clock.Measured, _clock.Interrupted, drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
     }
 
     public async ValueTask DisposeAsync()

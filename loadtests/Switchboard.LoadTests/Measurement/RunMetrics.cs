@@ -9,6 +9,7 @@ namespace Switchboard.LoadTests.Measurement;
 public sealed class RunMetrics
 {
     private readonly ConcurrentDictionary<string, int> _failureReasons = new();
+    private readonly ConcurrentDictionary<string, int> _noFreeAgentByTopic = new();
     private long _due;
     private long _started;
     private long _assigned;
@@ -94,6 +95,8 @@ public sealed class RunMetrics
 
     public IReadOnlyDictionary<string, int> FailureReasons => _failureReasons;
 
+    public IReadOnlyDictionary<string, int> NoFreeAgentByTopic => _noFreeAgentByTopic;
+
     public void CountDue() => Interlocked.Increment(ref _due);
 
     public void CountStarted() => Interlocked.Increment(ref _started);
@@ -106,7 +109,11 @@ public sealed class RunMetrics
 
     public void CountStale() => Interlocked.Increment(ref _stale);
 
-    public void CountNoFreeAgent() => Interlocked.Increment(ref _noFreeAgent);
+    public void CountNoFreeAgent(string topic)
+    {
+        Interlocked.Increment(ref _noFreeAgent);
+        _noFreeAgentByTopic.AddOrUpdate(topic, 1, (_, n) => n + 1);
+    }
 
     public void CountMessage(bool inWindow)
     {

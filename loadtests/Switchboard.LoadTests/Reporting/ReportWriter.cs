@@ -146,8 +146,9 @@ public static class ReportWriter
             .Add("due / started / assigned", $"{l.Due} / {l.Started} / {l.Assigned} in {F(l.MeasuredSeconds)} s ({F(l.OfferedPerSecond)}/s offered)")
             .Add("ok / failed", $"{l.Ok} / {l.Failed} ({F(l.FailedShare * 100)} % failed)")
             .Add("sustained", $"{F(l.ConversationsPerSecond)} conversations/s, {F(l.MessagesPerSecond)} messages/s")
-            .Add("arrived with every agent of the topic full", $"{l.ArrivedWithTeamFull} ({F(l.Due == 0 ? 0 : 100.0 * l.ArrivedWithTeamFull / l.Due)} %)")
-            .Add("ConversationQueued pushes", l.QueuedWithNoFreeAgent.ToString(CultureInfo.InvariantCulture))
+            .Add("arrived with every agent of the topic full", $"{l.ArrivedWithTeamFull} ({F(l.Due == 0 ? 0 : 100.0 * l.ArrivedWithTeamFull / l.Due)} %)"
+                + (l.ArrivedWithTeamFullByTopic.Count == 0 ? "" : $": {string.Join(", ", l.ArrivedWithTeamFullByTopic.Select(p => $"{p.Key} {p.Value}"))}"))
+            .Add("ConversationQueued pushes", l.ConversationQueuedPushes.ToString(CultureInfo.InvariantCulture))
             .Add("warm-up ok / failed, stale resolved", $"{l.WarmupOk} / {l.WarmupFailed}, {l.StaleResolved}")
             .Add("drain", $"{F(l.DrainSeconds)} s");
     }
@@ -230,6 +231,7 @@ public static class ReportWriter
             .Add("load average before / after", $"{m.LoadAverageBefore} / {m.LoadAverageAfter}")
             .Add("tool CPU share", $"{F(report.Generator.CpuShare * 100)} %{(report.Generator.SharesProcessWithSilo ? " (tool and silo together)" : "")}")
             .Add("CPU time per conversation", $"{F(report.Generator.CpuMsPerConversation)} ms{(report.Generator.SharesProcessWithSilo ? " (tool and silo together)" : " (the tool alone)")}")
+            .Add("garbage collections (gen0/1/2), pause", $"{report.Generator.Gc.Gen0}/{report.Generator.Gc.Gen1}/{report.Generator.Gc.Gen2}, {F(report.Generator.Gc.PauseMs)} ms in all")
             .Add("other processes' CPU share", report.Generator.OtherProcessesCpuShare is { } others ? $"{F(others * 100)} %" : "n/a");
     }
 

@@ -32,8 +32,9 @@ public sealed record LoadResult(
     IReadOnlyDictionary<string, int> FailureReasons,
     double ConversationsPerSecond,
     double MessagesPerSecond,
-    long QueuedWithNoFreeAgent,
+    long ConversationQueuedPushes,
     long ArrivedWithTeamFull,
+    IReadOnlyDictionary<string, int> ArrivedWithTeamFullByTopic,
     long StaleResolved,
     long WarmupOk,
     long WarmupFailed,
@@ -86,9 +87,20 @@ public sealed record GeneratorResult(
     double CpuShare,
     double? OtherProcessesCpuShare,
     double CpuMsPerConversation,
+    GcCounters Gc,
     bool SharesProcessWithSilo,
     bool GeneratorBound,
     string Explanation,
     long Errors);
+
+/// <summary>Garbage collections in this process during the load (the embedded silo's included) and the time they paused it.</summary>
+public readonly record struct GcCounters(int Gen0, int Gen1, int Gen2, double PauseMs)
+{
+    public static GcCounters Read() =>
+        new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds);
+
+    public static GcCounters operator -(GcCounters after, GcCounters before) =>
+        new(after.Gen0 - before.Gen0, after.Gen1 - before.Gen1, after.Gen2 - before.Gen2, Math.Round(after.PauseMs - before.PauseMs, 1));
+}
 
 public sealed record Verdict(int ExitCode, IReadOnlyList<string> Problems, IReadOnlyList<string> Warnings);
