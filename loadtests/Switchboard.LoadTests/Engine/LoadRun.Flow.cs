@@ -77,6 +77,12 @@ public sealed partial class LoadRun
                 {
                     OnAgentMessageAtCustomer(run, message, now);
                 }
+
+                if (joined.Status == ConversationStatus.Resolved)
+                {
+                    // Resolved before the join: the ConversationClosed push went out while nobody here listened.
+                    OnClosedAtCustomer(new ConversationClosed(created.Id, joined.AgentId));
+                }
             }
             else
             {

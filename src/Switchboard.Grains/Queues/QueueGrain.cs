@@ -193,7 +193,16 @@ public sealed class QueueGrain(
             }
             catch (Exception ex)
             {
+                // Unknown whether it took: keep the entry for the next pass (the ticket check refuses a second
+                // assignment) and the reservation (the agent gives it back if no conversation claims it).
                 logger.LogError(ex, "Assigning conversation {ConversationId} to {AgentId} failed", entry.ConversationId, candidate.AgentId);
+                if (!_waitingById.ContainsKey(entry.ConversationId))
+                {
+                    _waiting.Add(entry);
+                    _waitingById[entry.ConversationId] = entry;
+                }
+
+                return true;
             }
 
             if (accepted)
