@@ -23,6 +23,7 @@ public sealed class QueueGrain(
     ILogger<QueueGrain> logger) : Grain, IQueueGrain
 {
     private const int RateSamples = 32;
+    private const int FrontWalk = 64;
     private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(15);
 
     private readonly SortedSet<QueueEntry> _waiting = new(new WaitingOrder(options.Value.AgingInterval));
@@ -45,17 +46,18 @@ public sealed class QueueGrain(
 
     public Task<QueuePlacement> EnqueueAsync(QueueEntry entry)
     {
-        // Conversations re-send their entry on every wake-up; only a new or changed one needs matching.
-        if (_waitingById.GetValueOrDefault(entry.ConversationId) != entry)
+        // Conversations re-send their entry on every wake-up; only a new or changed one needs matching, and an
+        // unchanged one is told the place it was last told (no walk along a long line on every tick).
+        if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
         {
-            Remove(entry.ConversationId);
-            _waiting.Add(entry);
-            _waitingById[entry.ConversationId] = entry;
-            _arrived.Add(entry);
-            metrics.QueueLength(Skill, _waiting.Count);
-            ScheduleDispatch();
+            return Task.FromResult(Placement(_reportedPosition.TryGetValue(entry.ConversationId, out var known) ? known : PositionOf(entry)));
         }
 
+        Remove(entry.ConversationId);
+        _waiting.Add(entry);
+        _waitingById[entry.ConversationId] = entry;
+        _arrived.Add(entry);
+        ScheduleDispatch();
         return Task.FromResult(Placement(PositionOf(entry)));
     }
 
@@ -336,7 +338,23 @@ public sealed class QueueGrain(
 
     private int PositionOf(QueueEntry entry)
     {
-        // A sorted set has no ranks; count from the back, where a new arrival usually is.
+        // A sorted set has no ranks. New arrivals are usually near the back and raised priorities near the front,
+        // so look at the front first, then count from the back.
+        var position = 0;
+        foreach (var waiting in _waiting)
+        {
+            position++;
+            if (waiting == entry)
+            {
+                return position;
+            }
+
+            if (position == FrontWalk)
+            {
+                break;
+            }
+        }
+
         var behind = 0;
         foreach (var waiting in _waiting.Reverse())
         {
