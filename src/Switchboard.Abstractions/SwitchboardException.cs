@@ -14,6 +14,12 @@ public enum SwitchboardError
 
     /// <summary>The caller may not act on this target (403).</summary>
     Forbidden,
+
+    /// <summary>The caller did not prove who it is: no credential, or one that does not check out (401).</summary>
+    Unauthorized,
+
+    /// <summary>The caller sent too much too fast; it may try again after <see cref="SwitchboardException.RetryAfter"/> (429).</summary>
+    TooManyRequests,
 }
 
 /// <summary>
@@ -27,6 +33,10 @@ public sealed class SwitchboardException : Exception
     [Id(0)]
     public SwitchboardError Error { get; private set; }
 
+    /// <summary>For <see cref="SwitchboardError.TooManyRequests"/>: when trying again can succeed.</summary>
+    [Id(1)]
+    public TimeSpan? RetryAfter { get; private set; }
+
     public static SwitchboardException NotFound(string message) => new(SwitchboardError.NotFound, message);
 
     public static SwitchboardException Invalid(string message) => new(SwitchboardError.Invalid, message);
@@ -34,4 +44,9 @@ public sealed class SwitchboardException : Exception
     public static SwitchboardException Conflict(string message) => new(SwitchboardError.Conflict, message);
 
     public static SwitchboardException Forbidden(string message) => new(SwitchboardError.Forbidden, message);
+
+    public static SwitchboardException Unauthorized(string message) => new(SwitchboardError.Unauthorized, message);
+
+    public static SwitchboardException TooManyRequests(string message, TimeSpan retryAfter) =>
+        new(SwitchboardError.TooManyRequests, message) { RetryAfter = retryAfter };
 }

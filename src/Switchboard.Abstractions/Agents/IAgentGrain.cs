@@ -6,7 +6,7 @@ namespace Switchboard.Agents;
 /// </summary>
 public interface IAgentGrain : IGrainWithStringKey
 {
-    /// <summary>Sets the profile of an agent that is not in configuration (configured profiles take precedence).</summary>
+    /// <summary>Sets the agent's profile; it overrides the configured one from now on (and makes an agent configuration does not know).</summary>
     Task ConfigureAsync(AgentProfile profile);
 
     /// <summary>The agent, or null if no profile is known for this id.</summary>

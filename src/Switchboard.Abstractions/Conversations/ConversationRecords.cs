@@ -135,7 +135,20 @@ public sealed record ConversationView(
     [property: Id(14)] ImmutableArray<SlaEvent> SlaEvents,
     [property: Id(15)] ImmutableDictionary<string, string> Context,
     [property: Id(16)] bool Abandoned = false,
-    [property: Id(17)] ConversationRating? Rating = null);
+    [property: Id(17)] ConversationRating? Rating = null,
+    [property: Id(18)] string? Channel = null);
+
+/// <summary>A channel's start: the conversation, and whether this was a retry of a message already taken.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.ChannelStart")]
+public sealed record ChannelStart(
+    [property: Id(0)] ConversationView Conversation,
+    [property: Id(1)] bool Replayed);
+
+/// <summary>A channel's message: as stored, and whether this was a retry of one already taken.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.ChannelPost")]
+public sealed record ChannelPost(
+    [property: Id(0)] ChatMessage Message,
+    [property: Id(1)] bool Replayed);
 
 /// <summary>Where a conversation stands in a queue: position 1 is served next; the wait is null when nobody serves it now.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueuePlacement")]

@@ -16,6 +16,21 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     Task<ConversationView> StartAsync(StartConversation start);
 
+    /// <summary>
+    /// Opens the conversation for a messaging channel's message <paramref name="messageId"/> (the grain's id is
+    /// derived from the channel and the message id). The same channel message again returns the conversation it
+    /// opened (<see cref="ChannelStart.Replayed"/>) and changes nothing.
+    /// </summary>
+    Task<ChannelStart> StartFromChannelAsync(string channel, string messageId, StartConversation start);
+
+    /// <summary>
+    /// Appends a customer message the channel that opened the conversation received as <paramref name="messageId"/>.
+    /// The same id again returns the message first stored (<see cref="ChannelPost.Replayed"/>); with another text it
+    /// is refused with <see cref="SwitchboardError.Conflict"/>. Another channel is refused with
+    /// <see cref="SwitchboardError.Forbidden"/>.
+    /// </summary>
+    Task<ChannelPost> PostChannelMessageAsync(string channel, string messageId, string text);
+
     /// <summary>The conversation so far; <see cref="SwitchboardError.NotFound"/> if it was never started.</summary>
     Task<ConversationView> GetAsync();
 
@@ -39,6 +54,15 @@ public interface IConversationGrain : IGrainWithStringKey
     /// wait keeps counting from the start. <see cref="SwitchboardError.Invalid"/> for an unknown or the current skill.
     /// </summary>
     Task TransferAsync(string agentId, string toSkill);
+
+    /// <summary>
+    /// A supervisor moves the conversation, whoever holds it, to another skill's queue; the agent who held it is
+    /// told and freed. <see cref="SwitchboardError.Conflict"/> when nobody holds it.
+    /// </summary>
+    Task TransferAsSupervisorAsync(string supervisorId, string toSkill);
+
+    /// <summary>A supervisor closes the conversation, whoever holds it. <see cref="SwitchboardError.Conflict"/> when nobody holds it.</summary>
+    Task ResolveAsSupervisorAsync(string supervisorId);
 
     /// <summary>The assigned agent closes the conversation; both sides are told. A complaint gets a follow-up later.</summary>
     Task ResolveAsync(string agentId);

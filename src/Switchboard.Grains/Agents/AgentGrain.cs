@@ -26,7 +26,8 @@ public sealed class AgentGrain(
 
     private string Id => this.GetPrimaryKeyString();
 
-    private AgentProfile? Profile => _options.FindAgent(Id) ?? State.Profile;
+    // A supervisor's change (ConfigureAsync) overrides the configured profile, which is where every agent starts.
+    private AgentProfile? Profile => State.Profile ?? _options.FindAgent(Id);
 
     private AgentPresence Presence => _connections.Count == 0 ? AgentPresence.Offline : State.Chosen;
 

@@ -3,7 +3,7 @@ namespace Switchboard.Agents;
 [GenerateSerializer, Alias("Switchboard.AgentState")]
 public sealed class AgentState
 {
-    /// <summary>Set through <see cref="IAgentGrain.ConfigureAsync"/>; a configured profile takes precedence.</summary>
+    /// <summary>Set through <see cref="IAgentGrain.ConfigureAsync"/>; it overrides the configured profile.</summary>
     [Id(0)] public AgentProfile? Profile { get; set; }
 
     /// <summary>Online or Away, as the agent chose; Offline follows from having no connection.</summary>

@@ -66,7 +66,26 @@ public sealed partial class ConversationGrain(
         ScheduleClock();
     }
 
-    public async Task<ConversationView> StartAsync(StartConversation start)
+    public Task<ConversationView> StartAsync(StartConversation start) => StartCoreAsync(start, channel: null);
+
+    public async Task<ChannelStart> StartFromChannelAsync(string channel, string messageId, StartConversation start)
+    {
+        if (State.Started)
+        {
+            // The channel sent this message before: the conversation it opened, once.
+            if (State.Channel == channel && State.ChannelMessageIds.ContainsKey(messageId))
+            {
+                return new ChannelStart(View(), Replayed: true);
+            }
+
+            throw SwitchboardException.Conflict($"Conversation '{Id}' has already started.");
+        }
+
+        var view = await StartCoreAsync(start, channel, messageId);
+        return new ChannelStart(view, Replayed: false);
+    }
+
+    private async Task<ConversationView> StartCoreAsync(StartConversation start, string? channel, string? messageId = null)
     {
         start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic) };
         ConversationRules.ValidateStart(start, _options);
@@ -77,6 +96,7 @@ public sealed partial class ConversationGrain(
 
         var now = time.GetUtcNow();
         State.Started = true;
+        State.Channel = channel;
         State.CustomerName = start.CustomerName;
         State.CustomerId = start.CustomerId;
         State.Topic = start.Topic;
@@ -97,7 +117,11 @@ public sealed partial class ConversationGrain(
         State.Ticket = 1;
         State.Queues = [PrimaryQueue];
         State.WakeUp = true;
-        Append(MessageAuthor.Customer, null, start.Text, now);
+        var opening = Append(MessageAuthor.Customer, null, start.Text, now);
+        if (messageId is not null)
+        {
+            State.ChannelMessageIds[messageId] = opening.Sequence;
+        }
 
         // Queued before it is stored: the queue's placement goes into the acknowledgement, and an assignment that
         // comes back waits for this call to finish (the grain is not reentrant).
@@ -128,13 +152,40 @@ public sealed partial class ConversationGrain(
         return Task.FromResult(View());
     }
 
-    public async Task<ChatMessage> PostCustomerMessageAsync(string text)
+    public async Task<ChannelPost> PostChannelMessageAsync(string channel, string messageId, string text)
+    {
+        EnsureStarted();
+        if (State.Channel != channel)
+        {
+            throw SwitchboardException.Forbidden($"Conversation '{Id}' did not come from channel '{channel}'.");
+        }
+
+        if (State.ChannelMessageIds.TryGetValue(messageId, out var sequence))
+        {
+            var original = State.Messages[sequence - 1];
+            return original.Text == text
+                ? new ChannelPost(original, Replayed: true)
+                : throw SwitchboardException.Conflict($"Message id '{messageId}' was already used for a different message.");
+        }
+
+        var message = await PostCustomerMessageAsync(text, messageId);
+        return new ChannelPost(message, Replayed: false);
+    }
+
+    public Task<ChatMessage> PostCustomerMessageAsync(string text) => PostCustomerMessageAsync(text, messageId: null);
+
+    private async Task<ChatMessage> PostCustomerMessageAsync(string text, string? messageId)
     {
         EnsureOpen();
         ConversationRules.ValidateText(text, _options);
 
         var now = time.GetUtcNow();
         var message = Append(MessageAuthor.Customer, null, text, now);
+        if (messageId is not null)
+        {
+            State.ChannelMessageIds[messageId] = message.Sequence;
+        }
+
         var raised = RaiseEmotion(text, now);
         await state.WriteStateAsync();
         ScheduleClock();
@@ -201,9 +252,20 @@ public sealed partial class ConversationGrain(
         return true;
     }
 
-    public async Task TransferAsync(string agentId, string toSkill)
+    public Task TransferAsync(string agentId, string toSkill)
     {
         EnsureHeldBy(agentId);
+        return TransferCoreAsync(agentId, toSkill, byWhom: null);
+    }
+
+    public Task TransferAsSupervisorAsync(string supervisorId, string toSkill)
+    {
+        var holder = EnsureAssigned();
+        return TransferCoreAsync(holder, toSkill, byWhom: holder == supervisorId ? null : supervisorId);
+    }
+
+    private async Task TransferCoreAsync(string agentId, string toSkill, string? byWhom)
+    {
         toSkill = ConversationRules.NormalizeSkill(toSkill);
         ConversationRules.ValidateSkill(toSkill, _options);
         if (toSkill == State.Topic && PrimaryQueue == toSkill)
@@ -222,7 +284,7 @@ public sealed partial class ConversationGrain(
 
         await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
         await EnqueueAsync();
-        await notifier.ConversationWithdrawnAsync(agentId, Id, $"transferred to {toSkill}");
+        await notifier.ConversationWithdrawnAsync(agentId, Id, byWhom is null ? $"transferred to {toSkill}" : $"transferred to {toSkill} by supervisor {byWhom}");
         await notifier.MessagePostedAsync(Id, agentId: null, notice);
     }
 
@@ -235,6 +297,17 @@ public sealed partial class ConversationGrain(
         }
 
         EnsureHeldBy(agentId);
+        await ResolveCoreAsync(agentId);
+    }
+
+    public Task ResolveAsSupervisorAsync(string supervisorId)
+    {
+        EnsureStarted();
+        return State.Status == ConversationStatus.Resolved ? Task.CompletedTask : ResolveCoreAsync(EnsureAssigned());
+    }
+
+    private async Task ResolveCoreAsync(string agentId)
+    {
         var now = time.GetUtcNow();
         State.Status = ConversationStatus.Resolved;
         State.ResolvedAt = now;
@@ -736,6 +809,15 @@ public sealed partial class ConversationGrain(
         }
     }
 
+    /// <summary>The agent who holds the conversation now; refused when nobody does.</summary>
+    private string EnsureAssigned()
+    {
+        EnsureOpen();
+        return State is { Status: ConversationStatus.Assigned, AgentId: { } agentId }
+            ? agentId
+            : throw SwitchboardException.Conflict($"Conversation '{Id}' is {State.Status.ToString().ToLowerInvariant()}, not assigned to an agent.");
+    }
+
     private static string Format(TimeSpan span) =>
         span.TotalSeconds < 120 ? $"{Math.Max(0, Math.Round(span.TotalSeconds)):0} s" : $"{span.TotalMinutes:0} min";
 
@@ -760,5 +842,6 @@ public sealed partial class ConversationGrain(
         [.. State.SlaEvents],
         State.Context.ToImmutableDictionary(),
         State.Abandoned,
-        State.Rating);
+        State.Rating,
+        State.Channel);
 }

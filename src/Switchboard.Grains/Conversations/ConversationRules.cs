@@ -21,6 +21,23 @@ public static class ConversationRules
             throw SwitchboardException.Invalid(
                 $"A message may have at most {options.MaxMessageLength} characters; this one has {text.Length}.");
         }
+
+        RejectControlCharacters(text, "A message", allowLineBreaks: true);
+    }
+
+    /// <summary>
+    /// Control characters (NUL, escape sequences, backspace...) have no place in what people read: they could
+    /// rewrite an agent's screen or a log line. Tabs and line breaks are fine in a message, not in a name.
+    /// </summary>
+    public static void RejectControlCharacters(string value, string what, bool allowLineBreaks = false)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t'))
+            {
+                throw SwitchboardException.Invalid($"{what} contains a control character (U+{(int)c:X4}); send plain text.");
+            }
+        }
     }
 
     public static void ValidateSkill(string? skill, SwitchboardOptions options)
@@ -45,6 +62,17 @@ public static class ConversationRules
                 $"A customer name may have at most {options.MaxCustomerNameLength} characters.");
         }
 
+        RejectControlCharacters(start.CustomerName, "The customer name");
+        if (start.CustomerId is { } customerId)
+        {
+            if (customerId.Length is 0 or > MaxCustomerIdLength)
+            {
+                throw SwitchboardException.Invalid($"A customer id must be 1–{MaxCustomerIdLength} characters.");
+            }
+
+            RejectControlCharacters(customerId, "The customer id");
+        }
+
         ValidateSkill(start.Topic, options);
         ValidateText(start.Text, options);
 
@@ -66,6 +94,7 @@ public static class ConversationRules
         ValidateContext(start.Context);
     }
 
+    public const int MaxCustomerIdLength = 200;
     public const int MaxContextEntries = 20;
     public const int MaxContextKeyLength = 40;
     public const int MaxContextValueLength = 500;
@@ -93,6 +122,9 @@ public static class ConversationRules
             {
                 throw SwitchboardException.Invalid($"Context value '{key}' must be a string of at most {MaxContextValueLength} characters.");
             }
+
+            RejectControlCharacters(key, "A context key");
+            RejectControlCharacters(value, $"Context value '{key}'");
         }
     }
 }

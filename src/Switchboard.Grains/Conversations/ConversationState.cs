@@ -57,4 +57,10 @@ public sealed class ConversationState
 
     /// <summary>The customer's rating after resolution; set once.</summary>
     [Id(33)] public ConversationRating? Rating { get; set; }
+
+    /// <summary>The messaging channel that opened it (its webhook), or null for web chat and the public API.</summary>
+    [Id(34)] public string? Channel { get; set; }
+
+    /// <summary>The channel's message id → the sequence it became: a channel's retry is answered, not stored twice.</summary>
+    [Id(35)] public Dictionary<string, int> ChannelMessageIds { get; set; } = [];
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
+using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Metrics;
 using Switchboard.Queues;
@@ -13,8 +14,14 @@ public sealed record QuickReply(string Shortcut, string Title, string? Topic, st
 
 public sealed record MessageRulesInfo(MessageRuleMode Mode, int MaxAgentMessagesInARow, IReadOnlyDictionary<string, string> ForbiddenPhrases);
 
-/// <summary>What the agent console needs once at start: skills, quick replies, house rules.</summary>
-public sealed record ConsoleSettings(SkillInfo[] Skills, QuickReply[] QuickReplies, MessageRulesInfo MessageRules);
+/// <summary>A configured agent the development sign-in offers.</summary>
+public sealed record DemoAgent(string Id, string Name, bool Supervisor);
+
+/// <summary>
+/// What the agent console needs once at start: skills, quick replies, house rules, and how to sign in (the demo
+/// agents only with the development sign-in on; otherwise a token from the identity provider).
+/// </summary>
+public sealed record ConsoleSettings(SkillInfo[] Skills, QuickReply[] QuickReplies, MessageRulesInfo MessageRules, bool DevelopmentSignIn = false, DemoAgent[]? DemoAgents = null);
 
 public sealed record QueueOverview(
     string Name, string DisplayName, int Waiting, DateTimeOffset? OldestWaitingSince, int AgentsOnline, int SlaMetToday, int SlaMissedToday,
@@ -29,15 +36,20 @@ public static class ConsoleApi
 {
     public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/console-settings", (IOptions<SwitchboardOptions> options) => Settings(options.Value));
-        app.MapGet("/api/overview", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) => ReadOverviewAsync(grains, options.Value, kpis));
+        app.MapGet("/api/console-settings", (IOptions<SwitchboardOptions> options, SignInSettings signIn) => Settings(options.Value, signIn.Development));
+        app.MapGet("/api/overview", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) => ReadOverviewAsync(grains, options.Value, kpis))
+            .RequireAuthorization(AuthHosting.SupervisorPolicy);
         return app;
     }
 
-    public static ConsoleSettings Settings(SwitchboardOptions options) => new(
+    public static ConsoleSettings Settings(SwitchboardOptions options, bool developmentSignIn = false) => new(
         [.. options.Skills.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new SkillInfo(s.Key, s.Value.DisplayName ?? s.Key))],
         [.. options.QuickReplies.Select(r => new QuickReply(r.Shortcut, r.Title, r.Topic, r.Text))],
-        new MessageRulesInfo(options.MessageRules.Mode, options.MessageRules.MaxAgentMessagesInARow, options.MessageRules.EffectiveForbiddenPhrases));
+        new MessageRulesInfo(options.MessageRules.Mode, options.MessageRules.MaxAgentMessagesInARow, options.MessageRules.EffectiveForbiddenPhrases),
+        developmentSignIn,
+        developmentSignIn
+            ? [.. options.Agents.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new DemoAgent(a.Key, a.Value.Name ?? a.Key, a.Value.Supervisor))]
+            : null);
 
     public static async Task<Overview> ReadOverviewAsync(IGrainFactory grains, SwitchboardOptions options, ClusterKpis kpis)
     {

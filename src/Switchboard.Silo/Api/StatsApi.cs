@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
+using Switchboard.Auth;
 using Switchboard.Metrics;
 using Switchboard.Queues;
 
@@ -27,9 +28,8 @@ public static class StatsApi
 {
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        // Supervisor-only once sign-in lands.
         app.MapGet("/api/stats", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) =>
-            ReadStatsAsync(grains, options.Value, kpis));
+            ReadStatsAsync(grains, options.Value, kpis)).RequireAuthorization(AuthHosting.SupervisorPolicy);
         return app;
     }
 

@@ -13,6 +13,8 @@ internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problem
             SwitchboardException { Error: SwitchboardError.NotFound } => (StatusCodes.Status404NotFound, "Not found"),
             SwitchboardException { Error: SwitchboardError.Conflict } => (StatusCodes.Status409Conflict, "Conflict"),
             SwitchboardException { Error: SwitchboardError.Forbidden } => (StatusCodes.Status403Forbidden, "Forbidden"),
+            SwitchboardException { Error: SwitchboardError.Unauthorized } => (StatusCodes.Status401Unauthorized, "Unauthorized"),
+            SwitchboardException { Error: SwitchboardError.TooManyRequests } => (StatusCodes.Status429TooManyRequests, "Too many requests"),
             SwitchboardException => (StatusCodes.Status400BadRequest, "Invalid request"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             _ => (0, ""),
@@ -23,6 +25,11 @@ internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problem
         }
 
         httpContext.Response.StatusCode = status;
+        if (exception is SwitchboardException { RetryAfter: { } retryAfter })
+        {
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

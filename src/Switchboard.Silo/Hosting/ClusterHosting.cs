@@ -25,9 +25,12 @@ public static class ClusterHosting
     /// <summary>Where Orleans' <see cref="ReminderOptions"/> are read from (e.g. a shorter MinimumReminderPeriod).</summary>
     public const string ReminderSection = "Orleans:ReminderOptions";
 
+    /// <summary>One process on localhost clustering: no clustering provider is named.</summary>
+    public static bool IsEmbedded(IConfiguration configuration) => configuration["Orleans:Clustering:ProviderType"] is null;
+
     public static ISiloBuilder AddSwitchboardProviders(this ISiloBuilder silo, IConfiguration configuration)
     {
-        if (configuration["Orleans:Clustering:ProviderType"] is null)
+        if (IsEmbedded(configuration))
         {
             silo.UseLocalhostClustering(
                 siloPort: configuration.GetValue("Switchboard:Embedded:SiloPort", 11111),

@@ -1,10 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Switchboard.Api;
+using Switchboard.Auth;
+using Switchboard.Channels;
 using Switchboard.Hubs;
+using Switchboard.Limits;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Web;
@@ -23,15 +27,19 @@ public static class SwitchboardHosting
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         builder.UseOrleans(silo => silo.AddSwitchboardProviders(builder.Configuration).AddSwitchboardMetrics());
+        builder.AddSwitchboardAuth();
+        builder.AddSwitchboardLimits();
+        builder.AddSwitchboardChannels();
 
-        builder.Services.AddSignalR(hub => hub.AddFilter(new SwitchboardHubFilter()))
-            .AddJsonProtocol(json => ConfigureJson(json.PayloadSerializerOptions))
+        builder.Services.AddSingleton<SwitchboardHubFilter>();
+        builder.Services.AddSignalR(hub => hub.AddFilter<SwitchboardHubFilter>())
+            .AddJsonProtocol(json => ConfigureServerJson(json.PayloadSerializerOptions))
             .AddSwitchboardBackplane(builder.Configuration);
         builder.Services.AddSingleton<IChatNotifier, SignalRChatNotifier>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddHostedService<AgentPresenceHeartbeat>();
 
-        builder.Services.ConfigureHttpJsonOptions(json => ConfigureJson(json.SerializerOptions));
+        builder.Services.ConfigureHttpJsonOptions(json => ConfigureServerJson(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<SwitchboardExceptionHandler>();
@@ -44,11 +52,16 @@ public static class SwitchboardHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapConsolePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
-        app.MapHub<AgentHub>(AgentHub.Path);
+        // An agent's connection ends when its token does: it reconnects with a fresh one.
+        app.MapHub<AgentHub>(AgentHub.Path, hub => hub.CloseOnAuthenticationExpiration = true).RequireAuthorization(AuthHosting.AgentPolicy);
         app.MapHub<CustomerHub>(CustomerHub.Path);
         app.MapHub<EchoHub>(EchoHub.Path);
+        app.MapSwitchboardAuth();
         app.MapConversationApi();
+        app.MapChannelApi();
         app.MapDirectoryApi();
         app.MapConsoleApi();
         app.MapStatsApi();
@@ -58,6 +71,17 @@ public static class SwitchboardHosting
         return app;
     }
 
+    /// <summary>
+    /// What the server reads: <see cref="ConfigureJson"/>, and a property the type does not have is refused (with
+    /// its name) rather than ignored, so a misspelt field never silently means its default.
+    /// </summary>
+    public static void ConfigureServerJson(JsonSerializerOptions json)
+    {
+        ConfigureJson(json);
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    }
+
+    /// <summary>The wire format of the hubs and the HTTP API, for clients too (they tolerate fields they do not know).</summary>
     public static void ConfigureJson(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -71,7 +95,7 @@ public static class SwitchboardHosting
         var options = app.Services.GetRequiredService<IOptions<SwitchboardOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Switchboard");
         logger.LogInformation(
-            "Switchboard is serving on {Urls} ({Topology}): the agent console at /, the customer chat at {ChatPage}. Agents connect to {AgentHub}?agentId=<id>, customers to {CustomerHub} or POST /api/conversations. Skills: {Skills}. Configured agents: {Agents}",
+            "Switchboard is serving on {Urls} ({Topology}): the agent console at /, the customer chat at {ChatPage}. Agents connect to {AgentHub} with a bearer token, customers to {CustomerHub} or POST /api/conversations, channels to /api/channels/<channel>/... (signed). Skills: {Skills}. Configured agents: {Agents}",
             string.Join(", ", app.Urls),
             ClusterHosting.DescribeTopology(app.Configuration),
             ConsolePages.ChatPath,
@@ -79,6 +103,29 @@ public static class SwitchboardHosting
             CustomerHub.Path,
             string.Join(", ", options.Skills.Keys.Order()),
             string.Join(", ", options.Agents.Keys.Order()));
+        AuthHosting.LogSignIn(app, logger);
+    }
+
+    private static WebApplicationBuilder AddSwitchboardLimits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<LimitsOptions>>(new ProblemsValidator<LimitsOptions>(o => o.Problems()));
+        builder.Services.AddSingleton<RateLimits>();
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<LimitsOptions>>((kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
+        builder.Services.AddOptions<HubOptions>()
+            .Configure<IOptions<LimitsOptions>>((hub, limits) => hub.MaximumReceiveMessageSize = limits.Value.MaxHubMessageBytes);
+        return builder;
+    }
+}
+
+internal sealed class ProblemsValidator<T>(Func<T, IEnumerable<string>> problems) : IValidateOptions<T>
+    where T : class
+{
+    public ValidateOptionsResult Validate(string? name, T options)
+    {
+        var found = problems(options).ToList();
+        return found.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(found);
     }
 }
 

@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Switchboard.Api;
 using Switchboard.Agents;
+using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Metrics;
 using Switchboard.Supervision;
@@ -9,43 +11,41 @@ using Switchboard.Supervision;
 namespace Switchboard.Hubs;
 
 /// <summary>
-/// The agent's side: connect with <c>?agentId=</c>, then receive assignments and messages and answer them.
-/// Sign-in replaces the query-string id in a later issue.
+/// The agent's side: connect with an agent's bearer token (the agent id is its subject), then receive assignments
+/// and messages and answer them. An agent reads and acts only on the conversations assigned to them; a supervisor's
+/// token (roles agent and supervisor) may read, transfer and resolve any.
 /// </summary>
+[Authorize(Policy = AuthHosting.AgentPolicy)]
 public sealed class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
-    private string AgentId => (string)Context.Items[nameof(AgentId)]!;
+    // The policy lets only agents' tokens in, so the subject is there.
+    private string AgentId => Context.User!.AgentId()!;
+
+    private bool IsSupervisor => Context.User!.IsSupervisor();
 
     private IAgentGrain Agent => grains.GetGrain<IAgentGrain>(AgentId);
 
     public override async Task OnConnectedAsync()
     {
-        var agentId = Context.GetHttpContext()?.Request.Query["agentId"].ToString();
-        if (string.IsNullOrWhiteSpace(agentId))
-        {
-            throw new HubException("Connect with ?agentId=<your agent id>.");
-        }
-
-        Context.Items[nameof(AgentId)] = agentId;
+        var agentId = Context.User?.AgentId() ?? throw new HubException("Sign in: connect with an agent's bearer token.");
         // Join the group first so no push between the two calls is missed.
         await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Agent(agentId));
-        var agent = await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId);
+        await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId);
         connections.Add(Context.ConnectionId, agentId);
-        if (agent.Profile.Supervisor)
+        if (IsSupervisor)
         {
-            Context.Items[nameof(AgentProfile.Supervisor)] = true;
             await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Supervisors);
         }
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        if (Context.Items.ContainsKey(nameof(AgentId)))
+        if (Context.User?.AgentId() is { } agentId)
         {
             connections.Remove(Context.ConnectionId);
-            await Agent.DisconnectAsync(Context.ConnectionId);
+            await grains.GetGrain<IAgentGrain>(agentId).DisconnectAsync(Context.ConnectionId);
         }
     }
 
@@ -66,13 +66,27 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
         return [.. held.Where(c => c.Status == ConversationStatus.Assigned && c.AgentId == AgentId)];
     }
 
+    /// <summary>One conversation: the agent's own (assigned to them, or last held by them), or any for a supervisor.</summary>
+    public async Task<ConversationView> GetConversation(string conversationId)
+    {
+        var view = await Conversation(conversationId).GetAsync();
+        return IsSupervisor || view.AgentId == AgentId
+            ? view
+            : throw new HubException($"Conversation '{conversationId}' is not assigned to you.");
+    }
+
     public Task<ChatMessage> SendMessage(string conversationId, string text) =>
         Conversation(conversationId).PostAgentMessageAsync(AgentId, text);
 
-    public Task Transfer(string conversationId, string skill) =>
-        Conversation(conversationId).TransferAsync(AgentId, skill);
+    /// <summary>The agent's own conversation; a supervisor's may be anyone's.</summary>
+    public Task Transfer(string conversationId, string skill) => IsSupervisor
+        ? Conversation(conversationId).TransferAsSupervisorAsync(AgentId, skill)
+        : Conversation(conversationId).TransferAsync(AgentId, skill);
 
-    public Task Resolve(string conversationId) => Conversation(conversationId).ResolveAsync(AgentId);
+    /// <summary>The agent's own conversation; a supervisor's may be anyone's.</summary>
+    public Task Resolve(string conversationId) => IsSupervisor
+        ? Conversation(conversationId).ResolveAsSupervisorAsync(AgentId)
+        : Conversation(conversationId).ResolveAsync(AgentId);
 
     /// <summary>Supervisors: the conversations nobody could take live, oldest first.</summary>
     public async Task<TicketSummary[]> GetTickets()
@@ -90,7 +104,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
 
     private void RequireSupervisor(string refusal)
     {
-        if (!Context.Items.ContainsKey(nameof(AgentProfile.Supervisor)))
+        if (!IsSupervisor)
         {
             throw new HubException(refusal);
         }

@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.SignalR;
+using Switchboard.Limits;
 
 namespace Switchboard.Hubs;
 
 /// <summary>
 /// Turns a grain's refusal into a <see cref="HubException"/>: the only exception whose message SignalR passes to
-/// the client (after its own "... HubException: " prefix).
+/// the client (after its own "... HubException: " prefix). Every call counts against its connection's rate limit first.
 /// </summary>
-internal sealed class SwitchboardHubFilter : IHubFilter
+internal sealed class SwitchboardHubFilter(RateLimits limits) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(
         HubInvocationContext invocationContext,
@@ -14,6 +15,7 @@ internal sealed class SwitchboardHubFilter : IHubFilter
     {
         try
         {
+            limits.CountCall(invocationContext.Context.ConnectionId);
             return await next(invocationContext);
         }
         catch (SwitchboardException ex)

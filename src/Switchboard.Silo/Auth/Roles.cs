@@ -1,0 +1,32 @@
+using System.Security.Claims;
+
+namespace Switchboard.Auth;
+
+/// <summary>The roles a token carries, and the claims Switchboard reads from it.</summary>
+public static class Roles
+{
+    public const string Agent = "agent";
+
+    /// <summary>Supervisors are agents too: their tokens carry both roles.</summary>
+    public const string Supervisor = "supervisor";
+
+    /// <summary>A customer's token, good for one conversation.</summary>
+    public const string Customer = "customer";
+
+    public const string RoleClaim = "role";
+
+    public const string SubjectClaim = "sub";
+
+    /// <summary>The one conversation a customer's token opens.</summary>
+    public const string ConversationClaim = "conversation";
+
+    /// <summary>The agent id of an agent's (or supervisor's) token; null for a customer or no token.</summary>
+    public static string? AgentId(this ClaimsPrincipal user) =>
+        user.IsInRole(Agent) ? user.FindFirstValue(SubjectClaim) : null;
+
+    public static bool IsSupervisor(this ClaimsPrincipal user) => user.IsInRole(Supervisor) && user.AgentId() is not null;
+
+    /// <summary>The conversation a customer's token opens; null for any other caller.</summary>
+    public static string? CustomerConversation(this ClaimsPrincipal user) =>
+        user.IsInRole(Customer) ? user.FindFirstValue(ConversationClaim) : null;
+}

@@ -1,0 +1,35 @@
+namespace Switchboard.Channels;
+
+/// <summary>A messaging channel allowed to call the webhook, bound from <c>Switchboard:Channels:{name}</c>.</summary>
+public sealed class ChannelOptions
+{
+    public const string Section = "Switchboard:Channels";
+
+    public const int MinSecretBytes = 16;
+
+    /// <summary>
+    /// The secret the channel signs each request body with (HMAC-SHA256). Secret: set it from the environment
+    /// (<c>Switchboard__Channels__whatsapp__Secret</c>).
+    /// </summary>
+    public string? Secret { get; set; }
+}
+
+/// <summary>Every configured channel, by lower-case name.</summary>
+public sealed class ChannelsOptions : Dictionary<string, ChannelOptions>
+{
+    public IEnumerable<string> Problems()
+    {
+        foreach (var (name, channel) in this)
+        {
+            if (name.Length is 0 or > 40 || !name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-'))
+            {
+                yield return $"Channel '{name}' must be named with 1–40 lower-case letters, digits or '-'.";
+            }
+
+            if (System.Text.Encoding.UTF8.GetByteCount(channel.Secret ?? "") < ChannelOptions.MinSecretBytes)
+            {
+                yield return $"{ChannelOptions.Section}:{name}:Secret must be at least {ChannelOptions.MinSecretBytes} bytes.";
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+namespace Switchboard.Limits;
+
+/// <summary>What one client may send, bound from <c>Switchboard:Limits</c>. Rates are per silo.</summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "Switchboard:Limits";
+
+    /// <summary>The largest HTTP request body; larger ones are answered 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The largest SignalR message a client may send; a larger one closes its connection.</summary>
+    public long MaxHubMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Hub calls per second one connection may make (any method), with bursts up to <see cref="ConnectionBurst"/>.</summary>
+    public int ConnectionCallsPerSecond { get; set; } = 50;
+
+    public int ConnectionBurst { get; set; } = 100;
+
+    /// <summary>
+    /// Messages per second one customer (one conversation) may post, however many connections or channels it uses,
+    /// with bursts up to <see cref="CustomerBurst"/>.
+    /// </summary>
+    public int CustomerMessagesPerSecond { get; set; } = 5;
+
+    public int CustomerBurst { get; set; } = 10;
+
+    public IEnumerable<string> Problems()
+    {
+        if (MaxRequestBodyBytes < 1024 || MaxHubMessageBytes < 1024)
+        {
+            yield return $"{Section}:MaxRequestBodyBytes and MaxHubMessageBytes must be at least 1024.";
+        }
+
+        if (ConnectionCallsPerSecond < 1 || CustomerMessagesPerSecond < 1)
+        {
+            yield return $"{Section}:ConnectionCallsPerSecond and CustomerMessagesPerSecond must be at least 1.";
+        }
+
+        if (ConnectionBurst < ConnectionCallsPerSecond || CustomerBurst < CustomerMessagesPerSecond)
+        {
+            yield return $"{Section}: a burst must be at least its rate per second.";
+        }
+    }
+}
