@@ -39,7 +39,9 @@ public static class AuthHosting
         builder.Services.AddSingleton(services =>
         {
             var options = services.GetRequiredService<IOptions<AuthOptions>>().Value;
-            var time = services.GetRequiredService<TimeProvider>();
+            // Token lifetimes are wall-clock security, not the product's clock: SignalR ends a connection on the
+            // real clock when its token expires, so both sides use it (a fake TimeProvider in tests moves SLA clocks only).
+            var time = TimeProvider.System;
             var generated = options.SigningKey is null;
             var key = generated ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(AuthOptions.MinKeyBytes) : AuthOptions.KeyBytes(options.SigningKey!)!;
             return new SignInSettings(new TokenIssuer(options, key, time), options.DevelopmentSignIn ?? (embedded && generated), generated);

@@ -22,8 +22,9 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         var customerClosures = new Inbox<ConversationClosed>(customer, nameof(IAgentClient.ConversationClosed));
 
         var clock = Stopwatch.StartNew();
-        var started = await customer.InvokeAsync<ConversationView>(
+        var session = await customer.InvokeAsync<StartedConversation>(
             nameof(CustomerHub.StartConversation), new StartConversation("Ann Smith", skill, "Where is order 1234?"));
+        var started = session.Conversation;
         var assigned = await assignments.WaitAsync(c => c.Id == started.Id);
         output.WriteLine($"Assignment latency over SignalR (start invoked -> agent has it): {clock.Elapsed.TotalMilliseconds:F2} ms");
 
@@ -46,7 +47,7 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         await customerMessages.WaitAsync(m => m.Message.From == MessageAuthor.System && m.Message.Text.Contains("resolved"));
         await agentClosures.WaitAsync(c => c.ConversationId == started.Id);
 
-        var final = await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), started.Id);
+        var final = await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), started.Id, session.CustomerToken);
         Assert.Equal(ConversationStatus.Resolved, final.Status);
         var profile = await agent.InvokeAsync<AgentView>(nameof(AgentHub.GetProfile));
         Assert.Empty(profile.Conversations);
@@ -61,18 +62,20 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         var response = await silo.Http.PostAsJsonAsync(
             "/api/conversations", new StartConversation("Bo", skill, "My parcel is late", Vip: true), silo.Json);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var started = await silo.ReadAsync<ConversationView>(response);
+        var session = await silo.ReadAsync<StartedConversation>(response);
+        var started = session.Conversation;
         Assert.Equal($"/api/conversations/{started.Id}", response.Headers.Location?.OriginalString);
+        using var customer = silo.As(session.CustomerToken);
 
         var assigned = await assignments.WaitAsync(c => c.Id == started.Id);
         Assert.True(assigned.Vip);
         await agent.InvokeAsync<ChatMessage>(nameof(AgentHub.SendMessage), started.Id, "Checking it now.");
 
-        var more = await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Id}/messages", new { text = "Thank you" }, silo.Json);
+        var more = await customer.PostAsJsonAsync($"/api/conversations/{started.Id}/messages", new { text = "Thank you" }, silo.Json);
         Assert.Equal(HttpStatusCode.Created, more.StatusCode);
         await agentMessages.WaitAsync(m => m.ConversationId == started.Id && m.Message.Text == "Thank you");
 
-        var stored = await silo.Http.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
+        var stored = await customer.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
         Assert.Equal(
             [MessageAuthor.Customer, MessageAuthor.System, MessageAuthor.System, MessageAuthor.Agent, MessageAuthor.Customer],
             stored!.Messages.Select(m => m.From));
@@ -91,8 +94,8 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         for (var i = 0; i < count; i++)
         {
             var clock = Stopwatch.StartNew();
-            var started = await customer.InvokeAsync<ConversationView>(
-                nameof(CustomerHub.StartConversation), new StartConversation($"Customer {i}", skill, "Hello"));
+            var started = (await customer.InvokeAsync<StartedConversation>(
+                nameof(CustomerHub.StartConversation), new StartConversation($"Customer {i}", skill, "Hello"))).Conversation;
             await assignments.WaitAsync(c => c.Id == started.Id);
             latencies.Add(clock.Elapsed.TotalMilliseconds);
             await agent.InvokeAsync(nameof(AgentHub.Resolve), started.Id);
@@ -114,8 +117,7 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         var (_, secondAssignments, _, _) = await ConnectAgentAsync(secondId);
         var withdrawn = new Inbox<ConversationWithdrawn>(first, nameof(IAgentClient.ConversationWithdrawn));
 
-        var response = await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Cy", firstSkill, "Refund please"), silo.Json);
-        var started = await silo.ReadAsync<ConversationView>(response);
+        var started = (await silo.StartOverHttpAsync(new StartConversation("Cy", firstSkill, "Refund please"))).Conversation;
         await firstAssignments.WaitAsync(c => c.Id == started.Id);
 
         await first.InvokeAsync(nameof(AgentHub.Transfer), started.Id, secondSkill);

@@ -27,31 +27,34 @@ public sealed partial class MetricsEndToEndTests(SiloFixture silo) : HubTests
         var (_, unanswered) = silo.NewLane();
         var agent = await ConnectAgentAsync(agentId, out var assignments);
 
-        var started = await StartAsync(served);
+        var session = await silo.StartOverHttpAsync(new StartConversation("Ann", served, "Where is order 1234?"));
+        var started = session.Conversation;
+        using var customer = silo.As(session.CustomerToken);
         await assignments.WaitAsync(c => c.Id == started.Id);
         await agent.InvokeAsync<ChatMessage>(nameof(AgentHub.SendMessage), started.Id, "It ships tomorrow.");
 
-        var early = await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 5 }, silo.Json);
+        var early = await customer.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 5 }, silo.Json);
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         await agent.InvokeAsync(nameof(AgentHub.Resolve), started.Id);
 
-        var outOfRange = await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 6 }, silo.Json);
+        var outOfRange = await customer.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 6 }, silo.Json);
         Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
-        var rated = await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 5, comment = "Quick!" }, silo.Json);
+        var rated = await customer.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 5, comment = "Quick!" }, silo.Json);
         Assert.Equal(HttpStatusCode.Created, rated.StatusCode);
-        var again = await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 1 }, silo.Json);
+        var again = await customer.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 1 }, silo.Json);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        var stored = await silo.Http.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
+        var stored = await customer.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Id}", silo.Json);
         Assert.Equal(5, stored!.Rating?.Score);
 
-        var waiting = await StartAsync(unanswered);
-        var left = await silo.Http.PostAsync($"/api/conversations/{waiting.Id}/leave", null);
+        var waiting = await silo.StartOverHttpAsync(new StartConversation("Ann", unanswered, "Where is order 1234?"));
+        using var leaver = silo.As(waiting.CustomerToken);
+        var left = await leaver.PostAsync($"/api/conversations/{waiting.Conversation.Id}/leave", null);
         Assert.Equal(HttpStatusCode.OK, left.StatusCode);
         var abandoned = await silo.ReadAsync<ConversationView>(left);
         Assert.True(abandoned.Abandoned);
         Assert.Equal(ConversationStatus.Resolved, abandoned.Status);
 
-        using var stats = JsonDocument.Parse(await silo.Http.GetStringAsync("/api/stats"));
+        using var stats = JsonDocument.Parse(await silo.SupervisorHttp.GetStringAsync("/api/stats"));
         var servedToday = Queue(stats, served).GetProperty("kpis").GetProperty("today");
         Assert.Equal(1, servedToday.GetProperty("handled").GetInt64());
         Assert.Equal(1.0, servedToday.GetProperty("csat").GetDouble());
@@ -65,7 +68,7 @@ public sealed partial class MetricsEndToEndTests(SiloFixture silo) : HubTests
             .Single(a => a.GetProperty("id").GetString() == agentId).GetProperty("kpis").GetProperty("today");
         Assert.Equal(1, agentToday.GetProperty("handled").GetInt64());
 
-        using var overview = JsonDocument.Parse(await silo.Http.GetStringAsync("/api/overview"));
+        using var overview = JsonDocument.Parse(await silo.SupervisorHttp.GetStringAsync("/api/overview"));
         Assert.Equal("stellar", Queue(overview, served).GetProperty("band").GetString());
         Assert.Equal(JsonValueKind.Null, Queue(overview, unanswered).GetProperty("band").ValueKind);
     }
@@ -75,11 +78,13 @@ public sealed partial class MetricsEndToEndTests(SiloFixture silo) : HubTests
     {
         var (agentId, skill) = silo.NewLane();
         var agent = await ConnectAgentAsync(agentId, out var assignments);
-        var started = await StartAsync(skill);
+        var session = await silo.StartOverHttpAsync(new StartConversation("Ann", skill, "Where is order 1234?"));
+        var started = session.Conversation;
         await assignments.WaitAsync(c => c.Id == started.Id);
         await agent.InvokeAsync<ChatMessage>(nameof(AgentHub.SendMessage), started.Id, "Hello!");
         await agent.InvokeAsync(nameof(AgentHub.Resolve), started.Id);
-        var rated = await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 4 }, silo.Json);
+        using var customer = silo.As(session.CustomerToken);
+        var rated = await customer.PostAsJsonAsync($"/api/conversations/{started.Id}/rating", new { score = 4 }, silo.Json);
         Assert.Equal(HttpStatusCode.Created, rated.StatusCode);
 
         var response = await silo.Http.GetAsync("/metrics");
@@ -127,13 +132,6 @@ public sealed partial class MetricsEndToEndTests(SiloFixture silo) : HubTests
 
     private static JsonElement Queue(JsonDocument document, string skill) =>
         document.RootElement.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == skill);
-
-    private async Task<ConversationView> StartAsync(string skill)
-    {
-        var response = await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Ann", skill, "Where is order 1234?"), silo.Json);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return await silo.ReadAsync<ConversationView>(response);
-    }
 
     private Task<HubConnection> ConnectAgentAsync(string agentId, out Inbox<ConversationView> assignments)
     {

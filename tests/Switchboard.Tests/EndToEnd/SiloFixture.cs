@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -7,7 +8,10 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Switchboard.Auth;
+using Switchboard.Conversations;
 using Switchboard.Hosting;
+using Switchboard.Hubs;
 
 namespace Switchboard.Tests.EndToEnd;
 
@@ -23,7 +27,21 @@ public class SiloFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>No credentials: what anyone on the internet may do.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    /// <summary>With the lane supervisor's token: reads everything.</summary>
+    public HttpClient SupervisorHttp { get; private set; } = null!;
+
+    /// <summary>Signs the tokens this silo accepts (its development key).</summary>
+    public TokenIssuer Tokens { get; private set; } = null!;
+
+    /// <summary>The secret of the test channel <see cref="Channel"/>.</summary>
+    public const string ChannelSecret = "test-channel-secret-0123456789";
+
+    public const string Channel = "testchat";
+
+    public const string SigningKey = "end-to-end-tests-signing-key-0123456789";
 
     public JsonSerializerOptions Json { get; } = CreateJson();
 
@@ -39,6 +57,12 @@ public class SiloFixture : IAsyncLifetime
             ["Logging:LogLevel:Microsoft.AspNetCore.StaticFiles"] = "Error",
             // Refused connections are expected here (bad-input tests); their stack traces would only be noise.
             ["Logging:LogLevel:Microsoft.AspNetCore.SignalR"] = "Critical",
+            ["Logging:LogLevel:Microsoft.AspNetCore.Authentication"] = "Error",
+            [$"Switchboard:Channels:{Channel}:Secret"] = ChannelSecret,
+            // A known key, so a test can sign tokens the silo did not issue (expired ones, say); the development
+            // sign-in stays on as it is on embedded defaults.
+            ["Switchboard:Auth:SigningKey"] = SigningKey,
+            ["Switchboard:Auth:DevelopmentSignIn"] = "true",
         };
         for (var i = 0; i < Lanes; i++)
         {
@@ -62,12 +86,15 @@ public class SiloFixture : IAsyncLifetime
         await _app.StartAsync();
 
         BaseAddress = new Uri(_app.Urls.Single());
+        Tokens = _app.Services.GetRequiredService<TokenIssuer>();
         Http = new HttpClient { BaseAddress = BaseAddress };
+        SupervisorHttp = As(AgentToken(Supervisor));
     }
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        SupervisorHttp.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
@@ -87,15 +114,47 @@ public class SiloFixture : IAsyncLifetime
         return i < Lanes ? (Agent(i), Skill(i)) : throw new InvalidOperationException("Raise SiloFixture.Lanes.");
     }
 
-    public HubConnection AgentConnection(string agentId) => Connection($"/hubs/agent?agentId={Uri.EscapeDataString(agentId)}");
+    /// <summary>A token for a configured agent (the lane supervisor's carries the supervisor role).</summary>
+    public string AgentToken(string agentId) => Tokens.IssueAgent(agentId, supervisor: agentId == Supervisor).Token;
 
-    public HubConnection CustomerConnection() => Connection("/hubs/customer");
+    public HubConnection AgentConnection(string agentId) => AgentConnectionWithToken(AgentToken(agentId));
+
+    /// <summary>An agent hub connection presenting <paramref name="token"/> (null: none).</summary>
+    public HubConnection AgentConnectionWithToken(string? token) => Connection(AgentHub.Path, token);
+
+    public HubConnection CustomerConnection() => Connection(CustomerHub.Path, null);
+
+    /// <summary>An HTTP client that sends <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient As(string token)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Starts a conversation over the public HTTP API; the answer carries the customer's token.</summary>
+    public async Task<StartedConversation> StartOverHttpAsync(StartConversation start)
+    {
+        var response = await Http.PostAsJsonAsync("/api/conversations", start, Json);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await ReadAsync<StartedConversation>(response);
+    }
+
+    /// <summary>The conversation as a supervisor reads it.</summary>
+    public async Task<ConversationView> ReadConversationAsync(string id) =>
+        (await SupervisorHttp.GetFromJsonAsync<ConversationView>($"/api/conversations/{id}", Json))!;
 
     public async Task<T> ReadAsync<T>(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<T>(Json))!;
 
-    private HubConnection Connection(string path) => new HubConnectionBuilder()
-        .WithUrl(new Uri(BaseAddress, path))
+    private HubConnection Connection(string path, string? token) => new HubConnectionBuilder()
+        .WithUrl(new Uri(BaseAddress, path), o =>
+        {
+            if (token is not null)
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            }
+        })
         .AddJsonProtocol(o => SwitchboardHosting.ConfigureJson(o.PayloadSerializerOptions))
         .Build();
 

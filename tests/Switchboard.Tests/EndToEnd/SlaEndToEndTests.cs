@@ -42,7 +42,7 @@ public sealed class SlaEndToEndTests(FakeTimeSiloFixture silo) : HubTests
         var messages = new Inbox<MessagePosted>(customer, nameof(ICustomerClient.MessagePosted));
         await ConnectAsync(customer);
 
-        var started = await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.StartConversation), new StartConversation("Ann", skill, "Hello?"));
+        var started = (await customer.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), new StartConversation("Ann", skill, "Hello?"))).Conversation;
         var acknowledgement = await messages.WaitAsync(m => m.ConversationId == started.Id && m.Message.From == MessageAuthor.System);
         Assert.Contains("All our agents are busy", acknowledgement.Message.Text);
         var place = await queued.WaitAsync(q => q.ConversationId == started.Id);
