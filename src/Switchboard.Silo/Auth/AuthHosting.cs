@@ -144,7 +144,7 @@ public static class AuthHosting
     }
 }
 
-internal sealed class AuthOptionsValidator(bool embedded) : IValidateOptions<AuthOptions>
+public sealed class AuthOptionsValidator(bool embedded) : IValidateOptions<AuthOptions>
 {
     public ValidateOptionsResult Validate(string? name, AuthOptions options)
     {

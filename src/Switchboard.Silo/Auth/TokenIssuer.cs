@@ -19,6 +19,7 @@ public sealed class TokenIssuer
     private readonly SigningCredentials _credentials;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false, SetDefaultTimesOnTokenCreation = false };
 
+    /// <param name="time">When tokens are issued; they are checked against the real clock (SignalR ends connections on it).</param>
     public TokenIssuer(AuthOptions options, byte[] key, TimeProvider time)
     {
         _options = options;
@@ -38,13 +39,6 @@ public sealed class TokenIssuer
             ClockSkew = TimeSpan.FromSeconds(30),
             NameClaimType = Roles.SubjectClaim,
             RoleClaimType = Roles.RoleClaim,
-            // Lifetimes are checked against the silo's clock, so fake time in tests moves them too.
-            LifetimeValidator = (notBefore, expires, _, parameters) =>
-            {
-                var now = _time.GetUtcNow().UtcDateTime;
-                return (notBefore is null || notBefore <= now + parameters.ClockSkew)
-                    && expires is { } until && now - parameters.ClockSkew < until;
-            },
         };
     }
 
