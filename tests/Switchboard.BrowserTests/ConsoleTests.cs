@@ -353,6 +353,27 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
     }
 
     [SkippableFact]
+    public async Task AHubThatRefusesTheTokenSendsTheAgentBackToSignInInsteadOfRetrying()
+    {
+        fixture.RequireBrowser();
+        // The profile read accepts the token; the hub's negotiate answers 401, as it does for a token it no longer takes.
+        var negotiations = 0;
+        var page = await OpenAsync("/", p => p.RouteAsync("**/hubs/agent/negotiate**", async route =>
+        {
+            Interlocked.Increment(ref negotiations);
+            await route.FulfillAsync(new() { Status = 401, ContentType = "application/problem+json", Body = """{"status":401,"detail":"The token was refused."}""" });
+        }));
+        await page.GetByLabel("Agent id").FillAsync("alice");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The server no longer accepts your sign-in; sign in again.");
+        await Expect(page.Locator("#app")).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("key => localStorage.getItem(key)", SessionKey));
+        Assert.Equal(1, negotiations);
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
     public async Task APlainAgentGetsNoSupervisorViewAndItsTokenIsRefusedTheOverview()
     {
         fixture.RequireBrowser();
