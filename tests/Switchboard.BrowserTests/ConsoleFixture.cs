@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Switchboard.Auth;
 using Switchboard.Hosting;
 using Switchboard.Web;
 
@@ -12,7 +14,8 @@ namespace Switchboard.BrowserTests;
 /// <summary>
 /// The real silo in-process on Kestrel (127.0.0.1, a free port), serving the console from the silo project's own
 /// folder (its <c>wwwroot</c>, <c>appsettings.json</c> with the demo agents and quick replies, and the npm-installed
-/// SignalR client), and Debian's Chromium driven headless by Playwright.
+/// SignalR client), and Debian's Chromium driven headless by Playwright. Embedded defaults with no signing key: the
+/// development sign-in is on.
 /// </summary>
 public sealed class ConsoleFixture : IAsyncLifetime
 {
@@ -25,6 +28,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The silo's own token issuer (its key is made at start): for tokens the development sign-in does not give.</summary>
+    public TokenIssuer Tokens => _app!.Services.GetRequiredService<TokenIssuer>();
 
     /// <summary>Why the browser tests cannot run here, or null when they can.</summary>
     public string? Unavailable { get; private set; }

@@ -1,3 +1,7 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -7,7 +11,8 @@ namespace Switchboard.BrowserTests;
 
 /// <summary>
 /// The agent console and the customer chat in headless Chromium against the real silo, with the demo agents of
-/// appsettings.json. Each test uses its own agents and topics; pages are closed at the end, so agents go Offline.
+/// appsettings.json, signed in through the development sign-in. Each test uses its own agents and topics; pages are
+/// closed at the end, so agents go Offline.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
 public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelper output) : IAsyncLifetime
@@ -15,6 +20,8 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
     private readonly List<IBrowserContext> _contexts = [];
     private readonly List<string> _pageErrors = [];
     private readonly List<string> _agents = [];
+
+    private const string SessionKey = "switchboard.session";
 
     [GeneratedRegex(@"^\d+:\d\d$")]
     private static partial Regex Countdown();
@@ -32,6 +39,8 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         if (fixture.Unavailable is null)
         {
             using var http = new HttpClient { BaseAddress = fixture.BaseAddress };
+            // A supervisor's token reads every agent.
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Tokens.IssueAgent("sam", supervisor: true).Token);
             foreach (var agentId in _agents)
             {
                 await WaitUntilOfflineAsync(http, agentId);
@@ -255,7 +264,238 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         Assert.Empty(_pageErrors);
     }
 
-    private async Task<IPage> OpenAsync(string path)
+
+    [SkippableFact]
+    public async Task ADemoAgentSignsInThroughTheFormStaysSignedInAcrossAReloadAndSignsOut()
+    {
+        fixture.RequireBrowser();
+        var page = await OpenAsync("/");
+        await Expect(page.Locator(".dev-note")).ToHaveTextAsync("Development sign-in: any configured agent, no password.");
+        await Expect(page.GetByLabel("Access token")).ToBeHiddenAsync();
+        await Expect(page.Locator("#agent-ids option[value='chloe']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#demo-agents")).ToContainTextAsync("Chloe Dubois");
+        await Expect(page.Locator("#demo-agents button[data-agent='sam']")).ToContainTextAsync("sam · supervisor");
+        await ShotAsync(page, "console-0-sign-in");
+
+        _agents.Add("chloe");
+        await page.GetByLabel("Agent id").FillAsync("chloe");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
+        await Expect(page.Locator("#me")).ToHaveTextAsync("Chloe Dubois");
+        var saved = await StoredSessionAsync(page);
+        Assert.Equal("chloe", saved.GetProperty("agentId").GetString());
+        Assert.StartsWith("eyJ", saved.GetProperty("token").GetString());
+
+        // The token is kept: a reload goes straight back to the console.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
+        await Expect(page.Locator("#signin")).ToBeHiddenAsync();
+        await Expect(page.Locator("#me")).ToHaveTextAsync("Chloe Dubois");
+
+        // Sign out forgets it, also for the next reload; a demo agent's button signs in at once.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByLabel("Agent id")).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("key => localStorage.getItem(key)", SessionKey));
+        await page.ReloadAsync();
+        await Expect(page.GetByLabel("Agent id")).ToBeVisibleAsync();
+        await Expect(page.Locator("#app")).ToBeHiddenAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Chloe Dubois" }).ClickAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
+        await Expect(page.Locator("#me")).ToHaveTextAsync("Chloe Dubois");
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableTheory]
+    [InlineData("expired", "Your sign-in expired; sign in again.")]
+    [InlineData("garbage", "Your saved sign-in could not be read; sign in again.")]
+    [InlineData("forged", "The server does not accept your saved sign-in: The token's signature is not valid. Sign in again.")]
+    public async Task AStoredTokenThatCannotBeUsedSendsTheAgentBackToSignInWithTheReason(string kind, string reason)
+    {
+        fixture.RequireBrowser();
+        var token = kind switch
+        {
+            "expired" => UnsignedToken("alice", DateTimeOffset.UtcNow.AddMinutes(-5)),
+            "forged" => UnsignedToken("alice", DateTimeOffset.UtcNow.AddHours(1)),
+            _ => "not-a-token",
+        };
+        var page = await OpenAsync("/");
+        await page.EvaluateAsync("([key, value]) => localStorage.setItem(key, value)",
+            new[] { SessionKey, JsonSerializer.Serialize(new { token, agentId = "alice" }) });
+        await page.ReloadAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(reason);
+        await Expect(page.Locator("#app")).ToBeHiddenAsync();
+        await Expect(page.GetByLabel("Agent id")).ToHaveValueAsync("alice");
+        // A token that cannot be used is not kept.
+        Assert.Null(await page.EvaluateAsync<string?>("key => localStorage.getItem(key)", SessionKey));
+        await ShotAsync(page, $"console-0-sign-in-{kind}");
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task AnAgentIsSentBackToSignInWhenItsTokenExpiresWhileTheConsoleIsOpen()
+    {
+        fixture.RequireBrowser();
+        _agents.Add("dev");
+        var page = await OpenAsync("/");
+        var token = fixture.Tokens.IssueAgent("dev", supervisor: false, lifetime: TimeSpan.FromSeconds(6)).Token;
+        await page.EvaluateAsync("([key, value]) => localStorage.setItem(key, value)",
+            new[] { SessionKey, JsonSerializer.Serialize(new { token, agentId = "dev" }) });
+        await page.ReloadAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
+        await Expect(page.Locator("#me")).ToHaveTextAsync("Dev Patel");
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Your sign-in expired; sign in again.");
+        await Expect(page.Locator("#app")).ToBeHiddenAsync();
+        await Expect(page.GetByLabel("Agent id")).ToHaveValueAsync("dev");
+        Assert.Null(await page.EvaluateAsync<string?>("key => localStorage.getItem(key)", SessionKey));
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task AHubThatRefusesTheTokenSendsTheAgentBackToSignInInsteadOfRetrying()
+    {
+        fixture.RequireBrowser();
+        // The profile read accepts the token; the hub's negotiate answers 401, as it does for a token it no longer takes.
+        var negotiations = 0;
+        var page = await OpenAsync("/", p => p.RouteAsync("**/hubs/agent/negotiate**", async route =>
+        {
+            Interlocked.Increment(ref negotiations);
+            await route.FulfillAsync(new() { Status = 401, ContentType = "application/problem+json", Body = """{"status":401,"detail":"The token was refused."}""" });
+        }));
+        await page.GetByLabel("Agent id").FillAsync("alice");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The server no longer accepts your sign-in; sign in again.");
+        await Expect(page.Locator("#app")).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("key => localStorage.getItem(key)", SessionKey));
+        Assert.Equal(1, negotiations);
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task APlainAgentGetsNoSupervisorViewAndItsTokenIsRefusedTheOverview()
+    {
+        fixture.RequireBrowser();
+        var bruno = await SignInAsync("bruno");
+        await Expect(bruno.Locator("#me")).ToHaveTextAsync("Bruno Silva");
+        await Expect(bruno.GetByRole(AriaRole.Button, new() { Name = "Supervisor" })).ToBeHiddenAsync();
+        await Expect(bruno.Locator("#supervisor")).ToBeHiddenAsync();
+        await ShotAsync(bruno, "console-9-plain-agent");
+
+        // The console's own token, from the page: the server refuses it the supervisor's API.
+        var status = await bruno.EvaluateAsync<int>(
+            "async key => (await fetch('/api/overview', { headers: { authorization: `Bearer ${JSON.parse(localStorage.getItem(key)).token}` } })).status",
+            SessionKey);
+        Assert.Equal(403, status);
+        var overview = new Uri(fixture.BaseAddress, "/api/overview").ToString();
+        Assert.Equal(401, (await bruno.APIRequest.GetAsync(overview)).Status);
+
+        var issued = await bruno.APIRequest.PostAsync(new Uri(fixture.BaseAddress, "/api/dev/token").ToString(),
+            new() { DataObject = new { agentId = "sam" } });
+        var samToken = (await issued.JsonAsync())!.Value.GetProperty("token").GetString();
+        var asSupervisor = await bruno.APIRequest.GetAsync(overview, new() { Headers = new Dictionary<string, string> { ["Authorization"] = $"Bearer {samToken}" } });
+        Assert.Equal(200, asSupervisor.Status);
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task WithoutTheDevelopmentSignInTheAgentPastesAnAccessToken()
+    {
+        fixture.RequireBrowser();
+        // The same silo, with the settings a production silo sends: no development sign-in, no demo agents.
+        var page = await OpenAsync("/", async p => await p.RouteAsync("**/api/console-settings", async route =>
+        {
+            var response = await route.FetchAsync();
+            var settings = JsonNode.Parse(await response.TextAsync())!;
+            settings["developmentSignIn"] = false;
+            settings["demoAgents"] = null;
+            await route.FulfillAsync(new() { Response = response, Body = settings.ToJsonString() });
+        }));
+        var box = page.GetByLabel("Access token");
+        await Expect(box).ToBeVisibleAsync();
+        await Expect(page.Locator("#dev-signin")).ToBeHiddenAsync();
+
+        await box.FillAsync("hello");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("That is not an access token");
+        await box.FillAsync(fixture.Tokens.IssueCustomer("some-conversation").Token);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("That token is not an agent’s");
+        await ShotAsync(page, "console-0-token-sign-in");
+
+        _agents.Add("emma");
+        await box.FillAsync($"Bearer {fixture.Tokens.IssueAgent("emma", supervisor: false).Token}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
+        await Expect(page.Locator("#me")).ToHaveTextAsync("Emma Novak");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByLabel("Access token")).ToBeVisibleAsync();
+        await Expect(page.GetByLabel("Access token")).ToHaveValueAsync("");
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task TheChatPageRejoinsItsConversationAfterAReloadWithItsCustomerToken()
+    {
+        fixture.RequireBrowser();
+        var emma = await SignInAsync("emma");
+        var customer = await StartChatAsync("Jon Berg", "returns", "D-501", "Can I return a gift without the receipt?");
+        await Expect(emma.Locator("#conversation-title")).ToHaveTextAsync("Jon Berg");
+        var saved = JsonDocument.Parse((await customer.EvaluateAsync<string>("() => sessionStorage.getItem('switchboard.conversation')"))).RootElement;
+        Assert.Matches("^[0-9a-f]{32}$", saved.GetProperty("id").GetString());
+        Assert.StartsWith("eyJ", saved.GetProperty("token").GetString());
+
+        await customer.ReloadAsync();
+        await Expect(customer.Locator("#chat")).ToBeVisibleAsync();
+        await Expect(customer.Locator("#start")).ToBeHiddenAsync();
+        await Expect(customer.Locator("#thread .message.customer")).ToHaveCountAsync(1);
+
+        // Re-joined for real: the agent's answer after the reload arrives live, and the customer can write back.
+        var box = emma.GetByRole(AriaRole.Combobox, new() { Name = "Reply to Jon Berg" });
+        await box.FillAsync("Yes: a gift receipt or the order number is enough.");
+        await box.PressAsync("Enter");
+        await Expect(customer.Locator("#thread .message.agent")).ToContainTextAsync("the order number is enough");
+        var reply = customer.GetByLabel("Your message");
+        await reply.FillAsync("Great, I have the order number.");
+        await reply.PressAsync("Enter");
+        await Expect(emma.Locator("#thread .message.customer").Last).ToContainTextAsync("I have the order number");
+        await ShotAsync(customer, "chat-4-rejoined-after-reload");
+
+        // A token the server refuses (here another conversation's) starts afresh instead of failing forever.
+        await customer.EvaluateAsync("([key, token]) => { const saved = JSON.parse(sessionStorage.getItem(key)); saved.token = token; sessionStorage.setItem(key, JSON.stringify(saved)); }",
+            new[] { "switchboard.conversation", fixture.Tokens.IssueCustomer("another-conversation").Token });
+        await customer.ReloadAsync();
+        await Expect(customer.Locator("#start")).ToBeVisibleAsync();
+        await Expect(customer.Locator("#start-error")).ToHaveTextAsync("We could not open your earlier chat again. Please start a new one.");
+        Assert.Null(await customer.EvaluateAsync<string?>("() => sessionStorage.getItem('switchboard.conversation')"));
+        await ShotAsync(customer, "chat-5-token-refused");
+
+        await ResolveAsync(emma, "Jon Berg");
+        Assert.Empty(_pageErrors);
+    }
+
+    // A token as the console reads it, with a signature no server accepts.
+    private static string UnsignedToken(string agentId, DateTimeOffset expires)
+    {
+        static string Part(object value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(value)))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var payload = new Dictionary<string, object>
+        {
+            ["sub"] = agentId,
+            ["role"] = new[] { "agent" },
+            ["iss"] = "switchboard",
+            ["aud"] = "switchboard",
+            ["exp"] = expires.ToUnixTimeSeconds(),
+        };
+        return $"{Part(new { alg = "HS256", typ = "JWT", kid = "switchboard" })}.{Part(payload)}.{Part("not the signature")}";
+    }
+
+    private static async Task<JsonElement> StoredSessionAsync(IPage page) =>
+        JsonDocument.Parse(await page.EvaluateAsync<string>("key => localStorage.getItem(key)", SessionKey)).RootElement;
+
+    private async Task<IPage> OpenAsync(string path, Func<IPage, Task>? beforeLoad = null)
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -273,6 +513,11 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
                 _pageErrors.Add(error);
             }
         };
+        if (beforeLoad is not null)
+        {
+            await beforeLoad(page);
+        }
+
         await page.GotoAsync(path);
         return page;
     }

@@ -1,13 +1,25 @@
 // The customer's chat: start (name, topic, question), the acknowledgement with its estimate, the agent's messages
-// live, the closure. The conversation id is kept for this tab, so a reload joins the same chat again.
+// live, the closure. The conversation id and the customer token the start gave are kept for this tab, so a reload
+// joins the same chat again.
 import { h, $ } from './dom.js';
 import { hubConnection, startWithRetry, hubError } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
 
 const conversationKey = 'switchboard.conversation';
 
+// { id, token } of this tab's chat, or null (nothing saved, or the id-only entry of earlier versions).
+function savedChat() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(conversationKey) ?? 'null');
+    return typeof saved?.id === 'string' && typeof saved?.token === 'string' ? saved : null;
+  } catch {
+    return null;
+  }
+}
+
 let connection;
 let conversation = null;
+let customerToken = null;
 const messages = new Map();
 const agentNames = new Map();
 const early = [];
@@ -57,8 +69,12 @@ async function main() {
   await startWithRetry(connection, () => showConnection('offline', 'Offline · retrying'));
   showConnection('connected', '');
 
-  const saved = sessionStorage.getItem(conversationKey);
-  if (saved && await join(saved)) return;
+  const saved = savedChat();
+  if (saved) {
+    if (await join(saved)) return;
+    sessionStorage.removeItem(conversationKey);
+    $('#start-error').textContent = 'We could not open your earlier chat again. Please start a new one.';
+  }
   $('#start').hidden = false;
   $('#name').focus();
 }
@@ -88,9 +104,11 @@ async function start(event) {
   $('#start-chat').disabled = true;
   $('#start-error').textContent = '';
   try {
-    const view = await connection.invoke('StartConversation', { customerName, topic, text, context: order ? { order } : null });
-    sessionStorage.setItem(conversationKey, view.id);
-    show(view);
+    // Only the fields the server knows: it refuses the whole call over an unknown one.
+    const started = await connection.invoke('StartConversation', { customerName, topic, text, context: order ? { order } : null });
+    sessionStorage.setItem(conversationKey, JSON.stringify({ id: started.conversation.id, token: started.customerToken }));
+    customerToken = started.customerToken;
+    show(started.conversation);
   } catch (err) {
     $('#start-error').textContent = hubError(err);
   } finally {
@@ -98,20 +116,21 @@ async function start(event) {
   }
 }
 
-async function join(id) {
+async function join({ id, token }) {
   try {
-    show(await connection.invoke('JoinConversation', id));
+    show(await connection.invoke('JoinConversation', id, token));
+    customerToken = token;
     return true;
   } catch (err) {
-    // Unknown id (the server forgot it): start afresh.
-    if (/does not exist/.test(hubError(err))) sessionStorage.removeItem(conversationKey);
+    // A refused token (expired, not this chat's) or an id the server forgot: start afresh.
+    if (/not valid|has expired|not for conversation|does not exist/.test(hubError(err))) sessionStorage.removeItem(conversationKey);
     return false;
   }
 }
 
 // A new connection has joined nothing: join again, and catch up on what was said meanwhile.
 async function rejoin() {
-  if (!conversation || await join(conversation.id)) return;
+  if (!conversation || await join({ id: conversation.id, token: customerToken })) return;
   setStatus('We could not find this chat any more. Please start a new one.');
   $('#composer').hidden = true;
   $('#closed').hidden = false;

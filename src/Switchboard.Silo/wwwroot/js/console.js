@@ -1,18 +1,21 @@
 // The agent console: sign in, presence, my conversations with their first-response clocks, the thread, quick
 // replies, the house rules before sending, transfer and resolve; the supervisor's floor overview.
 import { h, $, toast } from './dom.js';
-import { hubConnection, startWithRetry, hubError } from './hub.js';
+import { hubConnection, startWithRetry, hubError, isUnauthorized } from './hub.js';
+import { readToken, tokenProblem, loadSession, saveSession, clearSession } from './session.js';
 import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseClock } from './time.js';
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
 import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
 import { createSupervisorView } from './supervisor.js';
 
-const agentKey = 'switchboard.agentId';
-
 const state = {
   settings: null,
+  // What the token says (agentId, roles, supervisor, expiresAt) and the token itself.
+  claims: null,
   agentId: null,
   agent: null,
+  // Why the sign-in cannot go on, once the connection has been refused for good.
+  refused: null,
   connection: null,
   signingOut: false,
   conversations: new Map(),
@@ -30,65 +33,158 @@ const skillName = name =>
 
 // ---- start and sign-in ------------------------------------------------------------------------------------------
 
+const expiredReason = 'Your sign-in expired; sign in again.';
+// Why the page before the reload went back to sign-in, and as whom, so the sign-in screen can say so.
+const returnKey = 'switchboard.signinReturn';
+
 async function main() {
-  $('#signin-form').addEventListener('submit', onSignIn);
+  $('#dev-signin').addEventListener('submit', onDevSignIn);
+  $('#token-signin').addEventListener('submit', onTokenSignIn);
   $('#sign-out').addEventListener('click', () => signOut());
+  const back = JSON.parse(sessionStorage.getItem(returnKey) ?? 'null');
+  sessionStorage.removeItem(returnKey);
   try {
     state.settings = await fetchJson('/api/console-settings');
   } catch (err) {
     $('#signin').hidden = false;
-    $('#signin-error').textContent = `The server cannot be reached (${err.message}). Reload to try again.`;
+    showSignInError(`The server cannot be reached (${err.message}). Reload to try again.`);
     return;
   }
   wireConversation();
-  const saved = localStorage.getItem(agentKey);
-  if (saved) {
-    await signIn(saved);
-  } else {
-    showSignIn();
+
+  const saved = loadSession();
+  if (!saved) {
+    showSignIn(back?.reason, back?.agentId);
+    return;
   }
+  // Checked before use, against the server's clock: an expired token would only fail the connection later.
+  const claims = readToken(saved.token);
+  const problem = tokenProblem(claims, serverNow());
+  if (problem) {
+    clearSession();
+    showSignIn(problem === 'expired' ? expiredReason : 'Your saved sign-in could not be read; sign in again.',
+      claims?.agentId ?? saved.agentId);
+    return;
+  }
+  await signIn(claims, { saved: true });
 }
 
-function showSignIn(error = '') {
+function showSignIn(error = '', agentId = '') {
   $('#app').hidden = true;
   $('#signin').hidden = false;
-  $('#signin-error').textContent = error;
+  showSignInError(error);
+  const development = state.settings?.developmentSignIn === true;
+  $('#dev-signin').hidden = !development;
+  $('#token-signin').hidden = development;
+  if (!development) {
+    $('#access-token').focus();
+    return;
+  }
+  const agents = state.settings.demoAgents ?? [];
+  $('#agent-ids').replaceChildren(...agents.map(a => h('option', { value: a.id }, a.name)));
+  $('#demo-agents').replaceChildren(...agents.map(a => h('li', null,
+    h('button', { type: 'button', class: 'ghost demo-agent', dataset: { agent: a.id }, onclick: () => devSignIn(a.id) },
+      h('span', { class: 'agent-name' }, a.name),
+      h('span', { class: 'agent-id' }, a.supervisor ? `${a.id} · supervisor` : a.id)))));
+  $('#demo-agents-box').hidden = agents.length === 0;
+  if (agentId) $('#agent-id').value = agentId;
   $('#agent-id').focus();
-  // The demo's agents, as suggestions, until real sign-in arrives.
-  fetchJson('/api/overview')
-    .then(overview => $('#agent-ids').replaceChildren(
-      ...overview.agents.map(a => h('option', { value: a.id }, a.name))))
-    .catch(() => {});
 }
 
-async function onSignIn(event) {
+function showSignInError(text) {
+  $('#signin-error').textContent = text ?? '';
+}
+
+function setSignInBusy(busy) {
+  for (const button of document.querySelectorAll('#signin button')) button.disabled = busy;
+}
+
+async function onDevSignIn(event) {
   event.preventDefault();
   const id = $('#agent-id').value.trim();
   if (!id) {
-    $('#signin-error').textContent = 'Enter your agent id.';
+    showSignInError('Enter your agent id.');
+    $('#agent-id').focus();
     return;
   }
-  await signIn(id);
+  await devSignIn(id);
 }
 
-async function signIn(id) {
-  let agent;
+async function devSignIn(agentId) {
+  setSignInBusy(true);
+  showSignInError('');
   try {
-    agent = await fetchJson(`/api/agents/${encodeURIComponent(id)}`);
+    const issued = await fetchJson('/api/dev/token', { body: { agentId } });
+    await signIn(readToken(issued.token));
   } catch (err) {
-    localStorage.removeItem(agentKey);
-    showSignIn(err.status === 404 ? `There is no agent '${id}'. Agent ids are case-sensitive.` : `Sign-in failed: ${err.message}`);
+    // 404 says which agent does not exist, in the server's words.
+    showSignInError(err.status === 404 ? err.message : `Sign-in failed: ${err.message}`);
+    $('#agent-id').focus();
+  } finally {
+    setSignInBusy(false);
+  }
+}
+
+async function onTokenSignIn(event) {
+  event.preventDefault();
+  const box = $('#access-token');
+  // People paste whole headers too.
+  const text = box.value.trim().replace(/^Bearer\s+/i, '');
+  const claims = readToken(text);
+  const problem = text ? tokenProblem(claims, serverNow()) : 'missing';
+  if (problem) {
+    showSignInError({
+      missing: 'Paste your access token.',
+      unreadable: 'That is not an access token: paste the whole token, three parts separated by dots (it starts with “eyJ”).',
+      'not-an-agent': 'That token is not an agent’s: it does not open the agent console. Paste the token you were given for it.',
+      'no-expiry': 'That token has no expiry time, so the server will not accept it. Ask for a new one.',
+      expired: `That token expired${claims?.expiresAt ? ` at ${formatTime(new Date(claims.expiresAt).toISOString())}` : ''}; ask for a new one.`,
+    }[problem]);
+    box.focus();
     return;
   }
-  localStorage.setItem(agentKey, id);
-  state.agentId = id;
+  setSignInBusy(true);
+  showSignInError('');
+  try {
+    await signIn(claims);
+  } finally {
+    setSignInBusy(false);
+  }
+}
+
+// The server's word on a token: reading one's own profile needs a token it accepts, for an agent it knows.
+function refusal(err, claims, saved) {
+  const whose = saved ? 'your saved sign-in' : 'this token';
+  switch (err.status) {
+    case 401: return /expired/i.test(err.message) ? expiredReason : `The server does not accept ${whose}: ${err.message} Sign in again.`;
+    case 403: return `The server does not let ${whose} into the agent console: ${err.message}`;
+    case 404: return `There is no agent '${claims.agentId}' on this server.`;
+    default: return `Sign-in failed: ${err.message}`;
+  }
+}
+
+async function signIn(claims, { saved = false } = {}) {
+  let agent;
+  try {
+    agent = await fetchJson(`/api/agents/${encodeURIComponent(claims.agentId)}`, { token: claims.token });
+  } catch (err) {
+    // A server that cannot be reached right now says nothing about the token: keep it for the next reload.
+    if ([401, 403, 404].includes(err.status)) clearSession();
+    showSignIn(refusal(err, claims, saved), claims.agentId);
+    return;
+  }
+  saveSession(claims.token, claims.agentId);
+  state.claims = claims;
+  state.agentId = claims.agentId;
   state.agent = agent;
   state.read = JSON.parse(sessionStorage.getItem(readKey()) ?? '{}');
   $('#signin').hidden = true;
   $('#app').hidden = false;
   $('#me').textContent = agent.profile.name;
+  $('#me').title = `Signed in as ${claims.agentId} until ${formatTime(new Date(claims.expiresAt).toISOString())}`;
   renderPresence();
-  if (agent.profile.supervisor) {
+  // The hub decides by the token's roles, so the console does too.
+  if (claims.supervisor) {
     $('#views').hidden = false;
     state.supervisor = createSupervisorView({
       invoke: (...args) => state.connection.invoke(...args),
@@ -103,15 +199,26 @@ async function signIn(id) {
     $('#show-supervisor').addEventListener('click', () => showView('supervisor'));
   }
   renderAll();
+  watchExpiry();
   await connect();
 }
 
-async function signOut(error = '') {
+const tokenExpired = () => state.claims.expiresAt <= serverNow();
+
+// Back to sign-in when the token runs out; the server closes the connection then too.
+function watchExpiry() {
+  const left = state.claims.expiresAt - serverNow();
+  // setTimeout waits at most 2^31 - 1 ms (about 24 days): a longer token is looked at again then.
+  setTimeout(() => (tokenExpired() ? signOut(expiredReason) : watchExpiry()), Math.min(Math.max(left, 0) + 50, 2 ** 31 - 1));
+}
+
+async function signOut(reason = '') {
+  if (state.signingOut) return;
   state.signingOut = true;
-  localStorage.removeItem(agentKey);
+  clearSession();
   await state.connection?.stop();
   location.hash = '';
-  if (error) sessionStorage.setItem('switchboard.signinError', error);
+  if (reason) sessionStorage.setItem(returnKey, JSON.stringify({ reason, agentId: state.agentId }));
   location.reload();
 }
 
@@ -125,8 +232,18 @@ function setConnection(stateName, text) {
   document.body.dataset.connection = stateName;
 }
 
+// A sign-in that retrying cannot bring back: the token ran out, or negotiate answered 401. Remembers why.
+function signInRefused(err) {
+  if (tokenExpired()) state.refused = expiredReason;
+  else if (isUnauthorized(err)) state.refused = 'The server no longer accepts your sign-in; sign in again.';
+  return state.refused != null;
+}
+
 async function connect() {
-  const connection = hubConnection(`/hubs/agent?agentId=${encodeURIComponent(state.agentId)}`);
+  const connection = hubConnection('/hubs/agent', {
+    accessTokenFactory: () => state.claims.token,
+    canRetry: err => !signInRefused(err),
+  });
   state.connection = connection;
   connection.on('ConversationAssigned', onAssigned);
   connection.on('MessagePosted', onMessagePosted);
@@ -140,26 +257,36 @@ async function connect() {
     setConnection('connected', 'Connected');
     resync();
   });
+  const waiting = delay => setConnection('offline', `Offline · retrying in ${Math.round(delay / 1000)} s`);
+  const started = () => {
+    setConnection('connected', 'Connected');
+    return resync();
+  };
+  const refused = () => signOut(state.refused ?? expiredReason);
   connection.onclose(err => {
     if (state.signingOut) return;
-    const reason = err ? hubError(err) : '';
+    if (signInRefused(err)) {
+      refused();
+      return;
+    }
     // The server refuses an unknown agent once, for good: back to sign-in with its words.
+    const reason = err ? hubError(err) : '';
     if (/does not exist|Connect with/.test(reason)) {
       signOut(reason);
       return;
     }
     setConnection('offline', 'Offline · retrying');
-    startWithRetry(connection, delay => setConnection('offline', `Offline · retrying in ${Math.round(delay / 1000)} s`))
-      .then(() => {
-        setConnection('connected', 'Connected');
-        resync();
-      });
+    startWithRetry(connection, waiting, e => !signInRefused(e)).then(started, refused);
   });
 
   setConnection('connecting', 'Connecting…');
-  await startWithRetry(connection, delay => setConnection('offline', `Offline · retrying in ${Math.round(delay / 1000)} s`));
-  setConnection('connected', 'Connected');
-  await resync();
+  try {
+    await startWithRetry(connection, waiting, err => !signInRefused(err));
+  } catch {
+    refused();
+    return;
+  }
+  await started();
 }
 
 // Pushes are not replayed: after every (re)connect, read what this agent holds. Pushes that arrive while the read
@@ -815,8 +942,4 @@ function showView(view) {
   }
 }
 
-const pendingError = sessionStorage.getItem('switchboard.signinError');
-sessionStorage.removeItem('switchboard.signinError');
-main().then(() => {
-  if (pendingError) showSignIn(pendingError);
-});
+main();

@@ -2,9 +2,17 @@
 // a response (whole seconds only, so differences under two seconds are taken as none).
 let offset = 0;
 
-export async function fetchJson(url) {
+// GET by default; { token } sends it as the bearer, { body } POSTs it as JSON.
+export async function fetchJson(url, { token, body, method } = {}) {
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
   const sent = Date.now();
-  const response = await fetch(url, { headers: { accept: 'application/json' } });
+  const response = await fetch(url, {
+    method: method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const received = Date.now();
   const date = Date.parse(response.headers.get('date') ?? '');
   if (!Number.isNaN(date)) {
