@@ -21,7 +21,7 @@ namespace Switchboard.Tests.EndToEnd;
 /// </summary>
 public class SiloFixture : IAsyncLifetime
 {
-    private const int Lanes = 40;
+    private const int Lanes = 80;
     private int _nextLane;
     private WebApplication _app = null!;
 
