@@ -21,7 +21,7 @@ public sealed class ComposeFileTests
 
         var (quiet, quietErrors) = await ComposeAsync(compose!, "config", "-q");
         Assert.True(quiet == 0, $"docker-compose config -q failed: {quietErrors}");
-        var (withoutKey, withoutKeyErrors) = await ComposeAsync(compose!, signingKey: null, "config", "-q");
+        var (withoutKey, withoutKeyErrors) = await ComposeWithKeyAsync(compose!, signingKey: null, "config", "-q");
         Assert.True(withoutKey != 0, "docker-compose accepted the file without SWITCHBOARD_SIGNING_KEY: the silos would have no signing key.");
         Assert.Contains("SWITCHBOARD_SIGNING_KEY", withoutKeyErrors);
 
@@ -39,10 +39,10 @@ public sealed class ComposeFileTests
     }
 
     private static Task<(int ExitCode, string Output)> ComposeAsync(string compose, params string[] arguments) =>
-        ComposeAsync(compose, SigningKey, arguments);
+        ComposeWithKeyAsync(compose, SigningKey, arguments);
 
     /// <summary>Runs docker-compose on the repository's file; returns the exit code and stdout (or stderr on failure).</summary>
-    private static async Task<(int ExitCode, string Output)> ComposeAsync(string compose, string? signingKey, params string[] arguments)
+    private static async Task<(int ExitCode, string Output)> ComposeWithKeyAsync(string compose, string? signingKey, params string[] arguments)
     {
         var start = new ProcessStartInfo(compose)
         {
