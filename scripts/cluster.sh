@@ -8,10 +8,16 @@
 # 11211 + i and gateway port 30211 + i, clear of an embedded silo on its defaults. Any setting can be added through the
 # environment, for example faster failure detection:
 #   Orleans__Membership__ProbeTimeout=00:00:01 Orleans__Membership__NumMissedProbesLimit=2 scripts/cluster.sh start
+# Every silo checks tokens with one signing key, made at the first start and kept in .services/cluster/signing-key
+# (mode 600; delete it to change the key, which ends every token signed with the old one). Switchboard__Auth__SigningKey
+# in the environment takes precedence. An agent's token for the console:
+#   Switchboard__Auth__SigningKey=$(cat .services/cluster/signing-key) \
+#     dotnet src/Switchboard.Silo/bin/Release/net10.0/Switchboard.Silo.dll token sam --contentRoot "$PWD/src/Switchboard.Silo"
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$root/.services/cluster
 silo_dll=$root/src/Switchboard.Silo/bin/Release/net10.0/Switchboard.Silo.dll
+key_file=$dir/signing-key
 http_base=${SWITCHBOARD_HTTP_PORT:-5081}
 
 say() { echo "cluster: $*" >&2; }
@@ -33,6 +39,19 @@ start() {
   done
   mkdir -p "$dir"
   rm -f "$dir"/silo-*.pid
+  local key_hint="\$(cat $key_file)"
+  if [ -n "${Switchboard__Auth__SigningKey:-}" ]; then
+    key_hint="<your Switchboard__Auth__SigningKey>"
+  else
+    if [ ! -s "$key_file" ]; then
+      # 32 random bytes, the HMAC-SHA256 key size; readable by this user only.
+      (umask 077 && printf 'base64:%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >"$key_file")
+      say "made a signing key: $key_file"
+    fi
+    chmod 600 "$key_file"
+    Switchboard__Auth__SigningKey=$(cat "$key_file")
+  fi
+  export Switchboard__Auth__SigningKey
 
   eval "$(bash "$root/scripts/services.sh" start)"
   say "building the silo"
@@ -74,6 +93,9 @@ start() {
     say "silo-$i serves http://127.0.0.1:$((http_base + i)) (log: $dir/silo-$i.log)"
   done
   say "$count silos joined cluster '$Orleans__ClusterId' ($membership membership, PostgreSQL storage and reminders, Redis backplane)"
+  say "sign in to the console (http://127.0.0.1:$http_base/) with a token; for the supervisor sam:"
+  say "  Switchboard__Auth__SigningKey=$key_hint dotnet $silo_dll token sam --contentRoot $root/src/Switchboard.Silo"
+  say "load test: dotnet loadtests/Switchboard.LoadTests/bin/Release/net10.0/Switchboard.LoadTests.dll --url http://127.0.0.1:$http_base --signing-key \"$key_hint\" (agents: --print-agents)"
 }
 
 stop() {

@@ -22,8 +22,13 @@ if (options.Help)
 
 if (options.PrintAgents is { } format)
 {
+    // With the per-client limits a load test needs; what the silo must know beyond that goes to stderr, so stdout
+    // stays a file to pass to env or merge into appsettings.
     var roster = options.Roster();
-    Console.Write(format == "json" ? roster.ToAppSettingsJson() : roster.ToEnvironment());
+    Console.Write(format == "json" ? roster.ToAppSettingsJson(TargetLimits.Settings) : roster.ToEnvironment() + TargetLimits.ToEnvironment());
+    Console.Error.WriteLine(
+        $"Sign-in: the tool signs the agents' tokens with --signing-key or {AgentSignIn.KeyVariable} (set the same key on every silo), " +
+        "or, without a key, asks each silo's POST /api/dev/token (a silo on embedded defaults with no key configured).");
     return 0;
 }
 

@@ -1,4 +1,10 @@
+using Switchboard.Auth;
 using Switchboard.Hosting;
+
+if (TokenCommand.IsInvoked(args))
+{
+    return TokenCommand.Run(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSwitchboard();
@@ -6,3 +12,4 @@ builder.AddSwitchboard();
 var app = builder.Build();
 app.MapSwitchboard();
 app.Run();
+return 0;

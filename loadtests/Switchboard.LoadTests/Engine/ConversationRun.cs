@@ -42,6 +42,9 @@ public sealed class ConversationRun(long index, long due, bool measured, string 
 
     public string? Id { get; set; }
 
+    /// <summary>The customer's token for this conversation (HTTP calls and joining the customer hub carry it).</summary>
+    public string? CustomerToken { get; set; }
+
     public SimulatedAgent? Agent { get; set; }
 
     /// <summary>The customer hub connection that hears this conversation's pushes and, on SignalR, sends its messages.</summary>

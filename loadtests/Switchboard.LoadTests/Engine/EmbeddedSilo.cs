@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Switchboard.Auth;
 using Switchboard.Hosting;
 using Switchboard.LoadTests.Simulation;
 
@@ -12,6 +13,7 @@ namespace Switchboard.LoadTests.Engine;
 /// <summary>
 /// The real silo hosted in this process, as the end-to-end tests host it: Kestrel on 127.0.0.1 with a free port,
 /// localhost clustering on free ports, in-memory storage, and exactly the generated agents and the standard skills.
+/// Its per-client limits are raised (<see cref="TargetLimits"/>); the agents' tokens come from its own issuer.
 /// </summary>
 public sealed class EmbeddedSilo : IAsyncDisposable
 {
@@ -21,11 +23,15 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     {
         _app = app;
         Url = url;
+        Tokens = app.Services.GetRequiredService<TokenIssuer>();
     }
 
     public Uri Url { get; }
 
-    public static async Task<EmbeddedSilo> StartAsync(AgentRoster roster)
+    /// <summary>Signs tokens with the key this silo checks (one it made at start, unless the run named one).</summary>
+    public TokenIssuer Tokens { get; }
+
+    public static async Task<EmbeddedSilo> StartAsync(AgentRoster roster, string? signingKey)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -38,9 +44,14 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             ["Logging:LogLevel:Orleans.Runtime.Watchdog"] = "Error",
             ["Logging:LogLevel:Microsoft.AspNetCore.StaticFiles"] = "Error",
         };
-        foreach (var (key, value) in roster.ToConfiguration())
+        foreach (var (key, value) in roster.ToConfiguration().Concat(TargetLimits.ToConfiguration()))
         {
             settings[key] = value;
+        }
+
+        if (signingKey is not null)
+        {
+            settings[$"{AuthOptions.Section}:SigningKey"] = signingKey;
         }
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Switchboard.Conversations;
@@ -68,10 +69,11 @@ public sealed partial class LoadRun
                     return;
                 }
 
-                var created = (await response.Content.ReadFromJsonAsync<ConversationView>(_json))!;
-                Started(run, created.Id);
+                var started = (await response.Content.ReadFromJsonAsync<StartedConversation>(_json))!;
+                var created = started.Conversation;
+                Started(run, started);
                 // The channel's outbound side: its customer hears the agent through the customer hub.
-                var joined = await connection.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), created.Id);
+                var joined = await connection.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), created.Id, started.CustomerToken);
                 var now = Stopwatch.GetTimestamp();
                 foreach (var message in joined.Messages.Where(m => m.From == MessageAuthor.Agent))
                 {
@@ -86,8 +88,8 @@ public sealed partial class LoadRun
             }
             else
             {
-                var view = await connection.InvokeAsync<ConversationView>(nameof(CustomerHub.StartConversation), start);
-                Started(run, view.Id);
+                var started = await connection.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), start);
+                Started(run, started);
             }
         }
         catch (Exception ex)
@@ -115,13 +117,15 @@ public sealed partial class LoadRun
         return connection;
     }
 
-    private void Started(ConversationRun run, string id)
+    private void Started(ConversationRun run, StartedConversation started)
     {
         _metrics.StartCall.Record(run.Due, Stopwatch.GetTimestamp(), run.Measured);
+        var id = started.Conversation.Id;
         _byId.TryAdd(id, run);
         lock (run.Gate)
         {
             run.Id ??= id;
+            run.CustomerToken = started.CustomerToken;
             if (run.State == RunState.Starting)
             {
                 run.State = RunState.Waiting;
@@ -299,6 +303,7 @@ public sealed partial class LoadRun
     private async Task CustomerSendAsync(ConversationRun run, long due)
     {
         string id;
+        string? token;
         int number;
         lock (run.Gate)
         {
@@ -309,6 +314,7 @@ public sealed partial class LoadRun
 
             run.InFlightDue = due;
             id = run.Id!;
+            token = run.CustomerToken;
             number = run.Delivered + 1;
         }
 
@@ -317,7 +323,12 @@ public sealed partial class LoadRun
         {
             if (run.Http)
             {
-                using var response = await _http[run.Server].PostAsJsonAsync($"/api/conversations/{id}/messages", new { text }, _json);
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/conversations/{id}/messages")
+                {
+                    Content = JsonContent.Create(new { text }, options: _json),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var response = await _http[run.Server].SendAsync(request);
                 if (!response.IsSuccessStatusCode)
                 {
                     Fail(run, $"customer message refused: HTTP {(int)response.StatusCode}");

@@ -23,6 +23,10 @@ public sealed partial class LoadRun : IAsyncDisposable
 {
     private const string EchoPayload = "Where is my parcel? Order 1234 was due yesterday and the tracking page says nothing.";
 
+    // The idle echo fires 220 calls back to back: over three connections per server none of them passes a silo's
+    // default burst of hub calls per connection (100), so the floor is measured, not the rate limit.
+    private const int EchoLinksPerServer = 3;
+
     private readonly LoadTestOptions _options;
     private readonly TextWriter _console;
     private readonly AgentRoster _roster;
@@ -44,6 +48,7 @@ public sealed partial class LoadRun : IAsyncDisposable
     private Pacer[] _pacers = [];
     private List<Uri> _servers = [];
     private EmbeddedSilo? _silo;
+    private AgentSignIn? _signIn;
     private ArrivalSchedule? _schedule;
     private long _nextIndex;
     private long _arrivalsFired;
@@ -174,7 +179,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         if (_options.Embedded)
         {
             _console.WriteLine($"Starting an embedded silo with {_roster.Agents.Count} agents ...");
-            _silo = await EmbeddedSilo.StartAsync(_roster);
+            _silo = await EmbeddedSilo.StartAsync(_roster, _options.SigningKey);
             _servers = [_silo.Url];
         }
         else
@@ -193,6 +198,8 @@ public sealed partial class LoadRun : IAsyncDisposable
 
         if (!_options.EchoOnly)
         {
+            _signIn = AgentSignIn.Create(_options, _silo?.Tokens, _json);
+            _console.WriteLine($"Agents sign in with {_signIn.Description}.");
             _console.WriteLine($"Connecting {_roster.Agents.Count} agents and {_options.CustomerConnections * _servers.Count} customer connections to {string.Join(", ", _servers)} ...");
             await ConnectAgentsAsync();
             for (var i = 0; i < _options.CustomerConnections * _servers.Count; i++)
@@ -205,7 +212,7 @@ public sealed partial class LoadRun : IAsyncDisposable
 
         if (_options.EchoRate > 0 || _options.EchoOnly)
         {
-            foreach (var server in _servers)
+            foreach (var server in _servers.SelectMany(s => Enumerable.Repeat(s, EchoLinksPerServer)))
             {
                 var echo = Hub(server, EchoHub.Path);
                 try
@@ -223,6 +230,11 @@ public sealed partial class LoadRun : IAsyncDisposable
                     _echoUnavailable = $"{server} has no {EchoHub.Path} ({Describe(ex)})";
                     _console.WriteLine($"warning: {_echoUnavailable}; latencies are reported without an echo floor.");
                     await echo.DisposeAsync();
+                    foreach (var opened in _echoLinks)
+                    {
+                        await opened.DisposeAsync();
+                    }
+
                     _echoLinks.Clear();
                     break;
                 }
@@ -253,7 +265,8 @@ public sealed partial class LoadRun : IAsyncDisposable
 
     private async Task<SimulatedAgent> ConnectAgentAsync(SimulatedAgentProfile profile, Uri server)
     {
-        var connection = Hub(server, $"{AgentHub.Path}?agentId={Uri.EscapeDataString(profile.Id)}");
+        var token = await _signIn!.TokenForAsync(profile, _http[server]);
+        var connection = Hub(server, AgentHub.Path, token);
         var agent = new SimulatedAgent(profile, connection, _clock);
         connection.On<ConversationView>(nameof(IAgentClient.ConversationAssigned), view => OnAssigned(agent, view));
         connection.On<MessagePosted>(nameof(IAgentClient.MessagePosted), posted => OnMessageAtAgent(agent, posted));
@@ -266,7 +279,19 @@ public sealed partial class LoadRun : IAsyncDisposable
             closedBecause.TrySetResult(error);
             return Task.CompletedTask;
         };
-        await StartOrExplainAsync(connection, $"agent {profile.Id}");
+        try
+        {
+            await connection.StartAsync();
+        }
+        catch (Exception ex) when (IsUnauthorized(ex))
+        {
+            throw new TargetException($"Agent {profile.Id}'s token was refused at {server} (401). {_signIn.RefusedHint}");
+        }
+        catch (Exception ex)
+        {
+            throw new TargetException($"Could not connect agent {profile.Id}: {Describe(ex)}. Is the silo running and listening there?");
+        }
+
         try
         {
             // The server closes the connection of an unknown agent right after the handshake; this call finds out.
@@ -284,9 +309,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         {
             var closing = await Task.WhenAny(closedBecause.Task, Task.Delay(TimeSpan.FromSeconds(2)));
             var reason = closing == closedBecause.Task && await closedBecause.Task is { } closed ? closed : ex;
-            throw new TargetException(
-                $"Agent {profile.Id} could not go online at {server}: {Describe(reason).TrimEnd('.')}. " +
-                "An external silo must have the tool's agents configured: see --print-agents env|json (same --agents, --capacity, --skill-mix, --agent-prefix).");
+            throw new TargetException($"Agent {profile.Id} could not go online at {server}: {Describe(reason).TrimEnd('.')}. {AgentSignIn.RosterHint}");
         }
 
         return agent;
@@ -512,12 +535,16 @@ public sealed partial class LoadRun : IAsyncDisposable
         return connection;
     }
 
-    private HubConnection Hub(Uri server, string path) => new HubConnectionBuilder()
+    private HubConnection Hub(Uri server, string path, string? accessToken = null) => new HubConnectionBuilder()
         .WithUrl(new Uri(server, path), o =>
         {
             // Straight to a WebSocket, as browsers end up anyway: no negotiate round trip per connection.
             o.Transports = HttpTransportType.WebSockets;
             o.SkipNegotiation = true;
+            if (accessToken is not null)
+            {
+                o.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+            }
         })
         .AddJsonProtocol(o => SwitchboardHosting.ConfigureJson(o.PayloadSerializerOptions))
         .Build();
@@ -528,6 +555,15 @@ public sealed partial class LoadRun : IAsyncDisposable
         SwitchboardHosting.ConfigureJson(json);
         return json;
     }
+
+    /// <summary>
+    /// The silo refused the token. Without negotiate the refusal is the WebSocket upgrade's status, which the client
+    /// reports only in its message.
+    /// </summary>
+    private static bool IsUnauthorized(Exception ex) =>
+        ex is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized }
+        || ex.Message.Contains("'401'", StringComparison.Ordinal)
+        || (ex.InnerException is { } inner && IsUnauthorized(inner));
 
     private static string Describe(Exception ex)
     {

@@ -18,6 +18,12 @@ public sealed class LoadTestOptions
 
     public bool Embedded { get; set; }
 
+    /// <summary>
+    /// The target's signing key (<c>Switchboard:Auth:SigningKey</c>), to mint the agents' tokens here; null means the
+    /// environment's <c>Switchboard__Auth__SigningKey</c>, else the target's development sign-in.
+    /// </summary>
+    public string? SigningKey { get; set; }
+
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(10);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Switchboard.Auth;
 using Switchboard.LoadTests.Simulation;
 
 namespace Switchboard.LoadTests.Options;
@@ -19,6 +20,8 @@ public static class OptionsParser
         target
           --embedded                 start a silo in this process (loopback, free port, generated agents)
           --url URL[,URL...]         a running silo or cluster; repeat or separate with commas
+          --signing-key KEY          the target's Switchboard:Auth:SigningKey, to sign the agents' tokens here
+                                     (default: env Switchboard__Auth__SigningKey, else POST /api/dev/token per agent)
           --print-agents env|json    print the configuration the target needs for the agents, then exit
           --agent-prefix P           agent ids are P0001, P0002, ... (default lt)
 
@@ -57,7 +60,8 @@ public static class OptionsParser
           --out DIR                  reports go to DIR/<time>-<scenario>/ (default artifacts/loadtests)
           --seed N                   arrivals, topics and think times (default 1)
 
-        exit: 0 ok, 1 failures over the threshold or over-capacity, 2 bad command line, 3 target unreachable, 4 SLO missed
+        exit: 0 ok, 1 failures over the threshold or over-capacity, 2 bad command line, 3 target unreachable or agents
+        cannot sign in, 4 SLO missed
         """;
 
     public static LoadTestOptions Parse(IReadOnlyList<string> args)
@@ -123,6 +127,11 @@ public static class OptionsParser
                         : throw new FormatException($"'{url}' is not an http(s) URL."));
                 }
 
+                break;
+            case "--signing-key":
+                o.SigningKey = AuthOptions.KeyBytes(value) is { Length: >= AuthOptions.MinKeyBytes }
+                    ? value
+                    : throw new FormatException($"a key is at least {AuthOptions.MinKeyBytes} bytes: UTF-8 text, or base64: followed by base64.");
                 break;
             case "--print-agents": o.PrintAgents = value is "env" or "json" ? value : throw new FormatException("write env or json."); break;
             case "--agent-prefix": o.AgentPrefix = value.Length > 0 ? value : throw new FormatException("the prefix may not be empty."); break;

@@ -124,21 +124,27 @@ public sealed class AgentRoster
         return text.ToString();
     }
 
-    /// <summary>An appsettings.json fragment with the agents, to merge into the silo's settings (its skills stay as configured).</summary>
-    public string ToAppSettingsJson()
+    /// <summary>
+    /// An appsettings.json fragment with the agents, to merge into the silo's settings (its skills stay as configured),
+    /// and <paramref name="limits"/> as <c>Switchboard:Limits</c> when given.
+    /// </summary>
+    public string ToAppSettingsJson(IReadOnlyDictionary<string, int>? limits = null)
     {
-        var document = new Dictionary<string, object>
+        var switchboard = new Dictionary<string, object>
         {
-            ["Switchboard"] = new Dictionary<string, object>
+            ["Agents"] = Agents.ToDictionary(a => a.Id, a => new Dictionary<string, object>
             {
-                ["Agents"] = Agents.ToDictionary(a => a.Id, a => new Dictionary<string, object>
-                {
-                    ["Name"] = a.Name,
-                    ["Capacity"] = a.Capacity,
-                    ["Skills"] = a.Skills,
-                }),
-            },
+                ["Name"] = a.Name,
+                ["Capacity"] = a.Capacity,
+                ["Skills"] = a.Skills,
+            }),
         };
+        if (limits is not null)
+        {
+            switchboard["Limits"] = limits;
+        }
+
+        var document = new Dictionary<string, object> { ["Switchboard"] = switchboard };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 

@@ -12,12 +12,13 @@ internal static class ChatSmoke
     /// <summary>
     /// The agent connects to <paramref name="agentSilo"/>, the customer to <paramref name="customerSilo"/>. The
     /// conversation grain lives on one silo, so at least one of the two sides hears its pushes from another silo: both
-    /// hearing them proves the backplane carries pushes across silos.
+    /// hearing them proves the backplane carries pushes across silos. Returns the conversation as started, with the
+    /// customer's token for it.
     /// </summary>
-    public static async Task<string> RunAsync(SiloProcess agentSilo, SiloProcess customerSilo, string agentId, string skill)
+    public static async Task<StartedConversation> RunAsync(SiloCluster cluster, SiloProcess agentSilo, SiloProcess customerSilo, string agentId, string skill)
     {
         Assert.NotEqual(agentSilo.BaseAddress, customerSilo.BaseAddress);
-        await using var agent = HubClient.ForAgent(agentId, () => agentSilo.BaseAddress);
+        await using var agent = HubClient.ForAgent(cluster.AgentToken(agentId), () => agentSilo.BaseAddress);
         var assigned = agent.Inbox<ConversationView>(nameof(IAgentClient.ConversationAssigned));
         var agentHears = agent.Inbox<MessagePosted>(nameof(IAgentClient.MessagePosted));
         await agent.ConnectAsync();
@@ -26,8 +27,9 @@ internal static class ChatSmoke
         var customerHears = customer.Inbox<MessagePosted>(nameof(ICustomerClient.MessagePosted));
         await customer.ConnectAsync();
 
-        var started = await customer.CallAsync<ConversationView>(
+        var start = await customer.CallAsync<StartedConversation>(
             nameof(CustomerHub.StartConversation), [new StartConversation("Ann", skill, "Where is order 1234?")], Patience);
+        var started = start.Conversation;
         var offered = await assigned.WaitAsync(c => c.Id == started.Id, Patience);
         Assert.Equal(agentId, offered.AgentId);
         Assert.Equal("Where is order 1234?", offered.Messages[0].Text);
@@ -39,6 +41,6 @@ internal static class ChatSmoke
         var thanks = await customer.CallAsync<ChatMessage>(nameof(CustomerHub.SendMessage), [started.Id, "Thank you!"], Patience);
         var agentHeard = await agentHears.WaitAsync(m => m.ConversationId == started.Id && m.Message.Sequence == thanks.Sequence, Patience);
         Assert.Equal("Thank you!", agentHeard.Message.Text);
-        return started.Id;
+        return start;
     }
 }

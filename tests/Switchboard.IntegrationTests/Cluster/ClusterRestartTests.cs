@@ -48,17 +48,19 @@ public sealed class ClusterRestartTests(ITestOutputHelper output)
                 .ConfigureAsync(new AgentProfile("Stored Agent", ImmutableDictionary<string, int>.Empty.Add(Skill, 4), 1));
         }
 
-        string assignedId;
+        StartedConversation assigned0;
         string waitingId;
-        await using (var agent = HubClient.ForAgent(AgentId, () => before[0].BaseAddress))
+        await using (var agent = HubClient.ForAgent(cluster.AgentToken(AgentId), () => before[0].BaseAddress))
         await using (var customer = HubClient.ForCustomer(() => before[1].BaseAddress))
         {
-            assignedId = await ChatSmoke.RunAsync(before[0], before[1], AgentId, Skill);
+            assigned0 = await ChatSmoke.RunAsync(cluster, before[0], before[1], AgentId, Skill);
             await agent.CallAsync<AgentView>(nameof(AgentHub.SetPresence), [AgentPresence.Away], Patience);
-            var waiting = await customer.CallAsync<ConversationView>(
+            var waiting = await customer.CallAsync<StartedConversation>(
                 nameof(CustomerHub.StartConversation), [new StartConversation("Bo", Skill, "Is anyone there?")], Patience);
-            waitingId = waiting.Id;
+            waitingId = waiting.Conversation.Id;
         }
+
+        var assignedId = assigned0.Conversation.Id;
 
         var clock = Stopwatch.StartNew();
         await cluster.StopAllAsync();
@@ -89,7 +91,7 @@ public sealed class ClusterRestartTests(ITestOutputHelper output)
         Assert.Equal(1, stored.Profile.Capacity);
         Assert.Equal(4, stored.Profile.Skills[Skill]);
 
-        await using var agentAgain = HubClient.ForAgent(AgentId, () => after[1].BaseAddress);
+        await using var agentAgain = HubClient.ForAgent(cluster.AgentToken(AgentId), () => after[1].BaseAddress);
         var offered = agentAgain.Inbox<ConversationView>(nameof(IAgentClient.ConversationAssigned));
         await using var customerAgain = HubClient.ForCustomer(() => after[0].BaseAddress);
         var customerHears = customerAgain.Inbox<MessagePosted>(nameof(ICustomerClient.MessagePosted));
@@ -99,7 +101,8 @@ public sealed class ClusterRestartTests(ITestOutputHelper output)
         Assert.Equal(assignedId, Assert.Single(held).Id);
 
         // The conversation carries on where it stopped.
-        await customerAgain.CallAsync<ConversationView>(nameof(CustomerHub.JoinConversation), [assignedId], Patience);
+        // The customer's token from the start outlives the restart: every silo checks it with the same key.
+        await customerAgain.CallAsync<ConversationView>(nameof(CustomerHub.JoinConversation), [assignedId, assigned0.CustomerToken], Patience);
         var reply = await agentAgain.CallAsync<ChatMessage>(nameof(AgentHub.SendMessage), [assignedId, "Back online."], Patience);
         Assert.Equal(assigned.Messages.Length + 1, reply.Sequence);
         await customerHears.WaitAsync(m => m.ConversationId == assignedId && m.Message.Sequence == reply.Sequence, Patience);

@@ -18,6 +18,6 @@ public sealed class RedisClusterTests(ITestOutputHelper output)
         var silos = await cluster.StartAsync(2);
         output.WriteLine($"measured: 2 silos on Redis clustering joined in {clock.Elapsed.TotalSeconds:F1} s");
 
-        await ChatSmoke.RunAsync(agentSilo: silos[0], customerSilo: silos[1], "smoke-agent", "smoke");
+        await ChatSmoke.RunAsync(cluster, agentSilo: silos[0], customerSilo: silos[1], "smoke-agent", "smoke");
     }
 }

@@ -55,7 +55,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         {
             for (var i = 0; i < AgentCount; i++)
             {
-                agents.Add(await AgentScript.StartAsync(agentIds[i], Capacity, SiloPicker(cluster, i), this));
+                agents.Add(await AgentScript.StartAsync(agentIds[i], cluster.AgentToken(agentIds[i]), Capacity, SiloPicker(cluster, i), this));
             }
 
             // Before the failure: half the conversations, spread over every silo.
@@ -132,17 +132,18 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
     private async Task RunCustomerAsync(SiloCluster cluster, int i, ConcurrentDictionary<int, HubClient> customers, TaskCompletionSource? startedSignal)
     {
         var customer = customers[i] = HubClient.ForCustomer(SiloPicker(cluster, i));
-        string? conversationId = null;
+        StartedConversation? joined = null;
         customer.Rejoin = async connection =>
         {
-            if (conversationId is not null)
+            // A new connection (on a surviving silo) re-joins with the customer's token from the start.
+            if (joined is not null)
             {
-                await connection.InvokeCoreAsync<ConversationView>(nameof(CustomerHub.JoinConversation), [conversationId]);
+                await connection.InvokeCoreAsync<ConversationView>(nameof(CustomerHub.JoinConversation), [joined.Conversation.Id, joined.CustomerToken]);
             }
         };
         var start = new StartConversation($"Customer {i}", Skills[i % Skills.Length], $"customer {i}: first message");
-        var started = await customer.CallAsync<ConversationView>(nameof(CustomerHub.StartConversation), [start], Patience);
-        conversationId = started.Id;
+        joined = await customer.CallAsync<StartedConversation>(nameof(CustomerHub.StartConversation), [start], Patience);
+        var started = joined.Conversation;
         _startedBy[started.Id] = i;
         _acknowledged.Add((started.Id, started.Messages[0]));
         startedSignal?.TrySetResult();
@@ -306,12 +307,12 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         private readonly ConcurrentDictionary<string, Task> _answered = new();
         private readonly SiloFailureTests _test;
 
-        private AgentScript(string agentId, int capacity, Func<Uri> nextSilo, SiloFailureTests test)
+        private AgentScript(string agentId, string token, int capacity, Func<Uri> nextSilo, SiloFailureTests test)
         {
             AgentId = agentId;
             Capacity = capacity;
             _test = test;
-            Client = HubClient.ForAgent(agentId, nextSilo);
+            Client = HubClient.ForAgent(token, nextSilo);
             Assigned = Client.Inbox<ConversationView>(nameof(IAgentClient.ConversationAssigned));
             Assigned.Arrived += conversation => _answered.GetOrAdd(conversation.Id, id => Task.Run(() => AnswerAsync(id)));
             Client.Rejoin = async connection =>
@@ -344,9 +345,9 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
         /// <summary>Completes when every conversation the agent got so far has its answer acknowledged.</summary>
         public Task Replies => Task.WhenAll(_answered.Values);
 
-        public static async Task<AgentScript> StartAsync(string agentId, int capacity, Func<Uri> nextSilo, SiloFailureTests test)
+        public static async Task<AgentScript> StartAsync(string agentId, string token, int capacity, Func<Uri> nextSilo, SiloFailureTests test)
         {
-            var script = new AgentScript(agentId, capacity, nextSilo, test);
+            var script = new AgentScript(agentId, token, capacity, nextSilo, test);
             await script.Client.ConnectAsync();
             return script;
         }

@@ -9,6 +9,9 @@ namespace Switchboard.IntegrationTests.Deployment;
 /// </summary>
 public sealed class ComposeFileTests
 {
+    // What an operator exports before docker-compose up; the file has no default, so a deployment cannot forget it.
+    private const string SigningKey = "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
     [SkippableFact]
     public async Task DockerComposeAcceptsTheFileAndItDescribesTheClusterTopology()
     {
@@ -18,6 +21,9 @@ public sealed class ComposeFileTests
 
         var (quiet, quietErrors) = await ComposeAsync(compose!, "config", "-q");
         Assert.True(quiet == 0, $"docker-compose config -q failed: {quietErrors}");
+        var (withoutKey, withoutKeyErrors) = await ComposeWithKeyAsync(compose!, signingKey: null, "config", "-q");
+        Assert.True(withoutKey != 0, "docker-compose accepted the file without SWITCHBOARD_SIGNING_KEY: the silos would have no signing key.");
+        Assert.Contains("SWITCHBOARD_SIGNING_KEY", withoutKeyErrors);
 
         var (_, services) = await ComposeAsync(compose!, "config", "--services");
         Assert.Equal(["gateway", "postgres", "redis", "silo-1", "silo-2", "silo-3"],
@@ -26,14 +32,17 @@ public sealed class ComposeFileTests
         var (_, resolved) = await ComposeAsync(compose!, "config");
         Assert.Contains("/docker-entrypoint-initdb.d", resolved);
         Assert.Contains("ip_hash", await File.ReadAllTextAsync(Path.Combine(Paths.RepositoryRoot, "deploy", "nginx", "switchboard.conf")));
-        foreach (var setting in new[] { "Orleans__Clustering__ProviderType: AdoNet", "Orleans__GrainStorage__switchboard__ProviderType: AdoNet", "Orleans__Reminders__ProviderType: AdoNet", "ConnectionStrings__redis: redis:6379" })
+        foreach (var setting in new[] { "Orleans__Clustering__ProviderType: AdoNet", "Orleans__GrainStorage__switchboard__ProviderType: AdoNet", "Orleans__Reminders__ProviderType: AdoNet", "ConnectionStrings__redis: redis:6379", $"Switchboard__Auth__SigningKey: {SigningKey}" })
         {
             Assert.Equal(3, resolved.Split(setting).Length - 1);
         }
     }
 
+    private static Task<(int ExitCode, string Output)> ComposeAsync(string compose, params string[] arguments) =>
+        ComposeWithKeyAsync(compose, SigningKey, arguments);
+
     /// <summary>Runs docker-compose on the repository's file; returns the exit code and stdout (or stderr on failure).</summary>
-    private static async Task<(int ExitCode, string Output)> ComposeAsync(string compose, params string[] arguments)
+    private static async Task<(int ExitCode, string Output)> ComposeWithKeyAsync(string compose, string? signingKey, params string[] arguments)
     {
         var start = new ProcessStartInfo(compose)
         {
@@ -41,6 +50,12 @@ public sealed class ComposeFileTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        start.Environment.Remove("SWITCHBOARD_SIGNING_KEY");
+        if (signingKey is not null)
+        {
+            start.Environment["SWITCHBOARD_SIGNING_KEY"] = signingKey;
+        }
+
         start.ArgumentList.Add("-f");
         start.ArgumentList.Add("docker-compose.yml");
         foreach (var argument in arguments)

@@ -11,7 +11,7 @@ namespace Switchboard.IntegrationTests.Infrastructure;
 /// to another one, re-attaches (<see cref="Rejoin"/>), and retries the call that failed. Pushes land in inboxes that
 /// outlive connections. Refusals (a <see cref="HubException"/> carrying the server's reason) are never retried.
 /// </summary>
-public sealed class HubClient(string path, Func<Uri> nextSilo) : IAsyncDisposable
+public sealed class HubClient(string path, Func<Uri> nextSilo, string? accessToken = null) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<Action<HubConnection>> _handlers = [];
@@ -33,8 +33,8 @@ public sealed class HubClient(string path, Func<Uri> nextSilo) : IAsyncDisposabl
 
     public bool IsConnected => _connection?.State == HubConnectionState.Connected;
 
-    public static HubClient ForAgent(string agentId, Func<Uri> nextSilo) =>
-        new($"/hubs/agent?agentId={Uri.EscapeDataString(agentId)}", nextSilo);
+    /// <summary>An agent signed in with <paramref name="token"/> (its subject is the agent id), on every connection.</summary>
+    public static HubClient ForAgent(string token, Func<Uri> nextSilo) => new("/hubs/agent", nextSilo, token);
 
     public static HubClient ForCustomer(Func<Uri> nextSilo) => new("/hubs/customer", nextSilo);
 
@@ -152,7 +152,13 @@ public sealed class HubClient(string path, Func<Uri> nextSilo) : IAsyncDisposabl
             _attached = false;
             var silo = nextSilo();
             var connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(silo, path))
+                .WithUrl(new Uri(silo, path), o =>
+                {
+                    if (accessToken is not null)
+                    {
+                        o.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+                    }
+                })
                 .AddJsonProtocol(o => SwitchboardHosting.ConfigureJson(o.PayloadSerializerOptions))
                 .Build();
             foreach (var handler in _handlers)

@@ -1,9 +1,12 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Orleans.Configuration;
+using Switchboard.Auth;
 using Switchboard.Hosting;
 
 namespace Switchboard.IntegrationTests.Infrastructure;
@@ -11,7 +14,8 @@ namespace Switchboard.IntegrationTests.Infrastructure;
 /// <summary>
 /// Silo processes that form one cluster on real PostgreSQL or Redis, configured the way an operator would (environment
 /// variables only). Each cluster gets its own cluster and service id, so clusters of different tests share the servers
-/// without seeing each other.
+/// without seeing each other, and its own signing key: every silo checks tokens with it, and <see cref="Tokens"/> signs
+/// them as the company's identity provider would.
 /// </summary>
 public sealed class SiloCluster : IAsyncDisposable
 {
@@ -24,7 +28,12 @@ public sealed class SiloCluster : IAsyncDisposable
     {
         ClusterId = clusterId;
         _settings = settings;
+        SigningKey = NewSigningKey();
+        Tokens = TokenIssuer.FromKey(SigningKey);
+        settings["Switchboard__Auth__SigningKey"] = SigningKey;
+        // The tests read through the HTTP API as a supervisor would; no such agent needs to be configured.
         Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.IssueAgent("test-supervisor", supervisor: true).Token);
         settings["Orleans__ClusterId"] = clusterId;
         settings["Orleans__ServiceId"] = clusterId;
         // Failure detection in seconds (defaults take tens of seconds): probe every second, suspect after two misses.
@@ -50,6 +59,14 @@ public sealed class SiloCluster : IAsyncDisposable
     };
 
     public string ClusterId { get; }
+
+    /// <summary>The key every silo of this cluster signs and checks tokens with (<c>Switchboard__Auth__SigningKey</c>).</summary>
+    public string SigningKey { get; }
+
+    public TokenIssuer Tokens { get; }
+
+    /// <summary>A plain agent's token (the agent id is its subject).</summary>
+    public string AgentToken(string agentId) => Tokens.IssueAgent(agentId, supervisor: false).Token;
 
     public string? Postgres { get; private init; }
 
@@ -163,6 +180,7 @@ public sealed class SiloCluster : IAsyncDisposable
         return await command.ExecuteScalarAsync() as int?;
     }
 
+    /// <summary>A GET through the HTTP API with a supervisor's token.</summary>
     public async Task<T> GetAsync<T>(SiloProcess silo, string path) =>
         (await Http.GetFromJsonAsync<T>(new Uri(silo.BaseAddress, path), Json))!;
 
@@ -179,6 +197,8 @@ public sealed class SiloCluster : IAsyncDisposable
 
     private static string Tail(string log, int lines) =>
         string.Join(Environment.NewLine, log.Split(Environment.NewLine).TakeLast(lines));
+
+    private static string NewSigningKey() => "base64:" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(AuthOptions.MinKeyBytes));
 
     private static string NewClusterId(string name) => $"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)];
 

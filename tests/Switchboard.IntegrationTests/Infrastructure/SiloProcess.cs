@@ -7,7 +7,8 @@ namespace Switchboard.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// One silo as an operator runs it: <c>dotnet Switchboard.Silo.dll --contentRoot src/Switchboard.Silo</c>, configured
-/// through environment variables only, on free loopback ports.
+/// through environment variables only, on free loopback ports. A silo of a cluster needs its signing key among the
+/// settings (<c>Switchboard__Auth__SigningKey</c>); without one it refuses to start.
 /// </summary>
 public sealed class SiloProcess : IAsyncDisposable
 {
