@@ -319,9 +319,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
             _ => "not-a-token",
         };
         var page = await OpenAsync("/");
-        await page.EvaluateAsync("([key, value]) => localStorage.setItem(key, value)",
-            new[] { SessionKey, JsonSerializer.Serialize(new { token, agentId = "alice" }) });
-        await page.ReloadAsync();
+        await SeedSessionAsync(page, token, "alice");
 
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(reason);
         await Expect(page.Locator("#app")).ToBeHiddenAsync();
@@ -339,9 +337,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         _agents.Add("dev");
         var page = await OpenAsync("/");
         var token = fixture.Tokens.IssueAgent("dev", supervisor: false, lifetime: TimeSpan.FromSeconds(6)).Token;
-        await page.EvaluateAsync("([key, value]) => localStorage.setItem(key, value)",
-            new[] { SessionKey, JsonSerializer.Serialize(new { token, agentId = "dev" }) });
-        await page.ReloadAsync();
+        await SeedSessionAsync(page, token, "dev");
         await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
         await Expect(page.Locator("#me")).ToHaveTextAsync("Dev Patel");
 
@@ -564,5 +560,17 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         var path = Path.Combine(ConsoleFixture.ScreenshotFolder, $"{name}.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path });
         output.WriteLine($"screenshot: {Path.GetRelativePath(ConsoleFixture.RepositoryRoot, path)}");
+    }
+
+    /// <summary>
+    /// Reloads the page with a saved sign-in in place. Written by a script that runs before the page's own, not just
+    /// before a reload: a localStorage write made right before a reload can reach the next document too late.
+    /// </summary>
+    private static async Task SeedSessionAsync(IPage page, string token, string agentId)
+    {
+        var value = JsonSerializer.Serialize(new { token, agentId });
+        await page.AddInitScriptAsync(
+            $"if (!sessionStorage.getItem('test.seeded')) {{ sessionStorage.setItem('test.seeded', '1'); localStorage.setItem({JsonSerializer.Serialize(SessionKey)}, {JsonSerializer.Serialize(value)}); }}");
+        await page.ReloadAsync();
     }
 }
