@@ -26,11 +26,11 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
 
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => silo.AgentConnectionWithToken(null).StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        var read = await ProblemAsync(await silo.Http.GetAsync($"/api/conversations/{started.Conversation.Id}"), HttpStatusCode.Unauthorized);
+        var read = await HttpAssert.ProblemAsync(await silo.Http.GetAsync($"/api/conversations/{started.Conversation.Id}"), HttpStatusCode.Unauthorized);
         Assert.Contains("Sign in", read.Detail);
-        await ProblemAsync(await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Conversation.Id}/messages", new { text = "hi" }, silo.Json), HttpStatusCode.Unauthorized);
-        await ProblemAsync(await silo.Http.GetAsync("/api/overview"), HttpStatusCode.Unauthorized);
-        await AssertUnchangedAsync(started.Conversation);
+        await HttpAssert.ProblemAsync(await silo.Http.PostAsJsonAsync($"/api/conversations/{started.Conversation.Id}/messages", new { text = "hi" }, silo.Json), HttpStatusCode.Unauthorized);
+        await HttpAssert.ProblemAsync(await silo.Http.GetAsync("/api/overview"), HttpStatusCode.Unauthorized);
+        await silo.AssertUnchangedAsync(started.Conversation);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         var expired = TokenIssuer.FromKey(SiloFixture.SigningKey, time: elevenHoursAgo).IssueAgent(agentId, supervisor: false).Token;
 
         using var agent = silo.As(expired);
-        var problem = await ProblemAsync(await agent.GetAsync($"/api/agents/{agentId}"), HttpStatusCode.Unauthorized);
+        var problem = await HttpAssert.ProblemAsync(await agent.GetAsync($"/api/agents/{agentId}"), HttpStatusCode.Unauthorized);
         Assert.Contains("expired", problem.Detail);
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => silo.AgentConnectionWithToken(expired).StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
@@ -64,7 +64,7 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         foreach (var token in new[] { otherKey, unsigned, promoted })
         {
             using var caller = silo.As(token);
-            var problem = await ProblemAsync(await caller.GetAsync("/api/overview"), HttpStatusCode.Unauthorized);
+            var problem = await HttpAssert.ProblemAsync(await caller.GetAsync("/api/overview"), HttpStatusCode.Unauthorized);
             Assert.False(string.IsNullOrWhiteSpace(problem.Detail));
             var refused = await Assert.ThrowsAsync<HttpRequestException>(() => silo.AgentConnectionWithToken(token).StartAsync());
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
@@ -80,11 +80,11 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
 
         foreach (var path in new[] { "/api/overview", "/api/stats", $"/api/queues/{skill}", "/api/tickets", $"/api/agents/{SiloFixture.Supervisor}" })
         {
-            await ProblemAsync(await agent.GetAsync(path), HttpStatusCode.Forbidden);
+            await HttpAssert.ProblemAsync(await agent.GetAsync(path), HttpStatusCode.Forbidden);
         }
 
         var promote = new AgentProfileRequest("Me, promoted", ImmutableDictionary<string, int>.Empty.Add(skill, 5), 99, Supervisor: true);
-        await ProblemAsync(await agent.PutAsJsonAsync($"/api/agents/{agentId}", promote, silo.Json), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await agent.PutAsJsonAsync($"/api/agents/{agentId}", promote, silo.Json), HttpStatusCode.Forbidden);
         Assert.Equal(agentId, (await agent.GetFromJsonAsync<AgentView>($"/api/agents/{agentId}", silo.Json))!.Id);
 
         var connection = await ConnectAsync(silo.AgentConnection(agentId));
@@ -115,7 +115,7 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         var response = await silo.SupervisorHttp.PutAsJsonAsync($"/api/agents/{agentId}", changed, silo.Json);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var badSkill = await silo.SupervisorHttp.PutAsJsonAsync($"/api/agents/{agentId}", changed with { Skills = changed.Skills.Add("gardening", 3) }, silo.Json);
-        Assert.Contains("gardening", (await ProblemAsync(badSkill, HttpStatusCode.BadRequest)).Detail);
+        Assert.Contains("gardening", (await HttpAssert.ProblemAsync(badSkill, HttpStatusCode.BadRequest)).Detail);
 
         var stored = await silo.SupervisorHttp.GetFromJsonAsync<AgentView>($"/api/agents/{agentId}", silo.Json);
         Assert.Equal(("Renamed Agent", 5, 4), (stored!.Profile.Name, stored.Profile.Capacity, stored.Profile.Skills[skill]));
@@ -137,7 +137,7 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         var hubRead = await Assert.ThrowsAsync<HubException>(() => intruder.InvokeAsync<ConversationView>(nameof(AgentHub.GetConversation), started.Id));
         Assert.Contains("is not assigned to you", hubRead.Message);
         using var intruderHttp = silo.As(silo.AgentToken(intruderId));
-        await ProblemAsync(await intruderHttp.GetAsync($"/api/conversations/{started.Id}"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await intruderHttp.GetAsync($"/api/conversations/{started.Id}"), HttpStatusCode.Forbidden);
 
         Assert.Equal(ownerId, (await owner.InvokeAsync<ConversationView>(nameof(AgentHub.GetConversation), started.Id)).AgentId);
         using var ownerHttp = silo.As(silo.AgentToken(ownerId));
@@ -181,11 +181,11 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         using var ann = silo.As(mine.CustomerToken);
         var theirId = theirs.Conversation.Id;
 
-        await ProblemAsync(await ann.GetAsync($"/api/conversations/{theirId}"), HttpStatusCode.Forbidden);
-        await ProblemAsync(await ann.PostAsJsonAsync($"/api/conversations/{theirId}/messages", new { text = "Hijack" }, silo.Json), HttpStatusCode.Forbidden);
-        await ProblemAsync(await ann.PostAsync($"/api/conversations/{theirId}/leave", null), HttpStatusCode.Forbidden);
-        await ProblemAsync(await ann.PostAsJsonAsync($"/api/conversations/{theirId}/rating", new { score = 1 }, silo.Json), HttpStatusCode.Forbidden);
-        await ProblemAsync(await ann.GetAsync("/api/overview"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await ann.GetAsync($"/api/conversations/{theirId}"), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await ann.PostAsJsonAsync($"/api/conversations/{theirId}/messages", new { text = "Hijack" }, silo.Json), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await ann.PostAsync($"/api/conversations/{theirId}/leave", null), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await ann.PostAsJsonAsync($"/api/conversations/{theirId}/rating", new { score = 1 }, silo.Json), HttpStatusCode.Forbidden);
+        await HttpAssert.ProblemAsync(await ann.GetAsync("/api/overview"), HttpStatusCode.Forbidden);
 
         var customer = await ConnectAsync(silo.CustomerConnection());
         var join = await Assert.ThrowsAsync<HubException>(() => customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), theirId, mine.CustomerToken));
@@ -195,7 +195,7 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         var post = await Assert.ThrowsAsync<HubException>(() => customer.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), theirId, "Hijack"));
         Assert.Contains("has not joined", post.Message);
 
-        await AssertUnchangedAsync(theirs.Conversation);
+        await silo.AssertUnchangedAsync(theirs.Conversation);
         Assert.Equal(HttpStatusCode.OK, (await ann.GetAsync($"/api/conversations/{mine.Conversation.Id}")).StatusCode);
         Assert.Equal(mine.Conversation.Id, (await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), mine.Conversation.Id, mine.CustomerToken)).Id);
     }
@@ -210,7 +210,7 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         var issued = await silo.ReadAsync<DevTokenResponse>(response);
         Assert.False(issued.Supervisor);
         var unknown = await silo.Http.PostAsJsonAsync(AuthHosting.DevTokenPath, new { agentId = "nobody-by-this-name" }, silo.Json);
-        Assert.Contains("no agent", (await ProblemAsync(unknown, HttpStatusCode.NotFound)).Detail);
+        Assert.Contains("no agent", (await HttpAssert.ProblemAsync(unknown, HttpStatusCode.NotFound)).Detail);
 
         var connection = await ConnectAsync(silo.AgentConnectionWithToken(issued.Token));
         Assert.Equal(agentId, (await connection.InvokeAsync<AgentView>(nameof(AgentHub.GetProfile))).Id);
@@ -229,22 +229,6 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
         Assert.Contains("SigningKey is required when silos form a cluster", clustered.FailureMessage);
         Assert.Contains("at least 32 bytes", weakKey.FailureMessage);
         Assert.True(embedded.Succeeded);
-    }
-
-    private async Task AssertUnchangedAsync(ConversationView before)
-    {
-        var after = await silo.ReadConversationAsync(before.Id);
-        Assert.Equal((before.Status, before.AgentId, before.Topic), (after.Status, after.AgentId, after.Topic));
-        Assert.Equal(before.Messages.Select(m => (m.Sequence, m.Text)), after.Messages.Select(m => (m.Sequence, m.Text)));
-    }
-
-    internal static async Task<ProblemDetails> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
-        Assert.Equal((int)expected, problem!.Status);
-        return problem;
     }
 
     private static string Base64Url(string text) =>

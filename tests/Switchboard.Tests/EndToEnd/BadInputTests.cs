@@ -19,7 +19,7 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
     {
         var response = await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation("Ann", "gardening", "Hello"), silo.Json);
 
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains("Unknown topic 'gardening'", problem.Detail);
         Assert.Contains("shipping", problem.Detail);
         Assert.Equal(HttpStatusCode.NotFound, (await silo.SupervisorHttp.GetAsync("/api/queues/gardening")).StatusCode);
@@ -34,8 +34,8 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
 
         var response = await customer.PostAsJsonAsync($"/api/conversations/{id}/messages", new { text }, silo.Json);
 
-        Assert.Contains("needs some text", (await ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
-        await AssertUnchangedAsync(id, before);
+        Assert.Contains("needs some text", (await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        await silo.AssertUnchangedAsync(before);
     }
 
     [Fact]
@@ -45,8 +45,8 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
 
         var response = await customer.PostAsJsonAsync($"/api/conversations/{id}/messages", new { text = new string('x', 4001) }, silo.Json);
 
-        Assert.Contains("at most 4000 characters", (await ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
-        await AssertUnchangedAsync(id, before);
+        Assert.Contains("at most 4000 characters", (await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        await silo.AssertUnchangedAsync(before);
     }
 
     [Fact]
@@ -57,10 +57,10 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
         // with the silo's key to reach the grain).
         using var customer = silo.As(silo.Tokens.IssueCustomer(missing).Token);
 
-        await ProblemAsync(await silo.SupervisorHttp.GetAsync($"/api/conversations/{missing}"), HttpStatusCode.NotFound);
+        await HttpAssert.ProblemAsync(await silo.SupervisorHttp.GetAsync($"/api/conversations/{missing}"), HttpStatusCode.NotFound);
         var post = await customer.PostAsJsonAsync($"/api/conversations/{missing}/messages", new { text = "hello?" }, silo.Json);
-        Assert.Contains("does not exist", (await ProblemAsync(post, HttpStatusCode.NotFound)).Detail);
-        await ProblemAsync(await customer.GetAsync($"/api/conversations/{missing}"), HttpStatusCode.NotFound);
+        Assert.Contains("does not exist", (await HttpAssert.ProblemAsync(post, HttpStatusCode.NotFound)).Detail);
+        await HttpAssert.ProblemAsync(await customer.GetAsync($"/api/conversations/{missing}"), HttpStatusCode.NotFound);
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
     {
         var response = await silo.Http.PostAsync("/api/conversations", new StringContent(body, Encoding.UTF8, "application/json"));
 
-        var problem = await ProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.False(string.IsNullOrWhiteSpace(problem.Detail));
     }
 
@@ -91,8 +91,8 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
 
         var response = await customer.PostAsJsonAsync($"/api/conversations/{started.Id}/messages", new { text = "One more thing" }, silo.Json);
 
-        Assert.Contains("is resolved", (await ProblemAsync(response, HttpStatusCode.Conflict)).Detail);
-        await AssertUnchangedAsync(started.Id, before);
+        Assert.Contains("is resolved", (await HttpAssert.ProblemAsync(response, HttpStatusCode.Conflict)).Detail);
+        await silo.AssertUnchangedAsync(before);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
             Assert.Contains($"is not assigned to agent '{intruderId}'", refusal.Message);
         }
 
-        await AssertUnchangedAsync(started.Id, before);
+        await silo.AssertUnchangedAsync(before);
     }
 
     [Fact]
@@ -146,7 +146,7 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
         var noId = await Assert.ThrowsAsync<HubException>(() => customer.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), "", "hi"));
         Assert.Contains("conversation id is required", noId.Message);
 
-        await AssertUnchangedAsync(id, before);
+        await silo.AssertUnchangedAsync(before);
     }
 
     [Fact]
@@ -179,7 +179,7 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
 
         Assert.Contains("is already in the", refusal.Message);
         Assert.Contains("Unknown topic 'gardening'", unknown.Message);
-        await AssertUnchangedAsync(started.Id, before);
+        await silo.AssertUnchangedAsync(before);
     }
 
     [Fact]
@@ -206,23 +206,5 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
         var (_, skill) = silo.NewLane();
         var started = await silo.StartOverHttpAsync(new StartConversation("Ann", skill, "Hi"));
         return (started.Conversation.Id, started.Conversation, silo.As(started.CustomerToken));
-    }
-
-    private async Task AssertUnchangedAsync(string id, ConversationView before)
-    {
-        var after = await silo.ReadConversationAsync(id);
-        Assert.Equal(before.Status, after!.Status);
-        Assert.Equal(before.AgentId, after.AgentId);
-        Assert.Equal(before.Topic, after.Topic);
-        Assert.Equal(before.Messages.Select(m => (m.Sequence, m.Text)), after.Messages.Select(m => (m.Sequence, m.Text)));
-    }
-
-    private static async Task<ProblemDetails> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<ProblemDetails>();
-        Assert.Equal((int)expected, problem!.Status);
-        return problem;
     }
 }

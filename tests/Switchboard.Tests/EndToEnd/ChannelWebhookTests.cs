@@ -49,7 +49,7 @@ public sealed class ChannelWebhookTests(SiloFixture silo)
         var original = await silo.ReadAsync<ChatMessage>(first);
         Assert.Equal(original, await silo.ReadAsync<ChatMessage>(replay));
         Assert.Equal("true", replay.Headers.GetValues(ChannelApi.ReplayedHeader).Single());
-        Assert.Contains("already used", (await AccessTests.ProblemAsync(reused, HttpStatusCode.Conflict)).Detail);
+        Assert.Contains("already used", (await HttpAssert.ProblemAsync(reused, HttpStatusCode.Conflict)).Detail);
         var stored = await silo.ReadConversationAsync(opened.Id);
         Assert.Single(stored.Messages, m => m.Text == "It was order 1234");
         Assert.DoesNotContain(stored.Messages, m => m.Text == "Something else entirely");
@@ -70,14 +70,14 @@ public sealed class ChannelWebhookTests(SiloFixture silo)
         var garbled = await PostAsync($"/api/channels/{SiloFixture.Channel}/conversations", body, "sha256=not-hex");
         var unknown = await PostAsync("/api/channels/nosuchchannel/conversations", body, ChannelSignature.Sign(SiloFixture.ChannelSecret, body));
 
-        Assert.Contains("Sign the request", (await AccessTests.ProblemAsync(unsigned, HttpStatusCode.Unauthorized)).Detail);
+        Assert.Contains("Sign the request", (await HttpAssert.ProblemAsync(unsigned, HttpStatusCode.Unauthorized)).Detail);
         foreach (var refused in new[] { forged, tampered, garbled })
         {
-            Assert.Contains("does not match", (await AccessTests.ProblemAsync(refused, HttpStatusCode.Unauthorized)).Detail);
+            Assert.Contains("does not match", (await HttpAssert.ProblemAsync(refused, HttpStatusCode.Unauthorized)).Detail);
         }
 
-        await AccessTests.ProblemAsync(unknown, HttpStatusCode.NotFound);
-        await AccessTests.ProblemAsync(await silo.SupervisorHttp.GetAsync($"/api/conversations/{id}"), HttpStatusCode.NotFound);
+        await HttpAssert.ProblemAsync(unknown, HttpStatusCode.NotFound);
+        await HttpAssert.ProblemAsync(await silo.SupervisorHttp.GetAsync($"/api/conversations/{id}"), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class ChannelWebhookTests(SiloFixture silo)
 
         var response = await PostSignedAsync($"/conversations/{web.Conversation.Id}/messages", Json(new { messageId = "m-1", text = "Injected" }));
 
-        Assert.Contains("did not come from channel", (await AccessTests.ProblemAsync(response, HttpStatusCode.Forbidden)).Detail);
+        Assert.Contains("did not come from channel", (await HttpAssert.ProblemAsync(response, HttpStatusCode.Forbidden)).Detail);
         Assert.DoesNotContain((await silo.ReadConversationAsync(web.Conversation.Id)).Messages, m => m.Text == "Injected");
     }
 
@@ -103,7 +103,7 @@ public sealed class ChannelWebhookTests(SiloFixture silo)
     {
         var response = await PostSignedAsync("/conversations", Encoding.UTF8.GetBytes(body));
 
-        Assert.Contains(named, (await AccessTests.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        Assert.Contains(named, (await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
     }
 
     private byte[] StartBody(string messageId, string skill, string text) =>

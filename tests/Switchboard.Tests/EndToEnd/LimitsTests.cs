@@ -69,7 +69,7 @@ public sealed class LimitsTests(SiloFixture silo, ITestOutputHelper output) : Hu
         Assert.NotEmpty(throttled);
         Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.TooManyRequests }));
         Assert.True(throttled[0].Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
-        Assert.Contains("Try again in", (await AccessTests.ProblemAsync(throttled[0], HttpStatusCode.TooManyRequests)).Detail);
+        Assert.Contains("Try again in", (await HttpAssert.ProblemAsync(throttled[0], HttpStatusCode.TooManyRequests)).Detail);
         var stored = await silo.ReadConversationAsync(started.Conversation.Id);
         Assert.Equal(responses.Count(r => r.StatusCode == HttpStatusCode.Created), stored.Messages.Count(m => m.Text.StartsWith("again", StringComparison.Ordinal)));
     }
@@ -107,7 +107,7 @@ public sealed class LimitsTests(SiloFixture silo, ITestOutputHelper output) : Hu
 
         var response = await silo.Http.PostAsync("/api/conversations", new StringContent(huge, Encoding.UTF8, "application/json"));
 
-        await AccessTests.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+        await HttpAssert.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         var queue = await silo.SupervisorHttp.GetFromJsonAsync<Queues.QueueView>($"/api/queues/{skill}", silo.Json);
         Assert.Empty(queue!.Waiting);
     }
@@ -143,7 +143,7 @@ public sealed class LimitsTests(SiloFixture silo, ITestOutputHelper output) : Hu
     {
         var response = await silo.Http.PostAsync("/api/conversations", new StringContent(body, Encoding.UTF8, "application/json"));
 
-        Assert.Contains(field, (await AccessTests.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        Assert.Contains(field, (await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
     }
 
     [Theory]
@@ -157,7 +157,7 @@ public sealed class LimitsTests(SiloFixture silo, ITestOutputHelper output) : Hu
 
         var response = await silo.Http.PostAsJsonAsync("/api/conversations", new StartConversation(name, skill, text), silo.Json);
 
-        Assert.Contains("control character", (await AccessTests.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        Assert.Contains("control character", (await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
         var customer = await ConnectAsync(silo.CustomerConnection());
         var refusal = await Assert.ThrowsAsync<HubException>(() =>
             customer.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), new StartConversation(name, skill, text)));

@@ -140,6 +140,14 @@ public class SiloFixture : IAsyncLifetime
         return await ReadAsync<StartedConversation>(response);
     }
 
+    /// <summary>Asserts a refused request left the conversation as it was: status, agent, topic and every message.</summary>
+    public async Task AssertUnchangedAsync(ConversationView before)
+    {
+        var after = await ReadConversationAsync(before.Id);
+        Assert.Equal((before.Status, before.AgentId, before.Topic), (after.Status, after.AgentId, after.Topic));
+        Assert.Equal(before.Messages.Select(m => (m.Sequence, m.Text)), after.Messages.Select(m => (m.Sequence, m.Text)));
+    }
+
     /// <summary>The conversation as a supervisor reads it.</summary>
     public async Task<ConversationView> ReadConversationAsync(string id) =>
         (await SupervisorHttp.GetFromJsonAsync<ConversationView>($"/api/conversations/{id}", Json))!;
@@ -174,6 +182,19 @@ public class SiloFixture : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A refusal is a problem-details body with the expected status.</summary>
+public static class HttpAssert
+{
+    public static async Task<Microsoft.AspNetCore.Mvc.ProblemDetails> ProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<Microsoft.AspNetCore.Mvc.ProblemDetails>();
+        Assert.Equal((int)expected, problem!.Status);
+        return problem;
     }
 }
 
