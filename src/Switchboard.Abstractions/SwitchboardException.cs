@@ -14,6 +14,9 @@ public enum SwitchboardError
 
     /// <summary>The caller may not act on this target (403).</summary>
     Forbidden,
+
+    /// <summary>Too many requests of this kind for now (429); <see cref="SwitchboardException.RetryAfter"/> says when to try again.</summary>
+    RateLimited,
 }
 
 /// <summary>
@@ -27,6 +30,10 @@ public sealed class SwitchboardException : Exception
     [Id(0)]
     public SwitchboardError Error { get; private set; }
 
+    /// <summary>For <see cref="SwitchboardError.RateLimited"/>: how long until the request would be accepted.</summary>
+    [Id(1)]
+    public TimeSpan? RetryAfter { get; private set; }
+
     public static SwitchboardException NotFound(string message) => new(SwitchboardError.NotFound, message);
 
     public static SwitchboardException Invalid(string message) => new(SwitchboardError.Invalid, message);
@@ -34,4 +41,7 @@ public sealed class SwitchboardException : Exception
     public static SwitchboardException Conflict(string message) => new(SwitchboardError.Conflict, message);
 
     public static SwitchboardException Forbidden(string message) => new(SwitchboardError.Forbidden, message);
+
+    public static SwitchboardException RateLimited(string message, TimeSpan retryAfter) =>
+        new(SwitchboardError.RateLimited, message) { RetryAfter = retryAfter };
 }

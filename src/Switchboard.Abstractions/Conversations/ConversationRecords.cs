@@ -135,7 +135,50 @@ public sealed record ConversationView(
     [property: Id(14)] ImmutableArray<SlaEvent> SlaEvents,
     [property: Id(15)] ImmutableDictionary<string, string> Context,
     [property: Id(16)] bool Abandoned = false,
-    [property: Id(17)] ConversationRating? Rating = null);
+    [property: Id(17)] ConversationRating? Rating = null,
+    [property: Id(18)] string? CustomerId = null,
+    [property: Id(19)] ImmutableArray<Customers.CustomerConversation> History = default,
+    [property: Id(20)] OutreachInfo? Outreach = null,
+    [property: Id(21)] RoutingPreference? Preference = null,
+    [property: Id(22)] string? ReopenedFrom = null,
+    [property: Id(23)] DateTimeOffset? ResolvedAt = null);
+
+/// <summary>Why an outbound conversation was opened, and whether the customer has answered it.</summary>
+/// <param name="Reason">The trigger's description for the agent, e.g. "Delivery more than 24 h late".</param>
+[GenerateSerializer, Immutable, Alias("Switchboard.OutreachInfo")]
+public sealed record OutreachInfo(
+    [property: Id(0)] string Trigger,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] bool CustomerAnswered = false);
+
+/// <summary>Why a conversation is offered to one agent first.</summary>
+public enum PreferenceReason
+{
+    /// <summary>The customer's last agent, who serves this topic, within the return window.</summary>
+    LastAgent,
+
+    /// <summary>The agent who resolved the customer's conversation on this topic within the reopen window.</summary>
+    Reopened,
+}
+
+/// <summary>
+/// The agent a conversation is offered to first. <see cref="HoldUntil"/> is set when the hold applied (the agent
+/// was online and serves the queue): until then no other agent is offered it; never past the first-response deadline.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.RoutingPreference")]
+public sealed record RoutingPreference(
+    [property: Id(0)] string AgentId,
+    [property: Id(1)] PreferenceReason Reason,
+    [property: Id(2)] DateTimeOffset? HoldUntil = null);
+
+/// <summary>What the customer grain adds to a start: the recent history, the preferred agent, an outreach trigger.</summary>
+/// <param name="OpeningMessage">For outreach: the first message, sent to the customer (the start's text is ignored).</param>
+[GenerateSerializer, Immutable, Alias("Switchboard.CustomerStart")]
+public sealed record CustomerStart(
+    [property: Id(0)] ImmutableArray<Customers.CustomerConversation> History,
+    [property: Id(1)] RoutingPreference? Preference,
+    [property: Id(2)] string? ReopenedFrom = null,
+    [property: Id(3)] OutreachInfo? Outreach = null);
 
 /// <summary>Where a conversation stands in a queue: position 1 is served next; the wait is null when nobody serves it now.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueuePlacement")]

@@ -16,6 +16,12 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     Task<ConversationView> StartAsync(StartConversation start);
 
+    /// <summary>
+    /// <see cref="StartAsync"/> on behalf of the customer grain: with the customer's recent history, an agent to offer
+    /// it to first, and for outreach the trigger (the first message is then the opening message, sent to the customer).
+    /// </summary>
+    Task<ConversationView> StartForCustomerAsync(StartConversation start, CustomerStart customer);
+
     /// <summary>The conversation so far; <see cref="SwitchboardError.NotFound"/> if it was never started.</summary>
     Task<ConversationView> GetAsync();
 

@@ -6,6 +6,25 @@ public static class ConversationRules
     public const int MinPriority = 0;
     public const int MaxPriority = 10;
 
+    public const int MaxCustomerIdLength = 128;
+
+    /// <summary>
+    /// The channel's customer id, trimmed; null when none was sent (blank counts as none).
+    /// <see cref="SwitchboardError.Invalid"/> when it is longer than <see cref="MaxCustomerIdLength"/>.
+    /// </summary>
+    public static string? NormalizeCustomerId(string? customerId)
+    {
+        var id = customerId?.Trim();
+        if (string.IsNullOrEmpty(id))
+        {
+            return null;
+        }
+
+        return id.Length <= MaxCustomerIdLength
+            ? id
+            : throw SwitchboardException.Invalid($"A customer id may have at most {MaxCustomerIdLength} characters.");
+    }
+
     /// <summary>Skills are lower-case names; channels may send "Shipping " and mean <c>shipping</c>.</summary>
     public static string NormalizeSkill(string? skill) => skill?.Trim().ToLowerInvariant() ?? "";
 

@@ -57,4 +57,16 @@ public sealed class ConversationState
 
     /// <summary>The customer's rating after resolution; set once.</summary>
     [Id(33)] public ConversationRating? Rating { get; set; }
+
+    /// <summary>The customer's recent conversations when this one started (from their customer grain).</summary>
+    [Id(34)] public List<Customers.CustomerConversation> History { get; set; } = [];
+
+    /// <summary>Set for an outbound conversation: the trigger and whether the customer answered.</summary>
+    [Id(35)] public OutreachInfo? Outreach { get; set; }
+
+    /// <summary>The agent offered it first; its hold is cleared once the conversation is assigned or returned.</summary>
+    [Id(36)] public RoutingPreference? Preference { get; set; }
+
+    /// <summary>The resolved conversation the customer came back to within the reopen window.</summary>
+    [Id(37)] public string? ReopenedFrom { get; set; }
 }

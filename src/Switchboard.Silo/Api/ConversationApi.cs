@@ -1,5 +1,7 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Switchboard.Conversations;
+using Switchboard.Hubs;
 
 namespace Switchboard.Api;
 
@@ -14,15 +16,17 @@ public static class ConversationApi
     {
         var conversations = app.MapGroup("/api/conversations").WithTags("Conversations");
 
-        conversations.MapPost("/", async ([FromBody] StartConversation start, IGrainFactory grains) =>
+        // 201 for a new conversation; 200 with the open one when the customer already has one on this topic (a
+        // channel retry or a second start joins it).
+        conversations.MapPost("/", async Task<Results<Created<ConversationView>, Ok<ConversationView>>> ([FromBody] StartConversation start, IGrainFactory grains) =>
         {
             var id = Guid.NewGuid().ToString("N");
-            var view = await grains.GetGrain<IConversationGrain>(id).StartAsync(start);
-            return TypedResults.Created($"/api/conversations/{id}", view);
+            var view = CustomerStarts.ForCustomer(await CustomerStarts.StartAsync(grains, start, id));
+            return view.Id == id ? TypedResults.Created($"/api/conversations/{id}", view) : TypedResults.Ok(view);
         });
 
-        conversations.MapGet("/{id}", (string id, IGrainFactory grains) =>
-            grains.GetGrain<IConversationGrain>(id).GetAsync());
+        conversations.MapGet("/{id}", async (string id, IGrainFactory grains) =>
+            CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(id).GetAsync()));
 
         conversations.MapPost("/{id}/messages", async (string id, [FromBody] PostMessage message, IGrainFactory grains) =>
         {
@@ -31,8 +35,8 @@ public static class ConversationApi
         });
 
         // The customer left (abandoned if nobody had answered yet); idempotent.
-        conversations.MapPost("/{id}/leave", (string id, IGrainFactory grains) =>
-            grains.GetGrain<IConversationGrain>(id).LeaveAsync());
+        conversations.MapPost("/{id}/leave", async (string id, IGrainFactory grains) =>
+            CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(id).LeaveAsync()));
 
         // Once per resolved conversation: a second rating is 409 Conflict.
         conversations.MapPost("/{id}/rating", async (string id, [FromBody] PostRating rating, IGrainFactory grains) =>

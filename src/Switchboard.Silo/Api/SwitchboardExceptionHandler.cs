@@ -13,6 +13,7 @@ internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problem
             SwitchboardException { Error: SwitchboardError.NotFound } => (StatusCodes.Status404NotFound, "Not found"),
             SwitchboardException { Error: SwitchboardError.Conflict } => (StatusCodes.Status409Conflict, "Conflict"),
             SwitchboardException { Error: SwitchboardError.Forbidden } => (StatusCodes.Status403Forbidden, "Forbidden"),
+            SwitchboardException { Error: SwitchboardError.RateLimited } => (StatusCodes.Status429TooManyRequests, "Too many requests"),
             SwitchboardException => (StatusCodes.Status400BadRequest, "Invalid request"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             _ => (0, ""),
@@ -23,6 +24,12 @@ internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problem
         }
 
         httpContext.Response.StatusCode = status;
+        if (exception is SwitchboardException { RetryAfter: { } retryAfter })
+        {
+            // Whole seconds, rounded up: a client that waits exactly this long is accepted.
+            httpContext.Response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

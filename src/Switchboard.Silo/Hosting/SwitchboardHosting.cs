@@ -49,6 +49,7 @@ public static class SwitchboardHosting
         app.MapHub<CustomerHub>(CustomerHub.Path);
         app.MapHub<EchoHub>(EchoHub.Path);
         app.MapConversationApi();
+        app.MapOutreachApi();
         app.MapDirectoryApi();
         app.MapConsoleApi();
         app.MapStatsApi();

@@ -19,15 +19,37 @@ public sealed class CustomerHub(IGrainFactory grains) : Hub<ICustomerClient>
         var id = Guid.NewGuid().ToString("N");
         // Join before starting: an agent may answer before this call returns.
         await JoinGroupAsync(id);
+        ConversationView view;
         try
         {
-            return await grains.GetGrain<IConversationGrain>(id).StartAsync(start ?? throw new HubException("Send the conversation to start."));
+            view = await CustomerStarts.StartAsync(grains, start ?? throw new HubException("Send the conversation to start."), id);
         }
         catch
         {
             await LeaveGroupAsync(id);
             throw;
         }
+
+        if (view.Id != id)
+        {
+            // The customer already had this conversation open: join that one, then read it again, so nothing said
+            // between the first read and the join is missed.
+            await LeaveGroupAsync(id);
+            await JoinGroupAsync(view.Id);
+            view = await grains.GetGrain<IConversationGrain>(view.Id).GetAsync();
+        }
+
+        return CustomerStarts.ForCustomer(view);
+    }
+
+    /// <summary>
+    /// This connection hears <c>OutreachOpened</c> for the customer id (the web chat's id kept in the browser, or a
+    /// channel's): an outbound conversation a shop opened for them.
+    /// </summary>
+    public async Task ListenAsCustomer(string customerId)
+    {
+        var id = ConversationRules.NormalizeCustomerId(customerId) ?? throw new HubException("A customer id is required.");
+        await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Customer(id));
     }
 
     /// <summary>Re-attaches a (re)connected client to a conversation and returns it so far.</summary>
@@ -38,7 +60,7 @@ public sealed class CustomerHub(IGrainFactory grains) : Hub<ICustomerClient>
         await JoinGroupAsync(conversationId);
         try
         {
-            return await grains.GetGrain<IConversationGrain>(conversationId).GetAsync();
+            return CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(conversationId).GetAsync());
         }
         catch when (!alreadyJoined)
         {
@@ -51,7 +73,8 @@ public sealed class CustomerHub(IGrainFactory grains) : Hub<ICustomerClient>
         JoinedConversation(conversationId).PostCustomerMessageAsync(text);
 
     /// <summary>The customer leaves; before any answer the conversation counts as abandoned.</summary>
-    public Task<ConversationView> LeaveConversation(string conversationId) => JoinedConversation(conversationId).LeaveAsync();
+    public async Task<ConversationView> LeaveConversation(string conversationId) =>
+        CustomerStarts.ForCustomer(await JoinedConversation(conversationId).LeaveAsync());
 
     /// <summary>Rates a resolved conversation 1–5, once.</summary>
     public Task<ConversationRating> RateConversation(string conversationId, int score, string? comment) =>

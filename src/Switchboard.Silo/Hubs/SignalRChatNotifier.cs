@@ -46,6 +46,9 @@ internal sealed class SignalRChatNotifier(
     public Task FollowUpDueAsync(string agentId, string conversationId) =>
         Guard(agents.Clients.Group(Groups.Agent(agentId)).FollowUpDue(new FollowUpDue(conversationId)));
 
+    public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening) =>
+        Guard(customers.Clients.Group(Groups.Customer(customerId)).OutreachOpened(new OutreachOpened(conversationId, opening)));
+
     public Task SupervisorAlertAsync(SupervisorAlert alert) =>
         Guard(agents.Clients.Group(Groups.Supervisors).SupervisorAlert(alert));
 

@@ -1,0 +1,263 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Switchboard.Conversations;
+
+namespace Switchboard.Customers;
+
+/// <summary>
+/// One customer's profile and history, and the gate every start with their id goes through: not reentrant, so two
+/// starts of the same customer (a double click, a channel retry) run one after the other and the second finds the
+/// first open.
+/// </summary>
+public sealed class CustomerGrain(
+    [PersistentState("customer", SwitchboardOptions.StorageName)] IPersistentState<CustomerState> state,
+    IOptions<SwitchboardOptions> options,
+    TimeProvider time,
+    ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
+{
+    private readonly SwitchboardOptions _options = options.Value;
+
+    private CustomerState State => state.State;
+
+    private CustomerOptions Customers => _options.Customers;
+
+    private string Id => this.GetPrimaryKeyString();
+
+    public async Task<ConversationView> StartAsync(StartConversation start, string conversationId)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic), CustomerId = Id };
+        ConversationRules.ValidateStart(start, _options);
+
+        if (await FindOpenAsync(start.Topic) is { } open)
+        {
+            return await JoinAsync(open, start.Text);
+        }
+
+        await EnsureRoomAsync();
+        var view = await StartConversationAsync(conversationId, start, outreach: null);
+        State.Profile = CustomerPolicy.Merge(State.Profile, start.CustomerName, start.Vip, start.Context);
+        await SaveAsync();
+        return view;
+    }
+
+    public async Task<ConversationView> StartOutreachAsync(StartOutreach outreach, string conversationId)
+    {
+        ArgumentNullException.ThrowIfNull(outreach);
+        var name = outreach.CustomerName?.Trim() ?? "";
+        if (Customers.Outreach.Find(outreach.Trigger) is not { } found)
+        {
+            var known = Customers.Outreach.Triggers.Keys.Order(StringComparer.OrdinalIgnoreCase);
+            throw SwitchboardException.Invalid($"Unknown trigger '{outreach.Trigger}'. Known triggers: {string.Join(", ", known)}.");
+        }
+
+        var (trigger, settings) = found;
+        var context = (outreach.Context ?? ImmutableDictionary<string, string>.Empty).ToBuilder();
+        if (!string.IsNullOrWhiteSpace(outreach.Order))
+        {
+            context["order"] = outreach.Order.Trim();
+        }
+
+        var values = new Dictionary<string, string>(context) { ["name"] = name };
+        var opening = CustomerPolicy.Fill(settings.Template, values, out var missing);
+        if (missing.Count > 0)
+        {
+            throw SwitchboardException.Invalid(
+                $"Trigger '{trigger}' needs {string.Join(", ", missing.Select(m => $"'{m}'"))} for its opening message.");
+        }
+
+        var start = new StartConversation(
+            name, settings.Skill, opening, outreach.Priority ?? settings.Priority, outreach.Vip, CustomerId: Id, Context: context.ToImmutable());
+        ConversationRules.ValidateStart(start, _options);
+
+        var now = time.GetUtcNow();
+        if (CustomerPolicy.OutreachRetryAfter(State.OutreachSentAt, now, Customers.Outreach) is { } retryAfter)
+        {
+            throw SwitchboardException.RateLimited(
+                $"Customer '{Id}' was contacted {Customers.Outreach.MaxPerCustomer} times within {Describe(Customers.Outreach.Window)}; the next outreach is allowed in {Describe(retryAfter)}.",
+                retryAfter);
+        }
+
+        if (await FindOpenAsync(start.Topic) is { } open)
+        {
+            throw SwitchboardException.Conflict(
+                $"Customer '{Id}' has conversation '{open.Id}' open on {start.Topic}; continue there instead of opening another.");
+        }
+
+        await EnsureRoomAsync();
+        var view = await StartConversationAsync(conversationId, start, new OutreachInfo(trigger, settings.Reason ?? trigger));
+        State.Profile = CustomerPolicy.Merge(State.Profile, name, outreach.Vip || (State.Profile?.Vip ?? false), start.Context);
+        State.OutreachSentAt.RemoveAll(at => now - at >= Customers.Outreach.Window);
+        State.OutreachSentAt.Add(now);
+        await SaveAsync();
+        return view;
+    }
+
+    public Task<CustomerView?> GetAsync() => Task.FromResult(
+        State.Profile is null && State.Conversations.Count == 0
+            ? null
+            : new CustomerView(
+                Id,
+                State.Profile ?? new CustomerProfile(Id, null, false, [], ImmutableDictionary<string, string>.Empty),
+                CustomerPolicy.Recent(State.Conversations, State.Conversations.Count),
+                [.. State.OutreachSentAt]));
+
+    public async Task RecordAsync(CustomerConversation conversation)
+    {
+        if (Upsert(conversation))
+        {
+            await SaveAsync();
+        }
+    }
+
+    private async Task<ConversationView> StartConversationAsync(string conversationId, StartConversation start, OutreachInfo? outreach)
+    {
+        var now = time.GetUtcNow();
+        var preferred = CustomerPolicy.Prefer(State.Conversations, start.Topic, now, Customers);
+        var customer = new CustomerStart(
+            CustomerPolicy.Recent(State.Conversations, Customers.HistoryShown, except: conversationId),
+            preferred?.Preference,
+            preferred?.ReopenedFrom,
+            outreach);
+        var view = await GrainFactory.GetGrain<IConversationGrain>(conversationId).StartForCustomerAsync(start, customer);
+        Upsert(CustomerPolicy.Summarize(view));
+        return view;
+    }
+
+    /// <summary>
+    /// Joins the open conversation: a repeat of its opening text (a double click, a channel retry) adds nothing;
+    /// anything else is the customer writing in it.
+    /// </summary>
+    private async Task<ConversationView> JoinAsync(ConversationView open, string text)
+    {
+        var conversation = GrainFactory.GetGrain<IConversationGrain>(open.Id);
+        var opening = open.Messages.FirstOrDefault(m => m.From == MessageAuthor.Customer);
+        if (opening?.Text == text)
+        {
+            return open;
+        }
+
+        await conversation.PostCustomerMessageAsync(text);
+        return await conversation.GetAsync();
+    }
+
+    /// <summary>
+    /// The customer's open conversation on the topic, read from the conversation itself: a record whose closing
+    /// report has not arrived (or was lost) is corrected here rather than trusted.
+    /// </summary>
+    private async Task<ConversationView?> FindOpenAsync(string topic)
+    {
+        foreach (var record in State.Conversations.Where(c => c.IsOpen && c.Topic == topic).OrderByDescending(c => c.StartedAt).ToList())
+        {
+            if (await ReadOpenAsync(record) is { } view && view.Topic == topic)
+            {
+                return view;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task EnsureRoomAsync()
+    {
+        var open = State.Conversations.Where(c => c.IsOpen).ToList();
+        if (open.Count < Customers.MaxOpenConversations)
+        {
+            return;
+        }
+
+        var confirmed = new List<ConversationView>();
+        foreach (var record in open)
+        {
+            if (await ReadOpenAsync(record) is { } view)
+            {
+                confirmed.Add(view);
+            }
+        }
+
+        if (confirmed.Count >= Customers.MaxOpenConversations)
+        {
+            throw SwitchboardException.Conflict(
+                $"Customer '{Id}' already has {confirmed.Count} open conversations ({string.Join(", ", confirmed.Select(c => c.Topic).Order())}); "
+                + $"at most {Customers.MaxOpenConversations} may be open at once. Continue in one of them.");
+        }
+    }
+
+    private async Task<ConversationView?> ReadOpenAsync(CustomerConversation record)
+    {
+        try
+        {
+            var view = await GrainFactory.GetGrain<IConversationGrain>(record.Id).GetAsync();
+            if (view.Status != ConversationStatus.Resolved)
+            {
+                return view;
+            }
+
+            Upsert(CustomerPolicy.Summarize(view), force: true);
+        }
+        catch (SwitchboardException ex) when (ex.Error == SwitchboardError.NotFound)
+        {
+            State.Conversations.Remove(record);
+        }
+
+        return null;
+    }
+
+    /// <summary>Keeps the newer of two reports of a conversation; true if the history changed.</summary>
+    private bool Upsert(CustomerConversation conversation, bool force = false)
+    {
+        var at = State.Conversations.FindIndex(c => c.Id == conversation.Id);
+        if (at < 0)
+        {
+            State.Conversations.Add(conversation);
+            Trim();
+            return true;
+        }
+
+        var existing = State.Conversations[at];
+        if (conversation.Version > existing.Version || (force && conversation != existing))
+        {
+            State.Conversations[at] = conversation with { Version = Math.Max(conversation.Version, existing.Version) };
+            return true;
+        }
+
+        return false;
+    }
+
+    private void Trim()
+    {
+        var excess = State.Conversations.Count - Customers.HistoryKept;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        foreach (var oldest in State.Conversations.Where(c => !c.IsOpen).OrderBy(c => c.StartedAt).Take(excess).ToList())
+        {
+            State.Conversations.Remove(oldest);
+        }
+    }
+
+    private async Task SaveAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            // The conversations are stored by themselves and report again as they change; the history catches up.
+            logger.LogError(ex, "Customer {CustomerId} could not store their history", Id);
+            throw;
+        }
+    }
+
+    private static string Describe(TimeSpan span) => span switch
+    {
+        { TotalHours: >= 48 } => $"{span.TotalDays:0.#} days",
+        { TotalMinutes: >= 120 } => $"{Math.Ceiling(span.TotalHours):0} h",
+        { TotalSeconds: >= 120 } => $"{Math.Ceiling(span.TotalMinutes):0} min",
+        _ => $"{Math.Ceiling(span.TotalSeconds):0} s",
+    };
+}
