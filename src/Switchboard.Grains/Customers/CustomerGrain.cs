@@ -30,12 +30,13 @@ public sealed class CustomerGrain(
         start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic), CustomerId = Id };
         ConversationRules.ValidateStart(start, _options);
 
-        if (await FindOpenAsync(start.Topic) is { } open)
+        var open = await ReadOpenAsync();
+        if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
         {
-            return await JoinAsync(open, start.Text);
+            return await JoinAsync(same, start.Text);
         }
 
-        await EnsureRoomAsync();
+        EnsureRoom(open);
         var view = await StartConversationAsync(conversationId, start, outreach: null);
         State.Profile = CustomerPolicy.Merge(State.Profile, start.CustomerName, start.Vip, start.Context);
         await SaveAsync();
@@ -79,13 +80,14 @@ public sealed class CustomerGrain(
                 retryAfter);
         }
 
-        if (await FindOpenAsync(start.Topic) is { } open)
+        var open = await ReadOpenAsync();
+        if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
         {
             throw SwitchboardException.Conflict(
-                $"Customer '{Id}' has conversation '{open.Id}' open on {start.Topic}; continue there instead of opening another.");
+                $"Customer '{Id}' has conversation '{same.Id}' open on {start.Topic}; continue there instead of opening another.");
         }
 
-        await EnsureRoomAsync();
+        EnsureRoom(open);
         var view = await StartConversationAsync(conversationId, start, new OutreachInfo(trigger, settings.Reason ?? trigger));
         State.Profile = CustomerPolicy.Merge(State.Profile, name, outreach.Vip || (State.Profile?.Vip ?? false), start.Context);
         State.OutreachSentAt.RemoveAll(at => now - at >= Customers.Outreach.Window);
@@ -143,43 +145,30 @@ public sealed class CustomerGrain(
     }
 
     /// <summary>
-    /// The customer's open conversation on the topic, read from the conversation itself: a record whose closing
-    /// report has not arrived (or was lost) is corrected here rather than trusted.
+    /// The customer's open conversations, read from the conversations themselves (few: at most the open limit, as a
+    /// rule): a record whose closing report has not arrived yet, or was lost with a silo, is corrected here rather
+    /// than trusted, so the limit, the join and the history the agent sees are all current.
     /// </summary>
-    private async Task<ConversationView?> FindOpenAsync(string topic)
+    private async Task<List<ConversationView>> ReadOpenAsync()
     {
-        foreach (var record in State.Conversations.Where(c => c.IsOpen && c.Topic == topic).OrderByDescending(c => c.StartedAt).ToList())
-        {
-            if (await ReadOpenAsync(record) is { } view && view.Topic == topic)
-            {
-                return view;
-            }
-        }
-
-        return null;
-    }
-
-    private async Task EnsureRoomAsync()
-    {
-        var open = State.Conversations.Where(c => c.IsOpen).ToList();
-        if (open.Count < Customers.MaxOpenConversations)
-        {
-            return;
-        }
-
-        var confirmed = new List<ConversationView>();
-        foreach (var record in open)
+        var open = new List<ConversationView>();
+        foreach (var record in State.Conversations.Where(c => c.IsOpen).OrderByDescending(c => c.StartedAt).ToList())
         {
             if (await ReadOpenAsync(record) is { } view)
             {
-                confirmed.Add(view);
+                open.Add(view);
             }
         }
 
-        if (confirmed.Count >= Customers.MaxOpenConversations)
+        return open;
+    }
+
+    private void EnsureRoom(List<ConversationView> open)
+    {
+        if (open.Count >= Customers.MaxOpenConversations)
         {
             throw SwitchboardException.Conflict(
-                $"Customer '{Id}' already has {confirmed.Count} open conversations ({string.Join(", ", confirmed.Select(c => c.Topic).Order())}); "
+                $"Customer '{Id}' already has {open.Count} open conversations ({string.Join(", ", open.Select(c => c.Topic).Order())}); "
                 + $"at most {Customers.MaxOpenConversations} may be open at once. Continue in one of them.");
         }
     }
