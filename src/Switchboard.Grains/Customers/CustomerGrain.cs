@@ -30,7 +30,7 @@ public sealed class CustomerGrain(
         start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic), CustomerId = Id };
         ConversationRules.ValidateStart(start, _options);
 
-        var open = await ReadOpenAsync();
+        var open = await RefreshAsync();
         if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
         {
             return await JoinAsync(same, start.Text);
@@ -80,7 +80,7 @@ public sealed class CustomerGrain(
                 retryAfter);
         }
 
-        var open = await ReadOpenAsync();
+        var open = await RefreshAsync();
         if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
         {
             throw SwitchboardException.Conflict(
@@ -145,16 +145,20 @@ public sealed class CustomerGrain(
     }
 
     /// <summary>
-    /// The customer's open conversations, read from the conversations themselves (few: at most the open limit, as a
-    /// rule): a record whose closing report has not arrived yet, or was lost with a silo, is corrected here rather
-    /// than trusted, so the limit, the join and the history the agent sees are all current.
+    /// Reads back from the conversations themselves every record that may still change: the open ones (for the
+    /// limit and the join) and the recent ones not yet rated (for the history the agent sees). A report that has not
+    /// arrived yet, or was lost with a silo, is made good here rather than trusted; the open conversations are returned.
     /// </summary>
-    private async Task<List<ConversationView>> ReadOpenAsync()
+    private async Task<List<ConversationView>> RefreshAsync()
     {
+        var recent = CustomerPolicy.Recent(State.Conversations, Customers.HistoryShown).Select(c => c.Id).ToHashSet();
         var open = new List<ConversationView>();
-        foreach (var record in State.Conversations.Where(c => c.IsOpen).OrderByDescending(c => c.StartedAt).ToList())
+        foreach (var record in State.Conversations
+            .Where(c => c.IsOpen || (recent.Contains(c.Id) && !c.Abandoned && c.Rating is null))
+            .OrderByDescending(c => c.StartedAt)
+            .ToList())
         {
-            if (await ReadOpenAsync(record) is { } view)
+            if (await ReadBackAsync(record) is { Status: not ConversationStatus.Resolved } view)
             {
                 open.Add(view);
             }
@@ -173,24 +177,19 @@ public sealed class CustomerGrain(
         }
     }
 
-    private async Task<ConversationView?> ReadOpenAsync(CustomerConversation record)
+    private async Task<ConversationView?> ReadBackAsync(CustomerConversation record)
     {
         try
         {
             var view = await GrainFactory.GetGrain<IConversationGrain>(record.Id).GetAsync();
-            if (view.Status != ConversationStatus.Resolved)
-            {
-                return view;
-            }
-
             Upsert(CustomerPolicy.Summarize(view), force: true);
+            return view;
         }
         catch (SwitchboardException ex) when (ex.Error == SwitchboardError.NotFound)
         {
             State.Conversations.Remove(record);
+            return null;
         }
-
-        return null;
     }
 
     /// <summary>Keeps the newer of two reports of a conversation; true if the history changed.</summary>
