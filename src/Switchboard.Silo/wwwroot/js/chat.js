@@ -5,6 +5,16 @@ import { hubConnection, startWithRetry, hubError } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
 
 const conversationKey = 'switchboard.conversation';
+// Made once per browser and kept, so a returning customer is remembered (history, their last agent) and hears a
+// conversation a shop opens for them.
+const customerKey = 'switchboard.customerId';
+const customerId = localStorage.getItem(customerKey) ?? newCustomerId();
+
+function newCustomerId() {
+  const id = `web-${globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`}`;
+  localStorage.setItem(customerKey, id);
+  return id;
+}
 
 let connection;
 let conversation = null;
@@ -38,24 +48,28 @@ async function main() {
   connection = hubConnection('/hubs/customer');
   connection.on('MessagePosted', ({ conversationId, message }) => onMessage(conversationId, message));
   connection.on('ConversationQueued', queued => onQueued(queued));
+  connection.on('OutreachOpened', ({ conversationId }) => onOutreach(conversationId));
   connection.on('ConversationClosed', ({ conversationId }) => {
     if (conversationId === conversation?.id) close();
   });
   connection.onreconnecting(() => showConnection('reconnecting', 'Reconnecting…'));
   connection.onreconnected(() => {
     showConnection('connected', '');
+    listen();
     rejoin();
   });
   connection.onclose(() => {
     showConnection('offline', 'Offline · retrying');
     startWithRetry(connection, () => showConnection('offline', 'Offline · retrying')).then(() => {
       showConnection('connected', '');
+      listen();
       rejoin();
     });
   });
 
   await startWithRetry(connection, () => showConnection('offline', 'Offline · retrying'));
   showConnection('connected', '');
+  await listen();
 
   const saved = sessionStorage.getItem(conversationKey);
   if (saved && await join(saved)) return;
@@ -88,7 +102,7 @@ async function start(event) {
   $('#start-chat').disabled = true;
   $('#start-error').textContent = '';
   try {
-    const view = await connection.invoke('StartConversation', { customerName, topic, text, context: order ? { order } : null });
+    const view = await connection.invoke('StartConversation', { customerName, topic, text, customerId, context: order ? { order } : null });
     sessionStorage.setItem(conversationKey, view.id);
     show(view);
   } catch (err) {
@@ -96,6 +110,28 @@ async function start(event) {
   } finally {
     $('#start-chat').disabled = false;
   }
+}
+
+// Conversations a shop opens for this customer (a late delivery, say) arrive here.
+async function listen() {
+  try {
+    await connection.invoke('ListenAsCustomer', customerId);
+  } catch {
+    // Only outreach is missed; the chat itself works.
+  }
+}
+
+// A shop wrote first: show that conversation unless the customer is in an open chat already.
+async function onOutreach(conversationId) {
+  if (conversation && conversation.status !== 'resolved') return;
+  if (conversation) {
+    conversation = null;
+    messages.clear();
+    $('#thread').replaceChildren();
+    $('#composer').hidden = false;
+    $('#closed').hidden = true;
+  }
+  if (await join(conversationId)) sessionStorage.setItem(conversationKey, conversationId);
 }
 
 async function join(id) {
