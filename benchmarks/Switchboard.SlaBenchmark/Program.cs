@@ -138,6 +138,8 @@ internal sealed class BreachRecorder(int expected) : IChatNotifier
 
     public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) => Task.CompletedTask;
 
+    public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening) => Task.CompletedTask;
+
     public Task ConversationAssignedAsync(string agentId, ConversationView conversation) => Task.CompletedTask;
 
     public Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message) => Task.CompletedTask;

@@ -28,6 +28,9 @@ public sealed class SwitchboardOptions
     /// <summary>First-response clocks and their staged actions.</summary>
     public SlaOptions Sla { get; set; } = new();
 
+    /// <summary>Customers remembered: history, return to the last agent, one open conversation per topic, outreach.</summary>
+    public Customers.CustomerOptions Customers { get; set; } = new();
+
     /// <summary>Service metrics: KPI windows and the FRT anomaly rule.</summary>
     public Metrics.MetricsOptions Metrics { get; set; } = new();
 
@@ -80,6 +83,11 @@ public sealed class SwitchboardOptions
         }
 
         foreach (var problem in Metrics.Problems())
+        {
+            yield return problem;
+        }
+
+        foreach (var problem in Customers.Problems(IsKnownSkill))
         {
             yield return problem;
         }

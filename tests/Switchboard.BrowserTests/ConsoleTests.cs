@@ -151,6 +151,48 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
     }
 
     [SkippableFact]
+    public async Task AReturningCustomersEarlierConversationIsShownToTheAgentAndOpensReadOnly()
+    {
+        fixture.RequireBrowser();
+        var agent = await SignInAsync("dev");
+        var customer = await StartChatAsync("Gus Hale", "account", "C-9", "I cannot sign in.");
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Gus Hale");
+        await Expect(agent.Locator("#history-empty")).ToBeVisibleAsync();
+        var box = agent.GetByRole(AriaRole.Combobox, new() { Name = "Reply to Gus Hale" });
+        await box.FillAsync("I have sent you a reset link.");
+        await box.PressAsync("Enter");
+        await Expect(customer.Locator("#thread .message.agent")).ToHaveCountAsync(1);
+        await agent.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        await Expect(customer.Locator("#closed")).ToBeVisibleAsync();
+
+        // The same browser writes again: the page remembers the customer, so the agent sees the earlier chat.
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Start a new chat" }).ClickAsync();
+        await customer.GetByLabel("Your name").FillAsync("Gus Hale");
+        await customer.GetByLabel("What is it about?").SelectOptionAsync("account");
+        await customer.GetByLabel("Your question").FillAsync("The link has expired.");
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+        var again = agent.Locator("#conversation-list li", new() { HasText = "The link has expired." });
+        await again.ClickAsync();
+        await Expect(agent.Locator("#context-facts")).ToContainTextAsync("Back to you");
+        var past = agent.Locator("#context-history li");
+        await Expect(past).ToHaveCountAsync(1);
+        await Expect(past).ToContainTextAsync("Resolved");
+        await Expect(past).ToContainTextAsync("I have sent you a reset link.");
+
+        await past.GetByRole(AriaRole.Button).ClickAsync();
+        var dialog = agent.Locator("#past-thread");
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(dialog).ToContainTextAsync("Read only");
+        await Expect(dialog.Locator(".message.customer")).ToContainTextAsync("I cannot sign in.");
+        await ShotAsync(agent, "console-8-previous-conversations");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await agent.GetByRole(AriaRole.Button, new() { Name = "Resolve", Exact = true }).ClickAsync();
+        await Expect(customer.Locator("#closed")).ToBeVisibleAsync();
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
     public async Task UnreadMessagesAreCountedAndATransferTakesTheConversationAway()
     {
         fixture.RequireBrowser();

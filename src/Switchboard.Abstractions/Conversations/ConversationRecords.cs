@@ -136,11 +136,20 @@ public sealed record ConversationView(
     [property: Id(15)] ImmutableDictionary<string, string> Context,
     [property: Id(16)] bool Abandoned = false,
     [property: Id(17)] ConversationRating? Rating = null,
-    [property: Id(18)] string? Channel = null);
+    [property: Id(18)] string? Channel = null,
+    [property: Id(19)] string? CustomerId = null,
+    [property: Id(20)] ImmutableArray<Customers.CustomerConversation> History = default,
+    [property: Id(21)] OutreachInfo? Outreach = null,
+    [property: Id(22)] RoutingPreference? Preference = null,
+    [property: Id(23)] string? ReopenedFrom = null,
+    [property: Id(24)] DateTimeOffset? ResolvedAt = null);
 
-/// <summary>A channel's start: the conversation, and whether this was a retry of a message already taken.</summary>
-[GenerateSerializer, Immutable, Alias("Switchboard.ChannelStart")]
-public sealed record ChannelStart(
+/// <summary>
+/// A start as answered: the conversation (a new one, or the customer's open one it joined), and whether this was a
+/// retry of a channel's message already taken (nothing new was stored).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.StartOutcome")]
+public sealed record StartOutcome(
     [property: Id(0)] ConversationView Conversation,
     [property: Id(1)] bool Replayed);
 
@@ -149,6 +158,49 @@ public sealed record ChannelStart(
 public sealed record ChannelPost(
     [property: Id(0)] ChatMessage Message,
     [property: Id(1)] bool Replayed);
+
+/// <summary>Why an outbound conversation was opened, and whether the customer has answered it.</summary>
+/// <param name="Reason">The trigger's description for the agent, e.g. "Delivery more than 24 h late".</param>
+[GenerateSerializer, Immutable, Alias("Switchboard.OutreachInfo")]
+public sealed record OutreachInfo(
+    [property: Id(0)] string Trigger,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] bool CustomerAnswered = false);
+
+/// <summary>Why a conversation is offered to one agent first.</summary>
+public enum PreferenceReason
+{
+    /// <summary>The customer's last agent, who serves this topic, within the return window.</summary>
+    LastAgent,
+
+    /// <summary>The agent who resolved the customer's conversation on this topic within the reopen window.</summary>
+    Reopened,
+}
+
+/// <summary>
+/// The agent a conversation is offered to first. <see cref="HoldUntil"/> is set when the hold applied (the agent
+/// was online and serves the queue): until then no other agent is offered it; never past the first-response deadline.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.RoutingPreference")]
+public sealed record RoutingPreference(
+    [property: Id(0)] string AgentId,
+    [property: Id(1)] PreferenceReason Reason,
+    [property: Id(2)] DateTimeOffset? HoldUntil = null);
+
+/// <summary>
+/// What the customer grain adds to a start: the recent history, the preferred agent, an outreach trigger, and for a
+/// customer of a messaging channel the channel and its message id (so a retry is answered, not opened twice).
+/// </summary>
+/// <param name="Outreach">For outreach: the start's text is the opening message, written by us to the customer.</param>
+/// <param name="Channel">The channel the customer is known by; with <paramref name="MessageId"/> when the channel sent this start.</param>
+[GenerateSerializer, Immutable, Alias("Switchboard.CustomerStart")]
+public sealed record CustomerStart(
+    [property: Id(0)] ImmutableArray<Customers.CustomerConversation> History,
+    [property: Id(1)] RoutingPreference? Preference,
+    [property: Id(2)] string? ReopenedFrom = null,
+    [property: Id(3)] OutreachInfo? Outreach = null,
+    [property: Id(4)] string? Channel = null,
+    [property: Id(5)] string? MessageId = null);
 
 /// <summary>Where a conversation stands in a queue: position 1 is served next; the wait is null when nobody serves it now.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueuePlacement")]

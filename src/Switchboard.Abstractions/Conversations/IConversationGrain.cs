@@ -19,9 +19,9 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <summary>
     /// Opens the conversation for a messaging channel's message <paramref name="messageId"/> (the grain's id is
     /// derived from the channel and the message id). The same channel message again returns the conversation it
-    /// opened (<see cref="ChannelStart.Replayed"/>) and changes nothing.
+    /// opened (<see cref="StartOutcome.Replayed"/>) and changes nothing.
     /// </summary>
-    Task<ChannelStart> StartFromChannelAsync(string channel, string messageId, StartConversation start);
+    Task<StartOutcome> StartFromChannelAsync(string channel, string messageId, StartConversation start);
 
     /// <summary>
     /// Appends a customer message the channel that opened the conversation received as <paramref name="messageId"/>.
@@ -30,6 +30,12 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <see cref="SwitchboardError.Forbidden"/>.
     /// </summary>
     Task<ChannelPost> PostChannelMessageAsync(string channel, string messageId, string text);
+    /// <see cref="StartAsync"/> on behalf of the customer grain: with the customer's recent history, an agent to offer
+    /// it to first, for outreach the trigger (the first message is then the opening message, sent to the customer),
+    /// and for a channel's customer the channel and its message id (the same message again is
+    /// <see cref="StartOutcome.Replayed"/>, as with <see cref="StartFromChannelAsync"/>).
+    /// </summary>
+    Task<StartOutcome> StartForCustomerAsync(StartConversation start, CustomerStart customer);
 
     /// <summary>The conversation so far; <see cref="SwitchboardError.NotFound"/> if it was never started.</summary>
     Task<ConversationView> GetAsync();

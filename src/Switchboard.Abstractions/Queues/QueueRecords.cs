@@ -9,6 +9,7 @@ namespace Switchboard.Queues;
 /// <param name="WaitingSince">When it started waiting; waiting time raises its effective priority.</param>
 /// <param name="Front">Returned from an agent who went away: served before everything else.</param>
 /// <param name="ExcludedAgentId">An agent who let this conversation's reservation expire: offered to others first.</param>
+/// <param name="PreferredAgentId">Until <paramref name="HoldUntil"/>, only this agent is offered it (the customer's last agent).</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueueEntry")]
 public sealed record QueueEntry(
     [property: Id(0)] string ConversationId,
@@ -17,7 +18,9 @@ public sealed record QueueEntry(
     [property: Id(3)] int RequiredProficiency,
     [property: Id(4)] DateTimeOffset WaitingSince,
     [property: Id(5)] bool Front = false,
-    [property: Id(6)] string? ExcludedAgentId = null);
+    [property: Id(6)] string? ExcludedAgentId = null,
+    [property: Id(7)] string? PreferredAgentId = null,
+    [property: Id(8)] DateTimeOffset? HoldUntil = null);
 
 /// <summary>The queues with special meaning.</summary>
 public static class Queues

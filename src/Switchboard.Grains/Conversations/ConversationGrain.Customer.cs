@@ -37,6 +37,7 @@ public sealed partial class ConversationGrain
         await Stored.WriteStateAsync();
         ScheduleClock();
         Metrics.Record(State.Abandoned ? ConversationEvents.Abandoned(State, now) : ConversationEvents.Resolved(State, agentId, now));
+        ReportToCustomer();
 
         await Notifier.MessagePostedAsync(Id, agentId, notice);
         await Notifier.ConversationClosedAsync(Id, agentId);
@@ -87,6 +88,7 @@ public sealed partial class ConversationGrain
         State.Rating = new ConversationRating(score, comment, now);
         await Stored.WriteStateAsync();
         Metrics.Record(ConversationEvents.Rated(State, score, now));
+        ReportToCustomer();
         return State.Rating;
     }
 }

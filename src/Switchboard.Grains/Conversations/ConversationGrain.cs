@@ -66,26 +66,29 @@ public sealed partial class ConversationGrain(
         ScheduleClock();
     }
 
-    public Task<ConversationView> StartAsync(StartConversation start) => StartCoreAsync(start, channel: null);
+    public Task<ConversationView> StartAsync(StartConversation start) => StartCoreAsync(start, customer: null);
 
-    public async Task<ChannelStart> StartFromChannelAsync(string channel, string messageId, StartConversation start)
+    public Task<StartOutcome> StartFromChannelAsync(string channel, string messageId, StartConversation start) =>
+        StartForCustomerAsync(start, new CustomerStart([], null, Channel: channel, MessageId: messageId));
+
+    public async Task<StartOutcome> StartForCustomerAsync(StartConversation start, CustomerStart customer)
     {
-        if (State.Started)
+        ArgumentNullException.ThrowIfNull(customer);
+        if (State.Started && customer is { Channel: { } channel, MessageId: { } messageId })
         {
             // The channel sent this message before: the conversation it opened, once.
             if (State.Channel == channel && State.ChannelMessageIds.ContainsKey(messageId))
             {
-                return new ChannelStart(View(), Replayed: true);
+                return new StartOutcome(View(), Replayed: true);
             }
 
             throw SwitchboardException.Conflict($"Conversation '{Id}' has already started.");
         }
 
-        var view = await StartCoreAsync(start, channel, messageId);
-        return new ChannelStart(view, Replayed: false);
+        return new StartOutcome(await StartCoreAsync(start, customer), Replayed: false);
     }
 
-    private async Task<ConversationView> StartCoreAsync(StartConversation start, string? channel, string? messageId = null)
+    private async Task<ConversationView> StartCoreAsync(StartConversation start, CustomerStart? customer)
     {
         start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic) };
         ConversationRules.ValidateStart(start, _options);
@@ -96,14 +99,16 @@ public sealed partial class ConversationGrain(
 
         var now = time.GetUtcNow();
         State.Started = true;
-        State.Channel = channel;
+        State.Channel = customer?.Channel;
         State.CustomerName = start.CustomerName;
         State.CustomerId = start.CustomerId;
         State.Topic = start.Topic;
         State.Priority = start.Priority;
         State.Vip = start.Vip;
-        // The first message counts like any other: an angry opening shortens the clock from the start.
-        State.Emotion = SlaPolicy.Detect(start.Text, start.Emotion, Sla);
+        // The first message counts like any other: an angry opening shortens the clock from the start. An outreach
+        // opening is ours, not the customer's.
+        var outreach = customer?.Outreach;
+        State.Emotion = outreach is null ? SlaPolicy.Detect(start.Text, start.Emotion, Sla) : start.Emotion;
         State.Context = start.Context is null ? [] : new Dictionary<string, string>(start.Context);
         State.Tier = SlaPolicy.Classify(start.Complaint, start.Amount, start.PublicReviewThreat, Sla);
         State.RequiredProficiency = State.Tier == ComplaintTier.Medium
@@ -117,8 +122,14 @@ public sealed partial class ConversationGrain(
         State.Ticket = 1;
         State.Queues = [PrimaryQueue];
         State.WakeUp = true;
-        var opening = Append(MessageAuthor.Customer, null, start.Text, now);
-        if (messageId is not null)
+        State.History = [.. customer?.History ?? []];
+        State.Outreach = outreach;
+        State.ReopenedFrom = customer?.ReopenedFrom;
+        State.Preference = customer?.Preference is { } preference
+            ? preference with { HoldUntil = await HoldForAsync(preference.AgentId, now) }
+            : null;
+        var opening = Append(outreach is null ? MessageAuthor.Customer : MessageAuthor.System, null, start.Text, now);
+        if (customer?.MessageId is { } messageId)
         {
             State.ChannelMessageIds[messageId] = opening.Sequence;
         }
@@ -126,8 +137,14 @@ public sealed partial class ConversationGrain(
         // Queued before it is stored: the queue's placement goes into the acknowledgement, and an assignment that
         // comes back waits for this call to finish (the grain is not reentrant).
         var placement = await EnqueueAsync();
-        var acknowledgement = Append(MessageAuthor.System, null, Acknowledgement(placement), now);
-        Record(SlaEventKind.Acknowledged, null, acknowledgement.Text, now);
+        // The customer did not ask anything in an outreach: the opening message is what they hear.
+        var acknowledgement = opening;
+        if (outreach is null)
+        {
+            acknowledgement = Append(MessageAuthor.System, null, Acknowledgement(placement), now);
+            Record(SlaEventKind.Acknowledged, null, acknowledgement.Text, now);
+        }
+
         try
         {
             await state.WriteStateAsync();
@@ -142,8 +159,63 @@ public sealed partial class ConversationGrain(
         ScheduleClock();
         metrics.Record(ConversationEvents.Started(State));
         await RegisterWakeUpAsync();
+        ReportToCustomer();
         await notifier.MessagePostedAsync(Id, agentId: null, acknowledgement);
+        if (outreach is not null && State.CustomerId is { } customerId)
+        {
+            await notifier.OutreachOpenedAsync(customerId, Id, opening);
+        }
+
         return View();
+    }
+
+    /// <summary>
+    /// Until when only the preferred agent is offered this conversation: the hold applies when that agent is online
+    /// and serves the queue at the required proficiency (an agent who is away or offline would only make the customer
+    /// wait), and ends at the first-response deadline at the latest.
+    /// </summary>
+    private async Task<DateTimeOffset?> HoldForAsync(string agentId, DateTimeOffset now)
+    {
+        AgentView? agent;
+        try
+        {
+            agent = await GrainFactory.GetGrain<IAgentGrain>(agentId).GetAsync();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Conversation {ConversationId} could not check preferred agent {AgentId}; routing it normally", Id, agentId);
+            return null;
+        }
+
+        var proficiency = PrimaryQueue == Queues.Queues.Supervisors
+            ? (agent?.Profile.Supervisor == true ? 5 : 0)
+            : agent?.Profile.Skills.GetValueOrDefault(PrimaryQueue) ?? 0;
+        var required = PrimaryQueue == Queues.Queues.Supervisors ? 1 : State.RequiredProficiency;
+        if (agent is not { Presence: AgentPresence.Online } || proficiency < required || _options.Customers.LastAgentHold <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        return Routing.LastAgentHold.End(now, _options.Customers.LastAgentHold, State.FirstResponseDueAt);
+    }
+
+    /// <summary>Tells the customer's history what changed; one-way, so the customer (who may be calling us) never blocks it.</summary>
+    private void ReportToCustomer()
+    {
+        if (State.CustomerId is not { } customerId || string.IsNullOrWhiteSpace(customerId))
+        {
+            return;
+        }
+
+        try
+        {
+            GrainFactory.GetGrain<Customers.ICustomerGrain>(customerId).RecordAsync(Customers.CustomerPolicy.Summarize(View())).Ignore();
+        }
+        catch (Exception ex)
+        {
+            // The customer grain also reads open conversations back before trusting its records.
+            logger.LogWarning(ex, "Conversation {ConversationId} could not report to customer {CustomerId}", Id, customerId);
+        }
     }
 
     public Task<ConversationView> GetAsync()
@@ -187,8 +259,18 @@ public sealed partial class ConversationGrain(
         }
 
         var raised = RaiseEmotion(text, now);
+        var answered = State.Outreach is { CustomerAnswered: false };
+        if (answered)
+        {
+            State.Outreach = State.Outreach! with { CustomerAnswered = true };
+        }
+
         await state.WriteStateAsync();
         ScheduleClock();
+        if (answered)
+        {
+            ReportToCustomer();
+        }
 
         await notifier.MessagePostedAsync(Id, State.AgentId, message);
         if (raised && State.Status == ConversationStatus.Waiting)
@@ -245,6 +327,7 @@ public sealed partial class ConversationGrain(
         await state.WriteStateAsync();
         ScheduleClock();
         metrics.Record(ConversationEvents.Assigned(State));
+        ReportToCustomer();
 
         await RemoveFromQueuesAsync(otherQueues);
         await notifier.ConversationAssignedAsync(agentId, View());
@@ -281,6 +364,7 @@ public sealed partial class ConversationGrain(
         State.ExcludedAgentId = agentId;
         await state.WriteStateAsync();
         ScheduleClock();
+        ReportToCustomer();
 
         await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
         await EnqueueAsync();
@@ -323,6 +407,7 @@ public sealed partial class ConversationGrain(
         await state.WriteStateAsync();
         ScheduleClock();
         metrics.Record(ConversationEvents.Resolved(State, agentId, now));
+        ReportToCustomer();
 
         // Told before the capacity is released, so the agent hears of this close before any next assignment.
         await notifier.MessagePostedAsync(Id, agentId, notice);
@@ -359,6 +444,7 @@ public sealed partial class ConversationGrain(
         await state.WriteStateAsync();
         ScheduleClock();
         metrics.Record(ConversationEvents.Assigned(State));
+        ReportToCustomer();
 
         await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
         await notifier.ConversationAssignedAsync(agentId, View());
@@ -381,6 +467,7 @@ public sealed partial class ConversationGrain(
         ReturnToWaiting(PrimaryQueue, front: true, now);
         await state.WriteStateAsync();
         ScheduleClock();
+        ReportToCustomer();
 
         logger.LogInformation("Conversation {ConversationId} returned to queue {Queue} from offline agent {AgentId}", Id, PrimaryQueue, agentId);
         await EnqueueAsync();
@@ -504,6 +591,11 @@ public sealed partial class ConversationGrain(
         State.ExcludedAgentId = agentId;
         then.Add(() => GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id));
         then.Add(EnqueueAsync);
+        then.Add(() =>
+        {
+            ReportToCustomer();
+            return Task.CompletedTask;
+        });
         then.Add(() => notifier.ConversationWithdrawnAsync(agentId, Id, detail));
         then.Add(() => notifier.MessagePostedAsync(Id, agentId: null, notice));
     }
@@ -573,6 +665,7 @@ public sealed partial class ConversationGrain(
         State.Returned = false;
         State.ExcludedAgentId = null;
         State.Queues.Clear();
+        ClearHold();
         return Append(MessageAuthor.System, agentId, $"{agentName} has joined the conversation.", now);
     }
 
@@ -588,6 +681,16 @@ public sealed partial class ConversationGrain(
         State.Queues = [queue];
         State.QueuedAt = now;
         State.OverflowStage = 0;
+        // A hold is for the first offer only: a conversation coming back goes to whoever can take it.
+        ClearHold();
+    }
+
+    private void ClearHold()
+    {
+        if (State.Preference is { HoldUntil: not null } preference)
+        {
+            State.Preference = preference with { HoldUntil = null };
+        }
     }
 
     /// <summary>Puts the conversation in every queue it waits in; the placement in its own queue is returned.</summary>
@@ -613,7 +716,11 @@ public sealed partial class ConversationGrain(
     {
         var priority = State.Priority + (State.Vip ? _options.VipBoost : 0) + SlaPolicy.PriorityBoost(State.Emotion, State.Tier, State.Breached, Sla);
         var proficiency = queue == Queues.Queues.Supervisors ? 1 : State.RequiredProficiency;
-        var entry = new QueueEntry(Id, State.Ticket, priority, proficiency, State.WaitingSince, State.Returned, State.ExcludedAgentId);
+        // A hold never outlasts the first-response deadline, which an angry message may have brought forward.
+        var hold = State.Preference is { HoldUntil: { } until } ? (until < State.FirstResponseDueAt ? until : State.FirstResponseDueAt) : (DateTimeOffset?)null;
+        var entry = new QueueEntry(
+            Id, State.Ticket, priority, proficiency, State.WaitingSince, State.Returned, State.ExcludedAgentId,
+            hold is null ? null : State.Preference!.AgentId, hold);
         try
         {
             return await GrainFactory.GetGrain<IQueueGrain>(queue).EnqueueAsync(entry);
@@ -843,5 +950,11 @@ public sealed partial class ConversationGrain(
         State.Context.ToImmutableDictionary(),
         State.Abandoned,
         State.Rating,
-        State.Channel);
+        State.Channel,
+        State.CustomerId,
+        [.. State.History],
+        State.Outreach,
+        State.Preference,
+        State.ReopenedFrom,
+        State.ResolvedAt);
 }

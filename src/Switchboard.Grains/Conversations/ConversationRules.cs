@@ -65,7 +65,8 @@ public static class ConversationRules
         RejectControlCharacters(start.CustomerName, "The customer name");
         if (start.CustomerId is { } customerId)
         {
-            if (customerId.Length is 0 or > MaxCustomerIdLength)
+            // Qualified by where it was proven (web:…, <channel>:…): the channel's own part is checked at the edge.
+            if (customerId.Length is 0 or > MaxQualifiedCustomerIdLength)
             {
                 throw SwitchboardException.Invalid($"A customer id must be 1–{MaxCustomerIdLength} characters.");
             }
@@ -94,7 +95,11 @@ public static class ConversationRules
         ValidateContext(start.Context);
     }
 
+    /// <summary>The longest customer id a channel may send.</summary>
     public const int MaxCustomerIdLength = 200;
+
+    /// <summary>The longest customer id as Switchboard keeps it: the channel's, prefixed with the channel's name.</summary>
+    public const int MaxQualifiedCustomerIdLength = MaxCustomerIdLength + 48;
     public const int MaxContextEntries = 20;
     public const int MaxContextKeyLength = 40;
     public const int MaxContextValueLength = 500;

@@ -63,4 +63,16 @@ public sealed class ConversationState
 
     /// <summary>The channel's message id → the sequence it became: a channel's retry is answered, not stored twice.</summary>
     [Id(35)] public Dictionary<string, int> ChannelMessageIds { get; set; } = [];
+
+    /// <summary>The customer's recent conversations when this one started (from their customer grain).</summary>
+    [Id(36)] public List<Customers.CustomerConversation> History { get; set; } = [];
+
+    /// <summary>Set for an outbound conversation: the trigger and whether the customer answered.</summary>
+    [Id(37)] public OutreachInfo? Outreach { get; set; }
+
+    /// <summary>The agent offered it first; its hold is cleared once the conversation is assigned or returned.</summary>
+    [Id(38)] public RoutingPreference? Preference { get; set; }
+
+    /// <summary>The resolved conversation the customer came back to within the reopen window.</summary>
+    [Id(39)] public string? ReopenedFrom { get; set; }
 }

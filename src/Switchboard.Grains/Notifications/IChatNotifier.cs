@@ -31,6 +31,9 @@ public interface IChatNotifier
     /// <summary>A resolved complaint is due its follow-up; the agent who resolved it hears it.</summary>
     Task FollowUpDueAsync(string agentId, string conversationId);
 
+    /// <summary>An outbound conversation was opened for the customer: their channel hears the opening message.</summary>
+    Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening);
+
     /// <summary>Every connected supervisor hears it.</summary>
     Task SupervisorAlertAsync(SupervisorAlert alert);
 }

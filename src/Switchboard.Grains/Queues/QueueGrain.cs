@@ -36,6 +36,9 @@ public sealed class QueueGrain(
     private readonly Queue<DateTimeOffset> _recentAssignments = new();
     private readonly HashSet<string> _tried = [];
     private bool _dispatchScheduled;
+    // One timer for the earliest end of a last-agent hold seen in a pass: then the entry is routed normally.
+    private IGrainTimer? _holdTimer;
+    private DateTimeOffset? _holdTimerDueAt;
     private bool _assignedSinceReport;
     private DateOnly _slaDay;
     private int _slaMet;
@@ -156,6 +159,18 @@ public sealed class QueueGrain(
 
     private async Task TryAssignAsync(QueueEntry entry)
     {
+        // Held for the customer's last agent: only they are offered it, the moment they have a free slot.
+        if (LastAgentHold.IsHeld(entry, time.GetUtcNow()))
+        {
+            WatchHold(entry.HoldUntil!.Value);
+            if (_agents.TryGetValue(entry.PreferredAgentId!, out var preferred) && AgentRanking.IsEligible(preferred, entry.RequiredProficiency))
+            {
+                await TryAgentAsync(entry, preferred);
+            }
+
+            return;
+        }
+
         _tried.Clear();
         // An agent who let this conversation's reservation expire is offered it only when nobody else can take it.
         if (entry.ExcludedAgentId is { } excluded)
@@ -178,51 +193,89 @@ public sealed class QueueGrain(
         while (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, _tried, out var candidate))
         {
             _tried.Add(candidate.AgentId);
-            var agent = GrainFactory.GetGrain<IAgentGrain>(candidate.AgentId);
-            var reservation = await agent.TryReserveAsync(entry.ConversationId, Skill, entry.RequiredProficiency);
-            _agents[candidate.AgentId] = reservation.Availability;
-            if (!reservation.Granted)
+            if (await TryAgentAsync(entry, candidate))
             {
-                continue;
-            }
-
-            RemoveIfCurrent(entry);
-            var accepted = false;
-            try
-            {
-                accepted = await GrainFactory.GetGrain<IConversationGrain>(entry.ConversationId)
-                    .AssignAsync(candidate.AgentId, reservation.AgentName, Skill, entry.Ticket);
-            }
-            catch (Exception ex)
-            {
-                // Unknown whether it took: keep the entry for the next pass (the ticket check refuses a second
-                // assignment) and the reservation (the agent gives it back if no conversation claims it).
-                logger.LogError(ex, "Assigning conversation {ConversationId} to {AgentId} failed", entry.ConversationId, candidate.AgentId);
-                if (!_waitingById.ContainsKey(entry.ConversationId))
-                {
-                    _waiting.Add(entry);
-                    _waitingById[entry.ConversationId] = entry;
-                }
-
                 return true;
             }
-
-            if (accepted)
-            {
-                RecordAssignment();
-            }
-            else if (!reservation.AlreadyHeld)
-            {
-                // The conversation moved on (resolved, assigned elsewhere, queued again): give back the capacity
-                // taken for it, but never capacity the agent held for it before this (a stale entry).
-                await agent.ReleaseAsync(entry.ConversationId);
-            }
-
-            // Taken or gone: either way the entry is done with.
-            return true;
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Reserves one of the agent's slots (only the agent grain grants capacity) and assigns the entry; false when the
+    /// agent refused, true when the entry is done with (taken, gone, or kept for the next pass after a failure).
+    /// </summary>
+    private async Task<bool> TryAgentAsync(QueueEntry entry, AgentAvailability candidate)
+    {
+        var agent = GrainFactory.GetGrain<IAgentGrain>(candidate.AgentId);
+        var reservation = await agent.TryReserveAsync(entry.ConversationId, Skill, entry.RequiredProficiency);
+        _agents[candidate.AgentId] = reservation.Availability;
+        if (!reservation.Granted)
+        {
+            return false;
+        }
+
+        RemoveIfCurrent(entry);
+        var accepted = false;
+        try
+        {
+            accepted = await GrainFactory.GetGrain<IConversationGrain>(entry.ConversationId)
+                .AssignAsync(candidate.AgentId, reservation.AgentName, Skill, entry.Ticket);
+        }
+        catch (Exception ex)
+        {
+            // Unknown whether it took: keep the entry for the next pass (the ticket check refuses a second
+            // assignment) and the reservation (the agent gives it back if no conversation claims it).
+            logger.LogError(ex, "Assigning conversation {ConversationId} to {AgentId} failed", entry.ConversationId, candidate.AgentId);
+            if (!_waitingById.ContainsKey(entry.ConversationId))
+            {
+                _waiting.Add(entry);
+                _waitingById[entry.ConversationId] = entry;
+            }
+
+            return true;
+        }
+
+        if (accepted)
+        {
+            RecordAssignment();
+        }
+        else if (!reservation.AlreadyHeld)
+        {
+            // The conversation moved on (resolved, assigned elsewhere, queued again): give back the capacity
+            // taken for it, but never capacity the agent held for it before this (a stale entry).
+            await agent.ReleaseAsync(entry.ConversationId);
+        }
+
+        // Taken or gone: either way the entry is done with.
+        return true;
+    }
+
+    private void WatchHold(DateTimeOffset until)
+    {
+        if (_holdTimerDueAt is { } due && due <= until)
+        {
+            return;
+        }
+
+        _holdTimer?.Dispose();
+        _holdTimerDueAt = until;
+        var delay = until - time.GetUtcNow();
+        _holdTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.OnHoldEndedAsync(),
+            this,
+            new GrainTimerCreationOptions(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+    }
+
+    private Task OnHoldEndedAsync()
+    {
+        _holdTimer?.Dispose();
+        _holdTimer = null;
+        _holdTimerDueAt = null;
+        // Entries still held are watched again by the pass that meets them.
+        ScheduleDispatch();
+        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -1,8 +1,10 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Hubs;
+using Switchboard.Customers;
 using Switchboard.Limits;
 
 namespace Switchboard.Api;
@@ -22,11 +24,16 @@ public static class ConversationApi
     {
         var conversations = app.MapGroup("/api/conversations").WithTags("Conversations");
 
-        conversations.MapPost("/", async ([FromBody] StartConversation start, IGrainFactory grains, TokenIssuer tokens) =>
+        // 201 for a new conversation; 200 with the customer's open one when they already have one on this topic (a
+        // double submit, a retry). A returning customer sends the identity token of their last start as bearer token.
+        conversations.MapPost("/", async Task<Results<Created<StartedConversation>, Ok<StartedConversation>>> (
+            [FromBody] StartConversation start, HttpContext http, IGrainFactory grains, TokenIssuer tokens) =>
         {
             var id = Guid.NewGuid().ToString("N");
-            var view = await grains.GetGrain<IConversationGrain>(id).StartAsync(start);
-            return TypedResults.Created($"/api/conversations/{id}", CustomerHub.Started(tokens, view));
+            var started = await CustomerStarts.StartAsync(grains, tokens, start, WebCustomer(http), id);
+            return started.Conversation.Id == id
+                ? TypedResults.Created($"/api/conversations/{id}", started)
+                : TypedResults.Ok(started);
         }).AllowAnonymous();
 
         var customer = conversations.MapGroup("/{id}").RequireAuthorization();
@@ -35,7 +42,7 @@ public static class ConversationApi
         {
             if (user.CustomerConversation() is not null)
             {
-                return await grains.GetGrain<IConversationGrain>(CustomerOnly(user, id)).GetAsync();
+                return CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(CustomerOnly(user, id)).GetAsync());
             }
 
             var view = await grains.GetGrain<IConversationGrain>(id).GetAsync();
@@ -53,8 +60,8 @@ public static class ConversationApi
         });
 
         // The customer left (abandoned if nobody had answered yet); idempotent.
-        customer.MapPost("/leave", (string id, ClaimsPrincipal user, IGrainFactory grains) =>
-            grains.GetGrain<IConversationGrain>(CustomerOnly(user, id)).LeaveAsync());
+        customer.MapPost("/leave", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
+            CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(CustomerOnly(user, id)).LeaveAsync()));
 
         // Once per resolved conversation: a second rating is 409 Conflict.
         customer.MapPost("/rating", async (string id, [FromBody] PostRating rating, ClaimsPrincipal user, IGrainFactory grains) =>
@@ -64,6 +71,27 @@ public static class ConversationApi
         });
 
         return app;
+    }
+
+    /// <summary>
+    /// The web customer starting: the one their identity token proves, or a new one when they send no token. Any
+    /// other token, or one that does not check out, is refused rather than silently starting someone new.
+    /// </summary>
+    private static string WebCustomer(HttpContext http)
+    {
+        if (http.User.CustomerIdentity() is { } known)
+        {
+            return known;
+        }
+
+        if (http.Request.Headers.Authorization.Count == 0)
+        {
+            return CustomerIds.NewWeb();
+        }
+
+        throw http.User.Identity?.IsAuthenticated == true
+            ? SwitchboardException.Forbidden("Start a conversation with the customer identity token from an earlier start, or with no token.")
+            : SwitchboardException.Unauthorized("The customer identity token is not valid or has expired; start without it to be a new customer.");
     }
 
     /// <summary>The conversation id, if the caller is its customer; what only the customer may do.</summary>

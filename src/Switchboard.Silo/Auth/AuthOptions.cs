@@ -26,6 +26,12 @@ public sealed class AuthOptions
     public TimeSpan CustomerTokenLifetime { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>
+    /// How long a web chat's customer identity lasts: the token that proves "the same customer as before" and so
+    /// brings their history and their last agent back. Renewed with every conversation they start.
+    /// </summary>
+    public TimeSpan CustomerIdentityLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
     /// Whether <c>POST /api/dev/token</c> hands out tokens for configured agents to anyone who asks. Null (the
     /// default) turns it on only on embedded defaults (localhost clustering and no signing key configured).
     /// </summary>
@@ -38,9 +44,9 @@ public sealed class AuthOptions
             yield return $"{Section}:SigningKey must be at least {MinKeyBytes} bytes (UTF-8 text, or base64: followed by base64).";
         }
 
-        if (AgentTokenLifetime <= TimeSpan.Zero || CustomerTokenLifetime <= TimeSpan.Zero)
+        if (AgentTokenLifetime <= TimeSpan.Zero || CustomerTokenLifetime <= TimeSpan.Zero || CustomerIdentityLifetime <= TimeSpan.Zero)
         {
-            yield return $"{Section}:AgentTokenLifetime and CustomerTokenLifetime must be positive.";
+            yield return $"{Section}:AgentTokenLifetime, CustomerTokenLifetime and CustomerIdentityLifetime must be positive.";
         }
 
         if (string.IsNullOrWhiteSpace(Issuer) || string.IsNullOrWhiteSpace(Audience))

@@ -20,6 +20,9 @@ public static class Roles
     /// <summary>The one conversation a customer's token opens.</summary>
     public const string ConversationClaim = "conversation";
 
+    /// <summary>The customer a customer identity token proves (<c>web:…</c>), for history and outreach.</summary>
+    public const string CustomerClaim = "customer";
+
     /// <summary>The agent id of an agent's (or supervisor's) token; null for a customer or no token.</summary>
     public static string? AgentId(this ClaimsPrincipal user) =>
         user.IsInRole(Agent) ? user.FindFirstValue(SubjectClaim) : null;
@@ -29,4 +32,8 @@ public static class Roles
     /// <summary>The conversation a customer's token opens; null for any other caller.</summary>
     public static string? CustomerConversation(this ClaimsPrincipal user) =>
         user.IsInRole(Customer) ? user.FindFirstValue(ConversationClaim) : null;
+
+    /// <summary>The customer a customer identity token names; null for any other token or none.</summary>
+    public static string? CustomerIdentity(this ClaimsPrincipal user) =>
+        user.IsInRole(Customer) && user.FindFirstValue(ConversationClaim) is null ? user.FindFirstValue(CustomerClaim) : null;
 }

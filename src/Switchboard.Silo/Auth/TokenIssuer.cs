@@ -52,10 +52,17 @@ public sealed class TokenIssuer
         new(options ?? new AuthOptions(), AuthOptions.KeyBytes(signingKey) ?? throw new ArgumentException("The signing key is not valid base64.", nameof(signingKey)), time ?? TimeProvider.System);
 
     public IssuedToken IssueAgent(string agentId, bool supervisor, TimeSpan? lifetime = null) =>
-        Issue(agentId, supervisor ? [Roles.Agent, Roles.Supervisor] : [Roles.Agent], null, lifetime ?? _options.AgentTokenLifetime);
+        Issue(agentId, supervisor ? [Roles.Agent, Roles.Supervisor] : [Roles.Agent], null, null, lifetime ?? _options.AgentTokenLifetime);
 
-    public IssuedToken IssueCustomer(string conversationId, string? customerId = null) =>
-        Issue(customerId ?? conversationId, [Roles.Customer], conversationId, _options.CustomerTokenLifetime);
+    public IssuedToken IssueCustomer(string conversationId) =>
+        Issue(conversationId, [Roles.Customer], Roles.ConversationClaim, conversationId, _options.CustomerTokenLifetime);
+
+    /// <summary>
+    /// Proves a web chat's customer (<paramref name="customerId"/>) on their next visit: it opens no conversation, it
+    /// only makes the next start theirs (history, last agent) and lets them hear outreach.
+    /// </summary>
+    public IssuedToken IssueCustomerIdentity(string customerId) =>
+        Issue(customerId, [Roles.Customer], Roles.CustomerClaim, customerId, _options.CustomerIdentityLifetime);
 
     /// <summary>The caller a token names, or null when it is not one of ours, expired or tampered with.</summary>
     public async Task<ClaimsPrincipal?> ValidateAsync(string? token)
@@ -69,7 +76,7 @@ public sealed class TokenIssuer
         return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
     }
 
-    private IssuedToken Issue(string subject, string[] roles, string? conversationId, TimeSpan lifetime)
+    private IssuedToken Issue(string subject, string[] roles, string? scopeClaim, string? scope, TimeSpan lifetime)
     {
         var now = _time.GetUtcNow();
         var expires = now + lifetime;
@@ -78,9 +85,9 @@ public sealed class TokenIssuer
             [Roles.SubjectClaim] = subject,
             [Roles.RoleClaim] = roles,
         };
-        if (conversationId is not null)
+        if (scopeClaim is not null && scope is not null)
         {
-            claims[Roles.ConversationClaim] = conversationId;
+            claims[scopeClaim] = scope;
         }
 
         var token = _handler.CreateToken(new SecurityTokenDescriptor

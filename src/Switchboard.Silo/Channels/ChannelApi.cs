@@ -4,7 +4,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Switchboard.Conversations;
+using Switchboard.Customers;
 using Switchboard.Hosting;
+using Switchboard.Hubs;
 using Switchboard.Limits;
 
 namespace Switchboard.Channels;
@@ -44,9 +46,17 @@ public static class ChannelApi
             var messageId = ValidMessageId(request.MessageId);
             var start = request.Conversation ?? throw SwitchboardException.Invalid("'conversation' is required: what to open (customerName, topic, text, ...).");
             var id = ConversationId(channel, messageId);
-            var started = await grains.GetGrain<IConversationGrain>(id).StartFromChannelAsync(channel, messageId, start);
+            // A customer the channel names is remembered as "<channel>:<id>": the signature proves it, and no other
+            // channel (or web chat) can speak for them. Their open conversation on the topic takes the message instead.
+            var started = start.CustomerId is { } channelCustomerId
+                ? await grains.GetGrain<ICustomerGrain>(CustomerIds.ForChannel(channel, channelCustomerId))
+                    .StartAsync(start with { CustomerId = null }, id, messageId)
+                : await grains.GetGrain<IConversationGrain>(id).StartFromChannelAsync(channel, messageId, start);
             MarkReplay(http, started.Replayed);
-            return TypedResults.Created($"/api/conversations/{id}", started.Conversation);
+            var view = CustomerStarts.ForCustomer(started.Conversation);
+            return view.Id == id
+                ? TypedResults.Created($"/api/conversations/{id}", view)
+                : (IResult)TypedResults.Ok(view);
         });
 
         channel.MapPost("/conversations/{id}/messages", async (string channel, string id, HttpContext http, IGrainFactory grains, RateLimits limits) =>

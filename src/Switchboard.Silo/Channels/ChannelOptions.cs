@@ -26,6 +26,11 @@ public sealed class ChannelsOptions : Dictionary<string, ChannelOptions>
                 yield return $"Channel '{name}' must be named with 1–40 lower-case letters, digits or '-'.";
             }
 
+            if (name == Customers.CustomerIds.WebPrefix)
+            {
+                yield return $"Channel '{name}' is reserved: it names the web chat's customers.";
+            }
+
             if (System.Text.Encoding.UTF8.GetByteCount(channel.Secret ?? "") < ChannelOptions.MinSecretBytes)
             {
                 yield return $"{ChannelOptions.Section}:{name}:Secret must be at least {ChannelOptions.MinSecretBytes} bytes.";

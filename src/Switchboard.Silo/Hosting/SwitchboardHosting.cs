@@ -62,6 +62,7 @@ public static class SwitchboardHosting
         app.MapSwitchboardAuth();
         app.MapConversationApi();
         app.MapChannelApi();
+        app.MapOutreachApi();
         app.MapDirectoryApi();
         app.MapConsoleApi();
         app.MapStatsApi();

@@ -110,6 +110,31 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
         }
     }
 
+    /// <summary>
+    /// A past conversation of a customer this agent is serving, read-only (for the "Previous conversations" list).
+    /// Supervisors may open any conversation; agents only one whose customer they hold a conversation of now.
+    /// </summary>
+    public async Task<ConversationView> OpenPastConversation(string conversationId)
+    {
+        var past = await Conversation(conversationId).GetAsync();
+        if (IsSupervisor)
+        {
+            return past;
+        }
+
+        var agent = await GetProfile();
+        if (past.CustomerId is { } customerId)
+        {
+            var held = await Task.WhenAll(agent.Conversations.Select(id => grains.GetGrain<IConversationGrain>(id).GetAsync()));
+            if (held.Any(c => c.Status == ConversationStatus.Assigned && c.AgentId == AgentId && c.CustomerId == customerId))
+            {
+                return past;
+            }
+        }
+
+        throw new HubException($"Conversation '{conversationId}' belongs to a customer you are not serving now; open it from one of their conversations.");
+    }
+
     /// <summary>Takes a ticket: supervisors, or agents with its skill, with free capacity.</summary>
     public Task<ConversationView> ClaimTicket(string conversationId) =>
         Conversation(conversationId).ClaimTicketAsync(AgentId);

@@ -1,12 +1,10 @@
 using Microsoft.AspNetCore.SignalR;
 using Switchboard.Auth;
 using Switchboard.Conversations;
+using Switchboard.Customers;
 using Switchboard.Limits;
 
 namespace Switchboard.Hubs;
-
-/// <summary>A started conversation and the customer's token for it (to re-join it, or to use it over HTTP).</summary>
-public sealed record StartedConversation(ConversationView Conversation, string CustomerToken, DateTimeOffset CustomerTokenExpiresAt);
 
 /// <summary>
 /// The customer's web chat: start a conversation, then post and receive messages on it. Anyone may start one; a
@@ -16,24 +14,66 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
 {
     public const string Path = "/hubs/customer";
 
+    private const string CustomerKey = "customer";
+
     private HashSet<string> Joined =>
         (HashSet<string>)(Context.Items.TryGetValue(nameof(Joined), out var set) ? set! : Context.Items[nameof(Joined)] = new HashSet<string>());
 
+    /// <summary>
+    /// Starts a conversation as this connection's customer (the one <see cref="Identify"/> proved, or one made now and
+    /// returned with its identity token), or joins their open conversation on the same topic.
+    /// </summary>
     public async Task<StartedConversation> StartConversation(StartConversation start)
     {
         var id = Guid.NewGuid().ToString("N");
+        // A new customer is this connection's from now on, so a second start (a double click) is theirs too.
+        var customerId = Context.Items.TryGetValue(CustomerKey, out var known) ? (string)known! : CustomerIds.NewWeb();
+        await ListenAsAsync(customerId);
         // Join before starting: an agent may answer before this call returns.
         await JoinGroupAsync(id);
+        StartedConversation started;
         try
         {
-            var view = await grains.GetGrain<IConversationGrain>(id).StartAsync(start ?? throw new HubException("Send the conversation to start."));
-            return Started(tokens, view);
+            started = await CustomerStarts.StartAsync(grains, tokens, start, customerId, id);
         }
         catch
         {
             await LeaveGroupAsync(id);
             throw;
         }
+
+        if (started.Conversation.Id != id)
+        {
+            // The customer already had this conversation open: join that one, then read it again, so nothing said
+            // between the first read and the join is missed.
+            await LeaveGroupAsync(id);
+            await JoinGroupAsync(started.Conversation.Id);
+            started = started with
+            {
+                Conversation = CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(started.Conversation.Id).GetAsync()),
+            };
+        }
+
+        return started;
+    }
+
+    /// <summary>
+    /// A returning customer proves who they are with the identity token of their last start: their next start is then
+    /// theirs (history, last agent), and this connection hears <c>OutreachOpened</c> when a shop writes to them first.
+    /// Returns the customer's id.
+    /// </summary>
+    public async Task<string> Identify(string identityToken)
+    {
+        var caller = await tokens.ValidateAsync(identityToken);
+        var customerId = caller?.CustomerIdentity()
+            ?? throw new HubException("The customer identity token is not valid or has expired; the next conversation starts as a new customer.");
+        if (Context.Items.TryGetValue(CustomerKey, out var current) && (string)current! != customerId)
+        {
+            throw new HubException("This connection already speaks for another customer.");
+        }
+
+        await ListenAsAsync(customerId);
+        return customerId;
     }
 
     /// <summary>
@@ -55,7 +95,7 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
         await JoinGroupAsync(conversationId);
         try
         {
-            return await grains.GetGrain<IConversationGrain>(conversationId).GetAsync();
+            return CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(conversationId).GetAsync());
         }
         catch when (!alreadyJoined)
         {
@@ -72,17 +112,12 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
     }
 
     /// <summary>The customer leaves; before any answer the conversation counts as abandoned.</summary>
-    public Task<ConversationView> LeaveConversation(string conversationId) => JoinedConversation(conversationId).LeaveAsync();
+    public async Task<ConversationView> LeaveConversation(string conversationId) =>
+        CustomerStarts.ForCustomer(await JoinedConversation(conversationId).LeaveAsync());
 
     /// <summary>Rates a resolved conversation 1–5, once.</summary>
     public Task<ConversationRating> RateConversation(string conversationId, int score, string? comment) =>
         JoinedConversation(conversationId).RateAsync(score, comment);
-
-    internal static StartedConversation Started(TokenIssuer tokens, ConversationView view)
-    {
-        var token = tokens.IssueCustomer(view.Id);
-        return new StartedConversation(view, token.Token, token.ExpiresAt);
-    }
 
     private IConversationGrain JoinedConversation(string conversationId) =>
         Joined.Contains(HubArguments.RequireId(conversationId))
@@ -93,6 +128,15 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
     {
         Joined.Add(conversationId);
         await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Conversation(conversationId));
+    }
+
+    private async Task ListenAsAsync(string customerId)
+    {
+        if (!Context.Items.ContainsKey(CustomerKey))
+        {
+            Context.Items[CustomerKey] = customerId;
+            await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Customer(customerId));
+        }
     }
 
     private async Task LeaveGroupAsync(string conversationId)

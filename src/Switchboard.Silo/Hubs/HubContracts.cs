@@ -24,6 +24,10 @@ public sealed record SlaWarning(string ConversationId, DateTimeOffset DueAt, Tim
 /// <summary>Pushed to the agent who resolved a complaint when its follow-up is due.</summary>
 public sealed record FollowUpDue(string ConversationId);
 
+/// <summary>Pushed to a customer's channel (group <c>customer:{id}</c>) when a shop opens an outbound conversation with them.</summary>
+/// <param name="CustomerToken">Joins it (<c>JoinConversation</c>), as the token a start returns does.</param>
+public sealed record OutreachOpened(string ConversationId, ChatMessage Message, string CustomerToken, DateTimeOffset CustomerTokenExpiresAt);
+
 /// <summary>What the server pushes to an agent's connections (group <c>agent:{id}</c>; supervisors also <c>supervisors</c>).</summary>
 public interface IAgentClient
 {
@@ -51,6 +55,9 @@ public interface ICustomerClient
     Task MessagePosted(MessagePosted posted);
 
     Task ConversationClosed(ConversationClosed closed);
+
+    /// <summary>To connections listening as the customer: an outbound conversation opened; join it to see the thread.</summary>
+    Task OutreachOpened(OutreachOpened opened);
 }
 
 internal static class Groups
@@ -60,4 +67,6 @@ internal static class Groups
     public static string Agent(string agentId) => $"agent:{agentId}";
 
     public static string Conversation(string conversationId) => $"conversation:{conversationId}";
+
+    public static string Customer(string customerId) => $"customer:{customerId}";
 }

@@ -10,6 +10,7 @@ namespace Switchboard.Hubs;
 internal sealed class SignalRChatNotifier(
     IHubContext<AgentHub, IAgentClient> agents,
     IHubContext<CustomerHub, ICustomerClient> customers,
+    Auth.TokenIssuer tokens,
     ILogger<SignalRChatNotifier> logger) : IChatNotifier
 {
     public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) =>
@@ -45,6 +46,14 @@ internal sealed class SignalRChatNotifier(
 
     public Task FollowUpDueAsync(string agentId, string conversationId) =>
         Guard(agents.Clients.Group(Groups.Agent(agentId)).FollowUpDue(new FollowUpDue(conversationId)));
+
+    /// <summary>Only connections that proved to be this customer are in the group: they get the conversation's customer token.</summary>
+    public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening)
+    {
+        var token = tokens.IssueCustomer(conversationId);
+        return Guard(customers.Clients.Group(Groups.Customer(customerId))
+            .OutreachOpened(new OutreachOpened(conversationId, opening, token.Token, token.ExpiresAt)));
+    }
 
     public Task SupervisorAlertAsync(SupervisorAlert alert) =>
         Guard(agents.Clients.Group(Groups.Supervisors).SupervisorAlert(alert));

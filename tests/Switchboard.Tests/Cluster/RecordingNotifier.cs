@@ -18,6 +18,7 @@ public sealed class RecordingNotifier : IChatNotifier
     public const string Warning = nameof(Warning);
     public const string FollowUp = nameof(FollowUp);
     public const string Alert = nameof(Alert);
+    public const string Outreach = nameof(Outreach);
 
     private readonly Lock _lock = new();
     private readonly List<Notification> _seen = [];
@@ -43,6 +44,9 @@ public sealed class RecordingNotifier : IChatNotifier
 
     public Task FollowUpDueAsync(string agentId, string conversationId) =>
         Record(new(FollowUp, agentId, conversationId, null));
+
+    public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening) =>
+        Record(new(Outreach, null, conversationId, (customerId, opening)));
 
     public Task SupervisorAlertAsync(SupervisorAlert alert) =>
         Record(new(Alert, null, alert.ConversationId, alert));

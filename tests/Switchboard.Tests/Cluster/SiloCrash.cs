@@ -299,6 +299,9 @@ public sealed class SiloCrashSwitch
         public Task FollowUpDueAsync(string agentId, string conversationId) =>
             crash.Crashed ? Task.CompletedTask : inner.FollowUpDueAsync(agentId, conversationId);
 
+        public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening) =>
+            crash.Crashed ? Task.CompletedTask : inner.OutreachOpenedAsync(customerId, conversationId, opening);
+
         public Task SupervisorAlertAsync(SupervisorAlert alert) =>
             crash.Crashed ? Task.CompletedTask : inner.SupervisorAlertAsync(alert);
     }

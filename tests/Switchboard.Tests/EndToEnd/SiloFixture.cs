@@ -77,6 +77,15 @@ public class SiloFixture : IAsyncLifetime
         settings[$"Switchboard:Agents:{Supervisor}:Capacity"] = "1";
         settings[$"Switchboard:Agents:{Supervisor}:Skills:general"] = "5";
 
+        settings[$"Switchboard:Skills:{OutreachSkill}:DisplayName"] = "Outreach lane";
+        settings[$"Switchboard:Agents:{OutreachAgent}:Name"] = "Outreach Agent";
+        settings[$"Switchboard:Agents:{OutreachAgent}:Capacity"] = "3";
+        settings[$"Switchboard:Agents:{OutreachAgent}:Skills:{OutreachSkill}"] = "3";
+        settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Skill"] = OutreachSkill;
+        settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Template"] = "Hello {name}, your order {order} is late. We are on it.";
+        settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Priority"] = "2";
+        settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Reason"] = "Delivery more than 24 h late";
+
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(settings);
         Customize(builder);
@@ -101,6 +110,13 @@ public class SiloFixture : IAsyncLifetime
 
     /// <summary>A configured supervisor (it serves only the general queue, which lanes never use).</summary>
     public const string Supervisor = "lane-supervisor";
+
+    /// <summary>An outreach trigger of the tests' own, routed to <see cref="OutreachSkill"/>, which only <see cref="OutreachAgent"/> serves.</summary>
+    public const string OutreachTrigger = "testLate";
+
+    public const string OutreachSkill = "outreach-lane";
+
+    public const string OutreachAgent = "outreach-agent";
 
     /// <summary>Changes a derived fixture makes to the silo before it is built.</summary>
     protected virtual void Customize(WebApplicationBuilder builder)

@@ -1,11 +1,23 @@
 // The customer's chat: start (name, topic, question), the acknowledgement with its estimate, the agent's messages
 // live, the closure. The conversation id and the customer token the start gave are kept for this tab, so a reload
-// joins the same chat again.
+// joins the same chat again; the customer identity is kept for the browser, so the next chat is the same customer's.
 import { h, $ } from './dom.js';
 import { hubConnection, startWithRetry, hubError } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
 
 const conversationKey = 'switchboard.conversation';
+// The customer identity token the server gave with the last start, kept per browser: with it a returning customer is
+// remembered (history, their last agent) and hears a conversation a shop opens for them.
+const identityKey = 'switchboard.customer';
+
+function savedIdentity() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(identityKey) ?? 'null');
+    return typeof saved?.token === 'string' && Date.parse(saved.expiresAt) > Date.now() ? saved : null;
+  } catch {
+    return null;
+  }
+}
 
 // { id, token } of this tab's chat, or null (nothing saved, or the id-only entry of earlier versions).
 function savedChat() {
@@ -50,24 +62,26 @@ async function main() {
   connection = hubConnection('/hubs/customer');
   connection.on('MessagePosted', ({ conversationId, message }) => onMessage(conversationId, message));
   connection.on('ConversationQueued', queued => onQueued(queued));
+  connection.on('OutreachOpened', opened => onOutreach(opened));
   connection.on('ConversationClosed', ({ conversationId }) => {
     if (conversationId === conversation?.id) close();
   });
   connection.onreconnecting(() => showConnection('reconnecting', 'Reconnecting…'));
   connection.onreconnected(() => {
     showConnection('connected', '');
-    rejoin();
+    identify().then(rejoin);
   });
   connection.onclose(() => {
     showConnection('offline', 'Offline · retrying');
     startWithRetry(connection, () => showConnection('offline', 'Offline · retrying')).then(() => {
       showConnection('connected', '');
-      rejoin();
+      identify().then(rejoin);
     });
   });
 
   await startWithRetry(connection, () => showConnection('offline', 'Offline · retrying'));
   showConnection('connected', '');
+  await identify();
 
   const saved = savedChat();
   if (saved) {
@@ -107,12 +121,40 @@ async function start(event) {
     // Only the fields the server knows: it refuses the whole call over an unknown one.
     const started = await connection.invoke('StartConversation', { customerName, topic, text, context: order ? { order } : null });
     sessionStorage.setItem(conversationKey, JSON.stringify({ id: started.conversation.id, token: started.customerToken }));
+    localStorage.setItem(identityKey, JSON.stringify({ token: started.customer.token, expiresAt: started.customer.expiresAt }));
     customerToken = started.customerToken;
     show(started.conversation);
   } catch (err) {
     $('#start-error').textContent = hubError(err);
   } finally {
     $('#start-chat').disabled = false;
+  }
+}
+
+// A returning customer says who they are (the connection then also hears outreach); a refused identity is dropped,
+// and the next start makes a new one.
+async function identify() {
+  const identity = savedIdentity();
+  if (!identity) return;
+  try {
+    await connection.invoke('Identify', identity.token);
+  } catch (err) {
+    if (/not valid|has expired/.test(hubError(err))) localStorage.removeItem(identityKey);
+  }
+}
+
+// A shop wrote first: show that conversation unless the customer is in an open chat already.
+async function onOutreach({ conversationId, customerToken: token }) {
+  if (conversation && conversation.status !== 'resolved') return;
+  if (conversation) {
+    conversation = null;
+    messages.clear();
+    $('#thread').replaceChildren();
+    $('#composer').hidden = false;
+    $('#closed').hidden = true;
+  }
+  if (await join({ id: conversationId, token })) {
+    sessionStorage.setItem(conversationKey, JSON.stringify({ id: conversationId, token }));
   }
 }
 

@@ -599,7 +599,11 @@ function renderContext() {
     ...fact('Mood', emotionLabels[conversation.emotion], `mood-${conversation.emotion}`),
     ...fact('Complaint', conversation.tier && conversation.tier !== 'none' ? `${conversation.tier[0].toUpperCase()}${conversation.tier.slice(1)} tier` : null),
     ...fact('VIP', conversation.vip ? 'Yes' : null),
-    ...fact('Started', formatTime(conversation.startedAt)));
+    ...fact('Started', formatTime(conversation.startedAt)),
+    ...fact('Why opened', conversation.outreach
+      ? `${conversation.outreach.reason} (we wrote first${conversation.outreach.customerAnswered ? '; the customer answered' : ''})` : null, 'outreach-reason'),
+    ...fact('Routed', preferenceText(conversation)));
+  renderHistory(conversation);
   $('#context-clock').replaceChildren(
     ...fact('Due by', formatTimeWithSeconds(conversation.firstResponseDueAt)),
     ...fact('Sent at', conversation.firstResponseAt ? formatTimeWithSeconds(conversation.firstResponseAt) : null),
@@ -608,6 +612,50 @@ function renderContext() {
   $('#context-events').replaceChildren(...(conversation.slaEvents ?? []).map(e =>
     h('li', null, h('time', { datetime: e.at }, formatTime(e.at)), ' ', e.detail)));
 }
+
+function preferenceText(conversation) {
+  const preference = conversation.preference;
+  if (!preference || preference.agentId !== state.agentId || conversation.agentId !== state.agentId) return null;
+  return preference.reason === 'reopened' ? 'Back to you: you resolved their last chat on this topic minutes ago' : 'Back to you: you served this customer last';
+}
+
+const outcomeLabels = { open: 'Open', resolved: 'Resolved', abandoned: 'Abandoned' };
+
+// The customer's earlier conversations, newest first, as the server sent them with this one.
+function renderHistory(conversation) {
+  const history = conversation.history ?? [];
+  $('#history-empty').hidden = history.length > 0;
+  $('#context-history').replaceChildren(...history.map(past => h('li', null,
+    h('button', { type: 'button', class: 'history-item', dataset: { id: past.id }, onclick: () => openPast(past),
+      'aria-label': `Open the earlier conversation on ${skillName(past.topic)} from ${formatDay(past.startedAt)}` },
+      h('span', { class: 'history-top' },
+        h('span', null, skillName(past.topic)), ' · ', h('time', { datetime: past.startedAt }, formatDay(past.startedAt)),
+        ' · ', h('span', { class: `history-outcome outcome-${past.outcome}` }, outcomeLabels[past.outcome] ?? past.outcome),
+        past.rating ? h('span', { title: `Rated ${past.rating} of 5` }, ` · ${'★'.repeat(past.rating)}`) : null),
+      h('span', { class: 'muted' }, [past.trigger ? `Outreach (${past.trigger}) · ` : '', past.resolvedBy ?? past.agentId ?? 'no agent'].join('')),
+      past.lastMessage ? h('span', { class: 'history-excerpt' }, past.lastMessage) : null))));
+}
+
+function formatDay(at) {
+  return new Date(at).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+async function openPast(past) {
+  try {
+    const view = await state.connection.invoke('OpenPastConversation', past.id);
+    $('#past-title').textContent = `${view.customerName} · ${skillName(view.topic)} · ${formatDay(view.startedAt)}`;
+    $('#past-facts').textContent = [outcomeLabels[past.outcome] ?? past.outcome,
+      view.agentId ? `agent ${view.agentId}` : null, view.rating ? `rated ${view.rating.score} of 5` : null].filter(Boolean).join(' · ');
+    $('#past-messages').replaceChildren(...view.messages.map(m => messageItem(view, m)));
+    const dialog = $('#past-thread');
+    if (!dialog.open) dialog.showModal();
+    $('#past-close').focus();
+  } catch (err) {
+    toast(`Could not open that conversation: ${hubError(err)}`, 'error');
+  }
+}
+
+$('#past-close').addEventListener('click', () => $('#past-thread').close());
 
 // ---- the first-response clock -----------------------------------------------------------------------------------
 

@@ -1,0 +1,53 @@
+using Switchboard.Auth;
+using Switchboard.Conversations;
+using Switchboard.Customers;
+
+namespace Switchboard.Hubs;
+
+/// <summary>A web chat customer's identity: who they are, and the token that proves it on their next visit.</summary>
+public sealed record CustomerIdentity(string Id, string Token, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// A started conversation as a web customer gets it: the conversation (new, or their open one on that topic), the
+/// customer token for it, and their renewed customer identity.
+/// </summary>
+public sealed record StartedConversation(
+    ConversationView Conversation,
+    string CustomerToken,
+    DateTimeOffset CustomerTokenExpiresAt,
+    CustomerIdentity Customer);
+
+/// <summary>How the web edges (customer hub, <c>POST /api/conversations</c>) start a conversation and what of it a customer sees.</summary>
+public static class CustomerStarts
+{
+    /// <summary>
+    /// Starts as web customer <paramref name="customerId"/> (proven by their identity token, or just made) under
+    /// <paramref name="proposedId"/>; their customer grain may answer with their open conversation on that topic.
+    /// </summary>
+    public static async Task<StartedConversation> StartAsync(
+        IGrainFactory grains, TokenIssuer tokens, StartConversation? start, string customerId, string proposedId)
+    {
+        if (start is null)
+        {
+            throw SwitchboardException.Invalid("Send the conversation to start.");
+        }
+
+        if (start.CustomerId is not null)
+        {
+            throw SwitchboardException.Invalid(
+                "'customerId' is not chosen by a web client: Switchboard gives it with the first conversation, and the customer identity token it returns proves it on the next.");
+        }
+
+        var outcome = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId);
+        var view = ForCustomer(outcome.Conversation);
+        var token = tokens.IssueCustomer(view.Id);
+        var identity = tokens.IssueCustomerIdentity(customerId);
+        return new StartedConversation(view, token.Token, token.ExpiresAt, new CustomerIdentity(customerId, identity.Token, identity.ExpiresAt));
+    }
+
+    /// <summary>
+    /// The conversation as the customer side sees it: without the customer's history and routing preference, which are
+    /// for agents.
+    /// </summary>
+    public static ConversationView ForCustomer(ConversationView view) => view with { History = [], Preference = null };
+}
