@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -187,6 +188,42 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         await ShotAsync(agent, "console-8-previous-conversations");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
+        await agent.GetByRole(AriaRole.Button, new() { Name = "Resolve", Exact = true }).ClickAsync();
+        await Expect(customer.Locator("#closed")).ToBeVisibleAsync();
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task AShopWritingFirstReachesTheCustomersChatPageAndTheirAnswerReachesTheAgent()
+    {
+        fixture.RequireBrowser();
+        var agent = await SignInAsync("dev");
+        var customer = await StartChatAsync("Ivy Lund", "account", null, "How do I change my e-mail address?");
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Ivy Lund");
+        await agent.GetByRole(AriaRole.Button, new() { Name = "Resolve", Exact = true }).ClickAsync();
+        await Expect(customer.Locator("#closed")).ToBeVisibleAsync();
+
+        // The shop's system sees an odd sign-in and writes to this customer (the id the chat page was given).
+        var identity = JsonDocument.Parse(await customer.EvaluateAsync<string>("() => localStorage.getItem('switchboard.customer')")).RootElement;
+        var customerId = identity.GetProperty("id").GetString()!;
+        Assert.StartsWith("web:", customerId);
+        using var shop = new HttpClient { BaseAddress = fixture.BaseAddress };
+        shop.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Tokens.IssueAgent("sam", supervisor: true).Token);
+        var opened = await shop.PostAsJsonAsync("/api/outreach", new { customerId, customerName = "Ivy Lund", trigger = "abnormalSignIn" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, opened.StatusCode);
+
+        await Expect(customer.Locator("#thread")).ToContainTextAsync("we noticed a sign-in to your account");
+        await Expect(customer.Locator("#composer")).ToBeVisibleAsync();
+        await ShotAsync(customer, "chat-4-outreach-arrived");
+        var reply = customer.GetByLabel("Your message");
+        await reply.FillAsync("That was not me!");
+        await reply.PressAsync("Enter");
+
+        var outbound = agent.Locator("#conversation-list li", new() { HasText = "That was not me!" });
+        await outbound.ClickAsync();
+        await Expect(agent.Locator("#context-facts")).ToContainTextAsync("Unusual sign-in to the account (we wrote first; the customer answered)");
+        await Expect(agent.Locator("#thread .message.customer").Last).ToContainTextAsync("That was not me!");
+        await ShotAsync(agent, "console-9-outreach-answered");
         await agent.GetByRole(AriaRole.Button, new() { Name = "Resolve", Exact = true }).ClickAsync();
         await Expect(customer.Locator("#closed")).ToBeVisibleAsync();
         Assert.Empty(_pageErrors);

@@ -48,6 +48,13 @@ public sealed record CustomerConversation(
     public string Outcome => IsOpen ? "open" : Abandoned ? "abandoned" : "resolved";
 }
 
+/// <summary>What a start says about its customer: merged into their profile.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.CustomerDetails")]
+public sealed record CustomerDetails(
+    [property: Id(0)] string Name,
+    [property: Id(1)] bool Vip,
+    [property: Id(2)] ImmutableDictionary<string, string>? Context);
+
 /// <summary>A customer as the API shows them: profile, every recorded conversation (most recent first), outreach sent.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.CustomerView")]
 public sealed record CustomerView(

@@ -42,6 +42,8 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// A conversation of this customer changed. One-way and awaiting nothing but storage: conversations call it while
     /// the customer may be waiting on them.
     /// </summary>
+    /// <param name="details">What a start told of a customer the grain may not know yet (a new web customer's first
+    /// conversation starts without calling it); merged into the profile.</param>
     [OneWay]
-    Task RecordAsync(CustomerConversation conversation);
+    Task RecordAsync(CustomerConversation conversation, CustomerDetails? details = null);
 }

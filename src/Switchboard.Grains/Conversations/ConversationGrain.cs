@@ -159,7 +159,7 @@ public sealed partial class ConversationGrain(
         ScheduleClock();
         metrics.Record(ConversationEvents.Started(State));
         await RegisterWakeUpAsync();
-        ReportToCustomer();
+        ReportToCustomer(customer is null ? new Customers.CustomerDetails(State.CustomerName, State.Vip, start.Context) : null);
         await notifier.MessagePostedAsync(Id, agentId: null, acknowledgement);
         if (outreach is not null && State.CustomerId is { } customerId)
         {
@@ -199,8 +199,12 @@ public sealed partial class ConversationGrain(
         return Routing.LastAgentHold.End(now, _options.Customers.LastAgentHold, State.FirstResponseDueAt);
     }
 
-    /// <summary>Tells the customer's history what changed; one-way, so the customer (who may be calling us) never blocks it.</summary>
-    private void ReportToCustomer()
+    /// <summary>
+    /// Tells the customer's history what changed; one-way, so the customer (who may be calling us) never blocks it.
+    /// <paramref name="details"/> goes with the first report of a new customer's conversation, which did not go
+    /// through their grain: it is how that grain first hears of them.
+    /// </summary>
+    private void ReportToCustomer(Customers.CustomerDetails? details = null)
     {
         if (State.CustomerId is not { } customerId || string.IsNullOrWhiteSpace(customerId))
         {
@@ -209,7 +213,7 @@ public sealed partial class ConversationGrain(
 
         try
         {
-            GrainFactory.GetGrain<Customers.ICustomerGrain>(customerId).RecordAsync(Customers.CustomerPolicy.Summarize(View())).Ignore();
+            GrainFactory.GetGrain<Customers.ICustomerGrain>(customerId).RecordAsync(Customers.CustomerPolicy.Summarize(Id, State), details).Ignore();
         }
         catch (Exception ex)
         {

@@ -124,9 +124,16 @@ public sealed class CustomerGrain(
                 CustomerPolicy.Recent(State.Conversations, State.Conversations.Count),
                 [.. State.OutreachSentAt]));
 
-    public async Task RecordAsync(CustomerConversation conversation)
+    public async Task RecordAsync(CustomerConversation conversation, CustomerDetails? details = null)
     {
-        if (Upsert(conversation))
+        var changed = Upsert(conversation);
+        if (details is not null)
+        {
+            State.Profile = CustomerPolicy.Merge(State.Profile, details.Name, details.Vip || (State.Profile?.Vip ?? false), details.Context);
+            changed = true;
+        }
+
+        if (changed)
         {
             await SaveAsync();
         }

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Mvc;
 using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Hubs;
-using Switchboard.Customers;
 using Switchboard.Limits;
 
 namespace Switchboard.Api;
@@ -74,10 +73,10 @@ public static class ConversationApi
     }
 
     /// <summary>
-    /// The web customer starting: the one their identity token proves, or a new one when they send no token. Any
-    /// other token, or one that does not check out, is refused rather than silently starting someone new.
+    /// The web customer starting: the one their identity token proves, or null (a new one) when they send no token.
+    /// Any other token, or one that does not check out, is refused rather than silently starting someone new.
     /// </summary>
-    private static string WebCustomer(HttpContext http)
+    private static string? WebCustomer(HttpContext http)
     {
         if (http.User.CustomerIdentity() is { } known)
         {
@@ -86,7 +85,7 @@ public static class ConversationApi
 
         if (http.Request.Headers.Authorization.Count == 0)
         {
-            return CustomerIds.NewWeb();
+            return null;
         }
 
         throw http.User.Identity?.IsAuthenticated == true

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Switchboard.Auth;
 using Switchboard.Conversations;
-using Switchboard.Customers;
 using Switchboard.Limits;
 
 namespace Switchboard.Hubs;
@@ -20,15 +19,15 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
         (HashSet<string>)(Context.Items.TryGetValue(nameof(Joined), out var set) ? set! : Context.Items[nameof(Joined)] = new HashSet<string>());
 
     /// <summary>
-    /// Starts a conversation as this connection's customer (the one <see cref="Identify"/> proved, or one made now and
-    /// returned with its identity token), or joins their open conversation on the same topic.
+    /// Starts a conversation as the customer <see cref="Identify"/> proved on this connection (or joins their open
+    /// conversation on the same topic); on a connection that did not identify, as a new customer, whose identity comes
+    /// back with it. A connection stands for one customer only once it identifies: a pooled connection that starts
+    /// for many customers (a channel's gateway) is never taken for one of them.
     /// </summary>
     public async Task<StartedConversation> StartConversation(StartConversation start)
     {
         var id = Guid.NewGuid().ToString("N");
-        // A new customer is this connection's from now on, so a second start (a double click) is theirs too.
-        var customerId = Context.Items.TryGetValue(CustomerKey, out var known) ? (string)known! : CustomerIds.NewWeb();
-        await ListenAsAsync(customerId);
+        var customerId = Context.Items.TryGetValue(CustomerKey, out var known) ? (string)known! : null;
         // Join before starting: an agent may answer before this call returns.
         await JoinGroupAsync(id);
         StartedConversation started;

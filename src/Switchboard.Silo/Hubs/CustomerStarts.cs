@@ -21,11 +21,13 @@ public sealed record StartedConversation(
 public static class CustomerStarts
 {
     /// <summary>
-    /// Starts as web customer <paramref name="customerId"/> (proven by their identity token, or just made) under
-    /// <paramref name="proposedId"/>; their customer grain may answer with their open conversation on that topic.
+    /// Starts as web customer <paramref name="customerId"/> (proven by their identity token) under
+    /// <paramref name="proposedId"/> through their customer grain, which may answer with their open conversation on
+    /// that topic; without one, as a new customer, straight at the conversation (nothing is known of them yet, so
+    /// there is nothing to ask their grain; the conversation's first report creates their record).
     /// </summary>
     public static async Task<StartedConversation> StartAsync(
-        IGrainFactory grains, TokenIssuer tokens, StartConversation? start, string customerId, string proposedId)
+        IGrainFactory grains, TokenIssuer tokens, StartConversation? start, string? customerId, string proposedId)
     {
         if (start is null)
         {
@@ -38,8 +40,18 @@ public static class CustomerStarts
                 "'customerId' is not chosen by a web client: Switchboard gives it with the first conversation, and the customer identity token it returns proves it on the next.");
         }
 
-        var outcome = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId);
-        var view = ForCustomer(outcome.Conversation);
+        ConversationView view;
+        if (customerId is null)
+        {
+            customerId = CustomerIds.NewWeb();
+            view = await grains.GetGrain<IConversationGrain>(proposedId).StartAsync(start with { CustomerId = customerId });
+        }
+        else
+        {
+            view = (await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId)).Conversation;
+        }
+
+        view = ForCustomer(view);
         var token = tokens.IssueCustomer(view.Id);
         var identity = tokens.IssueCustomerIdentity(customerId);
         return new StartedConversation(view, token.Token, token.ExpiresAt, new CustomerIdentity(customerId, identity.Token, identity.ExpiresAt));

@@ -19,25 +19,37 @@ namespace Switchboard.Tests.EndToEnd;
 public sealed class CustomerEndToEndTests(SiloFixture silo) : HubTests
 {
     [Fact]
-    public async Task ADoubleClickOnStartInTheWebChatMakesOneConversation()
+    public async Task ADoubleStartByAKnownCustomerMakesOneConversationAndAPooledConnectionSpeaksForNobody()
     {
         var (agentId, skill) = silo.NewLane();
-        var (_, assignments) = await ConnectAgentAsync(agentId);
+        var (agent, assignments) = await ConnectAgentAsync(agentId);
         var customer = await ConnectAsync(silo.CustomerConnection());
-        var start = new StartConversation("Ann", skill, "Where is order 1234?");
+        var first = await customer.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), new StartConversation("Ann", skill, "Hello"));
+        await assignments.WaitAsync(c => c.Id == first.Conversation.Id);
+        await agent.InvokeAsync(nameof(AgentHub.Resolve), first.Conversation.Id);
 
+        // Not identified: the same connection starting again is somebody else (a gateway's pooled connection).
+        var other = await customer.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), new StartConversation("Ben", skill, "Hi"));
+        Assert.NotEqual(first.Customer.Id, other.Customer.Id);
+        Assert.StartsWith("web:", other.Customer.Id);
+        await assignments.WaitAsync(c => c.Id == other.Conversation.Id);
+
+        // Ann comes back and clicks Start twice.
+        var tab = await ConnectAsync(silo.CustomerConnection());
+        await tab.InvokeAsync<string>(nameof(CustomerHub.Identify), first.Customer.Token);
+        var start = new StartConversation("Ann", skill, "Where is order 1234?");
         var both = await Task.WhenAll(
-            customer.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), start),
-            customer.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), start));
+            tab.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), start),
+            tab.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), start));
 
         Assert.Equal(both[0].Conversation.Id, both[1].Conversation.Id);
-        Assert.Equal(both[0].Customer.Id, both[1].Customer.Id);
-        Assert.StartsWith("web:", both[0].Customer.Id);
+        Assert.Equal((first.Customer.Id, first.Customer.Id), (both[0].Customer.Id, both[1].Customer.Id));
         var assigned = await assignments.WaitAsync(c => c.Id == both[0].Conversation.Id);
         Assert.Equal(agentId, assigned.AgentId);
         Assert.Single((await silo.ReadConversationAsync(assigned.Id)).Messages, m => m.From == MessageAuthor.Customer);
-        var remembered = await silo.SupervisorHttp.GetFromJsonAsync<CustomerView>(CustomerPath(both[0].Customer.Id), silo.Json);
-        Assert.Single(remembered!.Conversations);
+        var remembered = await silo.SupervisorHttp.GetFromJsonAsync<CustomerView>(CustomerPath(first.Customer.Id), silo.Json);
+        Assert.Equal([assigned.Id, first.Conversation.Id], remembered!.Conversations.Select(c => c.Id));
+        Assert.Equal("Ann", remembered.Profile.Name);
     }
 
     [Fact]

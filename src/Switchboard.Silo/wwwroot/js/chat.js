@@ -121,9 +121,11 @@ async function start(event) {
     // Only the fields the server knows: it refuses the whole call over an unknown one.
     const started = await connection.invoke('StartConversation', { customerName, topic, text, context: order ? { order } : null });
     sessionStorage.setItem(conversationKey, JSON.stringify({ id: started.conversation.id, token: started.customerToken }));
-    localStorage.setItem(identityKey, JSON.stringify({ token: started.customer.token, expiresAt: started.customer.expiresAt }));
+    localStorage.setItem(identityKey, JSON.stringify(started.customer));
     customerToken = started.customerToken;
     show(started.conversation);
+    // From now on this page speaks for that customer: it hears a conversation a shop opens for them.
+    identify();
   } catch (err) {
     $('#start-error').textContent = hubError(err);
   } finally {
@@ -201,11 +203,14 @@ function onMessage(conversationId, message) {
   const joined = message.from === 'system' && message.agentId ? /^(.+) has joined the conversation\.$/.exec(message.text) : null;
   if (joined) agentNames.set(message.agentId, joined[1]);
   const thread = $('#thread');
-  const item = h('li', { class: `message ${message.from}`, dataset: { sequence: message.sequence } },
-    message.from === 'system'
+  // A shop that writes first opens with its own message: shown as what support said, not as a notice.
+  const fromShop = message.from === 'system' && message.sequence === 1 && conversation.outreach;
+  const item = h('li', { class: `message ${fromShop ? 'agent' : message.from}`, dataset: { sequence: message.sequence } },
+    message.from === 'system' && !fromShop
       ? [h('span', null, message.text)]
       : [h('div', { class: 'bubble' }, message.text),
-        h('div', { class: 'meta' }, message.from === 'customer' ? 'You' : agentNames.get(message.agentId) ?? 'Agent', ' · ', h('time', { datetime: message.at }, formatTime(message.at)))]);
+        h('div', { class: 'meta' }, fromShop ? 'Customer support' : message.from === 'customer' ? 'You' : agentNames.get(message.agentId) ?? 'Agent',
+          ' · ', h('time', { datetime: message.at }, formatTime(message.at)))]);
   const after = [...thread.children].find(li => Number(li.dataset.sequence) > message.sequence);
   thread.insertBefore(item, after ?? null);
   thread.scrollTop = thread.scrollHeight;

@@ -401,6 +401,10 @@ function onAssigned(view) {
 function onMessagePosted({ conversationId, message }) {
   const conversation = state.conversations.get(conversationId);
   if (!conversation || !addMessage(conversation, message)) return;
+  // The server marks an outreach answered at the customer's first message; the push carries only the message.
+  if (message.from === 'customer' && conversation.outreach && !conversation.outreach.customerAnswered) {
+    conversation.outreach = { ...conversation.outreach, customerAnswered: true };
+  }
   if (conversationId === state.selectedId) {
     appendMessage(conversation, message);
     markRead(conversation);
