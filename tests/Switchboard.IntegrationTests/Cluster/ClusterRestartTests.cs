@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Customers;
 using Switchboard.Hubs;
 using Switchboard.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
@@ -106,6 +107,19 @@ public sealed class ClusterRestartTests(ITestOutputHelper output)
         var reply = await agentAgain.CallAsync<ChatMessage>(nameof(AgentHub.SendMessage), [assignedId, "Back online."], Patience);
         Assert.Equal(assigned.Messages.Length + 1, reply.Sequence);
         await customerHears.WaitAsync(m => m.ConversationId == assignedId && m.Message.Sequence == reply.Sequence, Patience);
+
+        // Customers are remembered through the restart (their grains are stored like the rest): the returning
+        // customer proves who they are on another silo, and their start joins the conversation they have open.
+        var remembered = await cluster.GetAsync<CustomerView>(after[1], $"/api/customers/{Uri.EscapeDataString(assigned0.Customer.Id)}");
+        Assert.Equal([assignedId], remembered.Conversations.Select(c => c.Id));
+        Assert.Equal("Ann", remembered.Profile.Name);
+        await using (var returning = HubClient.ForCustomer(() => after[1].BaseAddress))
+        {
+            await returning.CallAsync<string>(nameof(CustomerHub.Identify), [assigned0.Customer.Token], Patience);
+            var again = await returning.CallAsync<StartedConversation>(
+                nameof(CustomerHub.StartConversation), [new StartConversation("Ann", Skill, "Still there?")], Patience);
+            Assert.Equal(assignedId, again.Conversation.Id);
+        }
 
         // The customer who was waiting is served once the agent takes work again. Queues are soft state and were
         // rebuilt empty, so this takes the waiting conversation re-entering its queue after the restart.
