@@ -26,10 +26,10 @@ public static class ConversationApi
         // 201 for a new conversation; 200 with the customer's open one when they already have one on this topic (a
         // double submit, a retry). A returning customer sends the identity token of their last start as bearer token.
         conversations.MapPost("/", async Task<Results<Created<StartedConversation>, Ok<StartedConversation>>> (
-            [FromBody] StartConversation start, HttpContext http, IGrainFactory grains, TokenIssuer tokens) =>
+            [FromBody] StartConversation start, HttpContext http, IGrainFactory grains, TokenIssuer tokens, RateLimits limits) =>
         {
             var id = Guid.NewGuid().ToString("N");
-            var started = await CustomerStarts.StartAsync(grains, tokens, start, WebCustomer(http), id);
+            var started = await CustomerStarts.StartAsync(grains, tokens, limits, start, WebCustomer(http), id);
             return started.Conversation.Id == id
                 ? TypedResults.Created($"/api/conversations/{id}", started)
                 : TypedResults.Ok(started);

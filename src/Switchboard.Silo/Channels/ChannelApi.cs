@@ -40,7 +40,7 @@ public static class ChannelApi
         // The signature is the channel's credential; bearer tokens play no part here.
         var channel = app.MapGroup("/api/channels/{channel}").WithTags("Channels").AllowAnonymous();
 
-        channel.MapPost("/conversations", async (string channel, HttpContext http, IGrainFactory grains) =>
+        channel.MapPost("/conversations", async (string channel, HttpContext http, IGrainFactory grains, RateLimits limits) =>
         {
             var request = await ReadSignedAsync<ChannelStartRequest>(http, channel);
             var messageId = ValidMessageId(request.MessageId);
@@ -48,10 +48,18 @@ public static class ChannelApi
             var id = ConversationId(channel, messageId);
             // A customer the channel names is remembered as "<channel>:<id>": the signature proves it, and no other
             // channel (or web chat) can speak for them. Their open conversation on the topic takes the message instead.
-            var started = start.CustomerId is { } channelCustomerId
-                ? await grains.GetGrain<ICustomerGrain>(CustomerIds.ForChannel(channel, channelCustomerId))
-                    .StartAsync(start with { CustomerId = null }, id, messageId)
-                : await grains.GetGrain<IConversationGrain>(id).StartFromChannelAsync(channel, messageId, start);
+            StartOutcome started;
+            if (start.CustomerId is { } channelCustomerId)
+            {
+                var customerId = CustomerIds.ForChannel(channel, channelCustomerId);
+                limits.CountCustomerStart(customerId);
+                started = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start with { CustomerId = null }, id, messageId);
+            }
+            else
+            {
+                started = await grains.GetGrain<IConversationGrain>(id).StartFromChannelAsync(channel, messageId, start);
+            }
+
             MarkReplay(http, started.Replayed);
             var view = CustomerStarts.ForCustomer(started.Conversation);
             return view.Id == id

@@ -33,7 +33,7 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
         StartedConversation started;
         try
         {
-            started = await CustomerStarts.StartAsync(grains, tokens, start, customerId, id);
+            started = await CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id);
         }
         catch
         {

@@ -1,6 +1,7 @@
 using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Customers;
+using Switchboard.Limits;
 
 namespace Switchboard.Hubs;
 
@@ -27,7 +28,7 @@ public static class CustomerStarts
     /// there is nothing to ask their grain; the conversation's first report creates their record).
     /// </summary>
     public static async Task<StartedConversation> StartAsync(
-        IGrainFactory grains, TokenIssuer tokens, StartConversation? start, string? customerId, string proposedId)
+        IGrainFactory grains, TokenIssuer tokens, RateLimits limits, StartConversation? start, string? customerId, string proposedId)
     {
         if (start is null)
         {
@@ -48,6 +49,7 @@ public static class CustomerStarts
         }
         else
         {
+            limits.CountCustomerStart(customerId);
             view = (await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId)).Conversation;
         }
 

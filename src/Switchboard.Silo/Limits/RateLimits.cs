@@ -28,6 +28,13 @@ public sealed class RateLimits : IDisposable
     public void CountCustomerMessage(string conversationId) =>
         Acquire(_customers, conversationId, $"Too many messages: at most {_options.CustomerMessagesPerSecond} a second in one conversation.");
 
+    /// <summary>
+    /// One start by a known customer (<c>web:…</c>, <c>&lt;channel&gt;:…</c>; never a conversation id's form): a start
+    /// may post into their open conversation, so it counts like a message, in the customer's own bucket.
+    /// </summary>
+    public void CountCustomerStart(string customerId) =>
+        Acquire(_customers, customerId, $"Too many starts: at most {_options.CustomerMessagesPerSecond} a second from one customer.");
+
     public void Dispose()
     {
         _connections.Dispose();

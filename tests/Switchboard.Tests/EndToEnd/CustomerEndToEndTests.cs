@@ -8,6 +8,7 @@ using Switchboard.Channels;
 using Switchboard.Conversations;
 using Switchboard.Customers;
 using Switchboard.Hubs;
+using Xunit.Abstractions;
 
 namespace Switchboard.Tests.EndToEnd;
 
@@ -16,7 +17,7 @@ namespace Switchboard.Tests.EndToEnd;
 /// webhook, outreach, the agent hub; and who may claim to be a returning customer.
 /// </summary>
 [Collection(SiloCollection.Name)]
-public sealed class CustomerEndToEndTests(SiloFixture silo) : HubTests
+public sealed class CustomerEndToEndTests(SiloFixture silo, ITestOutputHelper output) : HubTests
 {
     [Fact]
     public async Task ADoubleStartByAKnownCustomerMakesOneConversationAndAPooledConnectionSpeaksForNobody()
@@ -81,6 +82,32 @@ public sealed class CustomerEndToEndTests(SiloFixture silo) : HubTests
         Assert.NotEqual(id, stranger.Conversation.Id);
         Assert.NotEqual(first.Customer.Id, stranger.Customer.Id);
         await assignments.WaitAsync(c => c.Id == stranger.Conversation.Id);
+    }
+
+    [Fact]
+    public async Task AKnownCustomerFloodingStartsIsThrottledAndEveryAcceptedStartIsStoredOnce()
+    {
+        var (agentId, skill) = silo.NewLane();
+        var (_, assignments) = await ConnectAgentAsync(agentId);
+        var first = await silo.StartOverHttpAsync(new StartConversation("Flo", skill, "Hello"));
+        await assignments.WaitAsync(c => c.Id == first.Conversation.Id);
+        using var returning = silo.As(first.Customer.Token);
+
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < 30; i++)
+        {
+            answers.Add(await returning.PostAsJsonAsync("/api/conversations", new StartConversation("Flo", skill, $"again {i}"), silo.Json));
+        }
+
+        var accepted = answers.Count(a => a.StatusCode == HttpStatusCode.OK);
+        var refused = answers.Where(a => a.StatusCode == (HttpStatusCode)429).ToList();
+        Assert.Equal(answers.Count, accepted + refused.Count);
+        Assert.NotEmpty(refused);
+        Assert.Contains("Too many starts", (await HttpAssert.ProblemAsync(refused[0], (HttpStatusCode)429)).Detail);
+        Assert.NotNull(refused[0].Headers.RetryAfter);
+        var stored = await silo.ReadConversationAsync(first.Conversation.Id);
+        Assert.Equal(1 + accepted, stored.Messages.Count(m => m.From == MessageAuthor.Customer));
+        output.WriteLine($"measured: 30 starts at once from one known customer: {accepted} accepted (each stored once), {refused.Count} refused with 429");
     }
 
     [Fact]

@@ -636,8 +636,13 @@ function renderHistory(conversation) {
         h('span', null, skillName(past.topic)), ' · ', h('time', { datetime: past.startedAt }, formatDay(past.startedAt)),
         ' · ', h('span', { class: `history-outcome outcome-${past.outcome}` }, outcomeLabels[past.outcome] ?? past.outcome),
         past.rating ? h('span', { title: `Rated ${past.rating} of 5` }, ` · ${'★'.repeat(past.rating)}`) : null),
-      h('span', { class: 'muted' }, [past.trigger ? `Outreach (${past.trigger}) · ` : '', past.resolvedBy ?? past.agentId ?? 'no agent'].join('')),
+      h('span', { class: 'muted' }, [past.trigger ? `Outreach (${past.trigger}) · ` : '', servedBy(past)].join('')),
       past.lastMessage ? h('span', { class: 'history-excerpt' }, past.lastMessage) : null))));
+}
+
+function servedBy(past) {
+  const agentId = past.resolvedBy ?? past.agentId;
+  return !agentId ? 'no agent' : agentId === state.agentId ? 'you' : `agent ${agentId}`;
 }
 
 function formatDay(at) {
