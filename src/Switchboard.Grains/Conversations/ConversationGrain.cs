@@ -213,7 +213,7 @@ public sealed partial class ConversationGrain(
 
         try
         {
-            GrainFactory.GetGrain<Customers.ICustomerGrain>(customerId).RecordAsync(Customers.CustomerPolicy.Summarize(Id, State), details).Ignore();
+            GrainFactory.GetGrain<Customers.ICustomerGrain>(customerId).RecordAsync(Customers.CustomerPolicy.Summarize(View()), details).Ignore();
         }
         catch (Exception ex)
         {

@@ -103,34 +103,6 @@ public static partial class CustomerPolicy
     }
 
     /// <summary>What the customer's history records of a conversation, from its view.</summary>
-    /// <summary>As <see cref="Summarize(ConversationView)"/>, from the conversation's own state (no view built).</summary>
-    public static CustomerConversation Summarize(string id, ConversationState state)
-    {
-        var resolved = state.Status == ConversationStatus.Resolved;
-        ChatMessage? last = null;
-        for (var i = state.Messages.Count - 1; i >= 0 && last is null; i--)
-        {
-            last = state.Messages[i].From == MessageAuthor.System ? null : state.Messages[i];
-        }
-
-        last ??= state.Messages.Count > 0 ? state.Messages[0] : null;
-        return new CustomerConversation(
-            id,
-            state.Topic,
-            state.StartedAt,
-            state.Status,
-            state.AgentId,
-            state.ResolvedAt,
-            resolved && !state.Abandoned ? state.AgentId : null,
-            state.Abandoned,
-            state.Rating?.Score,
-            Excerpt(last?.Text ?? ""),
-            state.Outreach?.Trigger,
-            state.Outreach?.CustomerAnswered ?? false,
-            state.ReopenedFrom,
-            state.Messages.Count + (state.Rating is null ? 0 : 1));
-    }
-
     public static CustomerConversation Summarize(ConversationView view)
     {
         var resolved = view.Status == ConversationStatus.Resolved;
