@@ -32,6 +32,9 @@ public sealed partial class ConversationGrain(
     // may hold that fresh entry, so an assignment must take it out of every queue.
     private bool _requeued;
 
+    /// <summary>When this activation last sent its entry to its queues (in memory: a new activation queues at once).</summary>
+    private DateTimeOffset _announcedAt = DateTimeOffset.MinValue;
+
     private ConversationState State => state.State;
 
     private SlaOptions Sla => _options.Sla;
@@ -700,6 +703,7 @@ public sealed partial class ConversationGrain(
     /// <summary>Puts the conversation in every queue it waits in; the placement in its own queue is returned.</summary>
     private async Task<QueuePlacement?> EnqueueAsync()
     {
+        _announcedAt = time.GetUtcNow();
         QueuePlacement? placement = null;
         foreach (var queue in State.Queues.ToArray())
         {
@@ -798,10 +802,19 @@ public sealed partial class ConversationGrain(
             });
     }
 
-    private Task OnTimerAsync()
+    private async Task OnTimerAsync()
     {
         _clockDueAt = null;
-        return OnClockAsync();
+        if (State.Status == ConversationStatus.Waiting && time.GetUtcNow() >= _announcedAt + _options.PresenceRefreshPeriod)
+        {
+            // Queues are soft state: one lost with its silo learns its waiting conversations again from the
+            // conversations themselves, as it learns its agents from theirs, within a refresh period and without
+            // waiting for the durable reminder (which also covers a conversation lost with its silo). An entry the
+            // queue still holds is left as it is.
+            await RequeueAsync();
+        }
+
+        await OnClockAsync();
     }
 
     private DateTimeOffset? NextDue()
@@ -833,6 +846,7 @@ public sealed partial class ConversationGrain(
 
         if (State.Status == ConversationStatus.Waiting)
         {
+            Consider(_announcedAt + _options.PresenceRefreshPeriod);
             Consider(State.OverflowStage < 2 ? State.QueuedAt + (Sla.OverflowAfter * (State.OverflowStage + 1)) : null);
             Consider(State.QueuedAt + Sla.TicketAfter);
         }
