@@ -43,12 +43,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
     [Fact]
     public async Task AReturningCustomerGoesToTheirLastAgentAlthoughAnotherIsLessLoaded()
     {
-        var skill = fixture.NewSkill();
-        var alice = await fixture.OnlineAgentAsync(3, (skill, 3));
-        var customer = NewCustomer();
-        var first = await ServedAndResolvedAsync(customer, skill, alice);
-        await BusyAsync(skill, alice);
-        var bruno = await fixture.OnlineAgentAsync(3, (skill, 3));
+        var (skill, customer, alice, bruno, first, _) = await LastAgentBusyAsync(capacity: 3);
         Time.Advance(TimeSpan.FromMinutes(11));
 
         var second = await StartAsync(customer, skill, "It happened again");
@@ -64,12 +59,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
     [Fact]
     public async Task ABusyLastAgentHoldsTheConversationForTheHoldThenTheNextFreeAgentGetsIt()
     {
-        var skill = fixture.NewSkill();
-        var alice = await fixture.OnlineAgentAsync(1, (skill, 3));
-        var customer = NewCustomer();
-        await ServedAndResolvedAsync(customer, skill, alice);
-        await BusyAsync(skill, alice);
-        var bruno = await fixture.OnlineAgentAsync(1, (skill, 3));
+        var (skill, customer, alice, bruno, _, _) = await LastAgentBusyAsync(capacity: 1);
 
         var second = await StartAsync(customer, skill, "Hello again");
         await Notifier.WaitForQueuedAsync(second.Id);
@@ -88,12 +78,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
     [Fact]
     public async Task ALastAgentWhoFreesASlotDuringTheHoldGetsTheConversation()
     {
-        var skill = fixture.NewSkill();
-        var alice = await fixture.OnlineAgentAsync(1, (skill, 3));
-        var customer = NewCustomer();
-        await ServedAndResolvedAsync(customer, skill, alice);
-        var busy = await BusyAsync(skill, alice);
-        await fixture.OnlineAgentAsync(1, (skill, 3));
+        var (skill, customer, alice, _, _, busy) = await LastAgentBusyAsync(capacity: 1);
 
         var second = await StartAsync(customer, skill, "Hello again");
         await Notifier.WaitForQueuedAsync(second.Id);
@@ -125,12 +110,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
     [Fact]
     public async Task TheHoldEndsAtTheFirstResponseDeadlineWhenThatComesFirst()
     {
-        var skill = fixture.NewSkill();
-        var alice = await fixture.OnlineAgentAsync(1, (skill, 3));
-        var customer = NewCustomer();
-        await ServedAndResolvedAsync(customer, skill, alice);
-        await BusyAsync(skill, alice);
-        var bruno = await fixture.OnlineAgentAsync(1, (skill, 3));
+        var (skill, customer, _, bruno, _, _) = await LastAgentBusyAsync(capacity: 1);
 
         // Angry: first answer due in 30 s, sooner than the 40 s hold.
         var second = (await fixture.Grains.GetGrain<ICustomerGrain>(customer)
@@ -149,12 +129,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
     [Fact]
     public async Task ACustomerWritingAgainWithinTenMinutesOfTheResolveGoesBackToTheAgentWhoResolvedIt()
     {
-        var skill = fixture.NewSkill();
-        var alice = await fixture.OnlineAgentAsync(3, (skill, 3));
-        var customer = NewCustomer();
-        var first = await ServedAndResolvedAsync(customer, skill, alice);
-        await BusyAsync(skill, alice);
-        await fixture.OnlineAgentAsync(3, (skill, 3));
+        var (skill, customer, alice, _, first, _) = await LastAgentBusyAsync(capacity: 3);
         Time.Advance(TimeSpan.FromMinutes(5));
 
         var second = await StartAsync(customer, skill, "One more thing about that order");
@@ -235,6 +210,21 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
 
     private async Task<ConversationView> StartAsync(string customer, string skill, string text) =>
         (await fixture.Grains.GetGrain<ICustomerGrain>(customer).StartAsync(new StartConversation("Ann", skill, text), NewId())).Conversation;
+
+    /// <summary>
+    /// A customer whom Alice served (resolved) comes back while Alice is busy with another customer (<paramref name="busy"/>,
+    /// her only free slot when capacity is 1) and Bruno, with the same skill and capacity, is free.
+    /// </summary>
+    private async Task<(string Skill, string Customer, IAgentGrain Alice, IAgentGrain Bruno, string First, string Busy)> LastAgentBusyAsync(int capacity)
+    {
+        var skill = fixture.NewSkill();
+        var alice = await fixture.OnlineAgentAsync(capacity, (skill, 3));
+        var customer = NewCustomer();
+        var first = await ServedAndResolvedAsync(customer, skill, alice);
+        var busy = await BusyAsync(skill, alice);
+        var bruno = await fixture.OnlineAgentAsync(capacity, (skill, 3));
+        return (skill, customer, alice, bruno, first, busy);
+    }
 
     /// <summary>The customer's conversation on the skill, taken by <paramref name="agent"/> (the only one free) and resolved.</summary>
     private async Task<string> ServedAndResolvedAsync(string customer, string skill, IAgentGrain agent)
