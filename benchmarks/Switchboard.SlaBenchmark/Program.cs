@@ -82,7 +82,7 @@ async Task StartAsync(int i)
 {
     var id = $"bench-{i}";
     var view = await grains.GetGrain<IConversationGrain>(id).StartAsync(new StartConversation($"Customer {i}", skills[i % skills.Length], "Where is my parcel?"));
-    breaches.Expect(id, view.FirstResponseDueAt);
+    breaches.Expect(id, view.Conversation.FirstResponseDueAt);
 }
 
 static (long WorkingSet, long Managed) Measure()
@@ -104,7 +104,7 @@ internal sealed class BreachRecorder(int expected) : IChatNotifier
 
     public void Expect(string id, DateTimeOffset dueAt) => _due[id] = dueAt;
 
-    public Task SupervisorAlertAsync(SupervisorAlert alert)
+    public void SupervisorAlert(SupervisorAlert alert)
     {
         var now = TimeProvider.System.GetUtcNow();
         if (alert.Kind == SupervisorAlertKind.Breach && _due.TryGetValue(alert.ConversationId, out var due))
@@ -119,8 +119,6 @@ internal sealed class BreachRecorder(int expected) : IChatNotifier
                 _allFired.TrySetResult();
             }
         }
-
-        return Task.CompletedTask;
     }
 
     public void Print()
@@ -136,19 +134,37 @@ internal sealed class BreachRecorder(int expected) : IChatNotifier
         }
     }
 
-    public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) => Task.CompletedTask;
+    public void ConversationQueued(string skill, QueueEntry entry, QueuePlacement placement)
+    {
+    }
 
-    public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening) => Task.CompletedTask;
+    public void OutreachOpened(string customerId, string conversationId, ChatMessage opening)
+    {
+    }
 
-    public Task ConversationAssignedAsync(string agentId, ConversationView conversation) => Task.CompletedTask;
+    public void ConversationAssigned(string agentId, ConversationView conversation)
+    {
+    }
 
-    public Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message) => Task.CompletedTask;
+    public void MessagePosted(string conversationId, string? agentId, ChatMessage message)
+    {
+    }
 
-    public Task ConversationClosedAsync(string conversationId, string? agentId) => Task.CompletedTask;
+    public void ConversationClosed(string conversationId, string? agentId)
+    {
+    }
 
-    public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) => Task.CompletedTask;
+    public void ConversationWithdrawn(string agentId, string conversationId, string reason)
+    {
+    }
 
-    public Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) => Task.CompletedTask;
+    public void SlaWarning(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft)
+    {
+    }
 
-    public Task FollowUpDueAsync(string agentId, string conversationId) => Task.CompletedTask;
+    public void FollowUpDue(string agentId, string conversationId)
+    {
+    }
+
+    public Task SentToAgentAsync(string agentId) => Task.CompletedTask;
 }

@@ -39,6 +39,8 @@ public sealed record AgentView(
 /// <param name="Active">Conversations held now.</param>
 /// <param name="Accepting">Online (connected and not away).</param>
 /// <param name="LastAssignedAt">When the agent last got a conversation; null if never.</param>
+/// <param name="Incarnation">When the agent's grain was activated (UTC ticks): a later activation's word counts over an earlier one's.</param>
+/// <param name="Version">Counts the agent's changes within one activation: an older word never overwrites a newer one.</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.AgentAvailability")]
 public sealed record AgentAvailability(
     [property: Id(0)] string AgentId,
@@ -46,19 +48,24 @@ public sealed record AgentAvailability(
     [property: Id(2)] int Active,
     [property: Id(3)] int Capacity,
     [property: Id(4)] bool Accepting,
-    [property: Id(5)] DateTimeOffset? LastAssignedAt)
+    [property: Id(5)] DateTimeOffset? LastAssignedAt,
+    [property: Id(6)] long Incarnation = 0,
+    [property: Id(7)] long Version = 0)
 {
     [JsonIgnore]
     public bool HasFreeCapacity => Accepting && Active < Capacity;
+
+    /// <summary>
+    /// Whether this describes the agent at a later point than <paramref name="other"/> (or the same point): answers
+    /// and announcements can arrive out of order, and a queue keeps the latest.
+    /// </summary>
+    public bool IsNotOlderThan(AgentAvailability other) =>
+        Incarnation != other.Incarnation ? Incarnation > other.Incarnation : Version >= other.Version;
 }
 
-/// <summary>
-/// The answer to a reservation: granted or not, the agent's availability after it, and whether the agent held the
-/// conversation already (then a refused assignment must not give back capacity that was not taken for it).
-/// </summary>
+/// <summary>The answer to a reservation: granted or not (granted again for a conversation the agent holds), and the agent's availability after it.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.ReserveResult")]
 public sealed record ReserveResult(
     [property: Id(0)] bool Granted,
     [property: Id(1)] AgentAvailability Availability,
-    [property: Id(2)] string AgentName,
-    [property: Id(3)] bool AlreadyHeld = false);
+    [property: Id(2)] string AgentName);

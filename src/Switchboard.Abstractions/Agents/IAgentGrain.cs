@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Switchboard.Agents;
 
 /// <summary>
@@ -13,10 +15,19 @@ public interface IAgentGrain : IGrainWithStringKey
     Task<AgentView?> GetAsync();
 
     /// <summary>
-    /// A client connection opened. The agent takes its chosen presence (Online unless it chose Away) and a pending
-    /// offline grace period is cancelled. <see cref="SwitchboardError.NotFound"/> for an unknown agent.
+    /// A client connection opened on <paramref name="host"/> (the silo that holds it). The agent takes its chosen
+    /// presence (Online unless it chose Away) and a pending offline grace period is cancelled. The connection is
+    /// stored, so the agent stays online through a move of its grain. <see cref="SwitchboardError.NotFound"/> for an
+    /// unknown agent.
     /// </summary>
-    Task<AgentView> ConnectAsync(string connectionId);
+    Task<AgentView> ConnectAsync(string connectionId, string? host = null);
+
+    /// <summary>
+    /// The connection tier's regular word: these connections of the agent are open on <paramref name="host"/>. Adds any
+    /// the grain does not know (it was lost with a silo); with <paramref name="announce"/> the agent tells its queues
+    /// again at once (after a silo left the cluster, a queue may have been lost with it).
+    /// </summary>
+    Task ConfirmConnectionsAsync(string host, ImmutableArray<string> connectionIds, bool announce);
 
     /// <summary>A client connection closed; with the last one the agent goes Offline and the grace period starts.</summary>
     Task DisconnectAsync(string connectionId);
@@ -27,9 +38,10 @@ public interface IAgentGrain : IGrainWithStringKey
     /// <summary>
     /// Grants one unit of capacity for <paramref name="conversationId"/> if the agent is Online, has the skill at
     /// <paramref name="requiredProficiency"/> or above and has room. Idempotent for a conversation it already holds.
+    /// Called by the conversation itself (which then stores its assignment), never by a queue.
     /// </summary>
     Task<ReserveResult> TryReserveAsync(string conversationId, string skill, int requiredProficiency);
 
-    /// <summary>Gives back the capacity held for a conversation (resolved, transferred, refused). Idempotent.</summary>
+    /// <summary>Gives back the capacity held for a conversation (resolved, transferred, returned); called by that conversation. Idempotent.</summary>
     Task ReleaseAsync(string conversationId);
 }

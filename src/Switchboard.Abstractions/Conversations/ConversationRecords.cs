@@ -91,6 +91,10 @@ public enum MessageAuthor
 /// <param name="Amount">The amount at stake in a complaint, in the shop's currency.</param>
 /// <param name="PublicReviewThreat">The customer threatens a public negative review: a high-tier complaint.</param>
 /// <param name="Context">What else the channel knows (e.g. <c>order</c>, <c>email</c>, <c>language</c>); shown to the agent and used by quick replies.</param>
+/// <param name="StartId">
+/// The client's own id for this start (a random UUID, 8–100 characters of letters, digits and <c>-_.</c>): the same
+/// start id again is a retry and answers the conversation the first try opened. Without one every start is new.
+/// </param>
 [GenerateSerializer, Immutable, Alias("Switchboard.StartConversation")]
 public sealed record StartConversation(
     [property: Id(0)] string CustomerName,
@@ -104,7 +108,8 @@ public sealed record StartConversation(
     [property: Id(8)] bool Complaint = false,
     [property: Id(9)] decimal? Amount = null,
     [property: Id(10)] bool PublicReviewThreat = false,
-    [property: Id(11)] ImmutableDictionary<string, string>? Context = null);
+    [property: Id(11)] ImmutableDictionary<string, string>? Context = null,
+    [property: Id(12)] string? StartId = null);
 
 /// <summary>One message in a conversation; <see cref="Sequence"/> orders them and lets clients drop duplicates.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.ChatMessage")]
@@ -153,9 +158,9 @@ public sealed record StartOutcome(
     [property: Id(0)] ConversationView Conversation,
     [property: Id(1)] bool Replayed);
 
-/// <summary>A channel's message: as stored, and whether this was a retry of one already taken.</summary>
-[GenerateSerializer, Immutable, Alias("Switchboard.ChannelPost")]
-public sealed record ChannelPost(
+/// <summary>A posted message as stored, and whether this was a retry (the same message id) of one already taken.</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.PostOutcome")]
+public sealed record PostOutcome(
     [property: Id(0)] ChatMessage Message,
     [property: Id(1)] bool Replayed);
 
@@ -201,6 +206,28 @@ public sealed record CustomerStart(
     [property: Id(3)] OutreachInfo? Outreach = null,
     [property: Id(4)] string? Channel = null,
     [property: Id(5)] string? MessageId = null);
+
+/// <summary>How a queue's offer of a waiting conversation to an agent ended.</summary>
+public enum OfferOutcome
+{
+    /// <summary>The agent's grain granted a slot and the conversation is assigned to the agent (stored).</summary>
+    Assigned,
+
+    /// <summary>The agent's grain granted no slot (full, away, offline, not skilled enough); nothing changed.</summary>
+    Refused,
+
+    /// <summary>The conversation no longer waits in that queue under that ticket; the queue drops its entry.</summary>
+    Gone,
+}
+
+/// <summary>The answer to an offer, with the agent's availability as its grain last told it (null when not asked).</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.OfferResult")]
+public sealed record OfferResult(
+    [property: Id(0)] OfferOutcome Outcome,
+    [property: Id(1)] Agents.AgentAvailability? Availability = null)
+{
+    public static readonly OfferResult Gone = new(OfferOutcome.Gone);
+}
 
 /// <summary>Where a conversation stands in a queue: position 1 is served next; the wait is null when nobody serves it now.</summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.QueuePlacement")]

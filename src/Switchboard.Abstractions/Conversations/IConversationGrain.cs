@@ -11,10 +11,12 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <summary>
     /// Opens the conversation, starts its first-response clock, puts it in the queue of its topic (supervisors for a
     /// high-tier complaint) and acknowledges it to the customer with an estimate from the queue's live state.
-    /// Refused with <see cref="SwitchboardError.Invalid"/> for an unknown topic or a bad message, and with
-    /// <see cref="SwitchboardError.Conflict"/> if it was already started.
+    /// The same start again (a retry: same customer name, topic and first message) answers the conversation it
+    /// opened, <see cref="StartOutcome.Replayed"/>, and changes nothing. Refused with
+    /// <see cref="SwitchboardError.Invalid"/> for an unknown topic or a bad message, and with
+    /// <see cref="SwitchboardError.Conflict"/> for a different start on a conversation already started.
     /// </summary>
-    Task<ConversationView> StartAsync(StartConversation start);
+    Task<StartOutcome> StartAsync(StartConversation start);
 
     /// <summary>
     /// Opens the conversation for a messaging channel's message <paramref name="messageId"/> (the grain's id is
@@ -25,11 +27,11 @@ public interface IConversationGrain : IGrainWithStringKey
 
     /// <summary>
     /// Appends a customer message the channel that opened the conversation received as <paramref name="messageId"/>.
-    /// The same id again returns the message first stored (<see cref="ChannelPost.Replayed"/>); with another text it
+    /// The same id again returns the message first stored (<see cref="PostOutcome.Replayed"/>); with another text it
     /// is refused with <see cref="SwitchboardError.Conflict"/>. Another channel is refused with
     /// <see cref="SwitchboardError.Forbidden"/>.
     /// </summary>
-    Task<ChannelPost> PostChannelMessageAsync(string channel, string messageId, string text);
+    Task<PostOutcome> PostChannelMessageAsync(string channel, string messageId, string text);
     /// <see cref="StartAsync"/> on behalf of the customer grain: with the customer's recent history, an agent to offer
     /// it to first, for outreach the trigger (the first message is then the opening message, sent to the customer),
     /// and for a channel's customer the channel and its message id (the same message again is
@@ -42,18 +44,26 @@ public interface IConversationGrain : IGrainWithStringKey
 
     /// <summary>
     /// Appends a customer message and pushes it to the assigned agent, if any. A message that shows anger raises the
-    /// conversation's emotion, which shortens its clock and raises its priority.
+    /// conversation's emotion, which shortens its clock and raises its priority. With a <paramref name="messageId"/>
+    /// a retry is answered with the message first stored (even after the conversation closed); the same id with
+    /// another text is <see cref="SwitchboardError.Conflict"/>.
     /// </summary>
-    Task<ChatMessage> PostCustomerMessageAsync(string text);
-
-    /// <summary>Appends an agent's reply; <see cref="SwitchboardError.Forbidden"/> unless the conversation is assigned to that agent.</summary>
-    Task<ChatMessage> PostAgentMessageAsync(string agentId, string text);
+    Task<PostOutcome> PostCustomerMessageAsync(string text, string? messageId = null);
 
     /// <summary>
-    /// Called by the queue after the agent reserved capacity. Accepts only if the conversation is still waiting in
-    /// <paramref name="skill"/> under <paramref name="ticket"/>; on false the queue gives the capacity back.
+    /// Appends an agent's reply; <see cref="SwitchboardError.Forbidden"/> unless the conversation is assigned to that
+    /// agent. With a <paramref name="messageId"/> a retry is answered with the reply first stored.
     /// </summary>
-    Task<bool> AssignAsync(string agentId, string agentName, string skill, int ticket);
+    Task<ChatMessage> PostAgentMessageAsync(string agentId, string text, string? messageId = null);
+
+    /// <summary>
+    /// A queue offers the conversation, waiting in <paramref name="skill"/> under <paramref name="ticket"/>, to an
+    /// agent. The conversation asks the agent's grain for a slot and, if it is granted, is assigned and stored before
+    /// it answers. Offers are taken one at a time, so however many queues offer the conversation at once, it takes one
+    /// slot of one agent; and only the conversation gives a slot back (resolved, transferred, returned), never a
+    /// queue. <see cref="OfferOutcome.Gone"/> when it no longer waits there under that ticket.
+    /// </summary>
+    Task<OfferResult> OfferAsync(string skill, int ticket, string agentId);
 
     /// <summary>
     /// The assigned agent moves the conversation to another skill's queue and gives up its capacity; the customer's
@@ -80,8 +90,9 @@ public interface IConversationGrain : IGrainWithStringKey
     Task<ConversationView> ClaimTicketAsync(string agentId);
 
     /// <summary>
-    /// Whether the conversation is assigned to <paramref name="agentId"/> now. Read-only and interleaved, so an agent
-    /// checking the capacity it holds never waits behind the conversation (conversations call agents).
+    /// Whether the conversation is assigned to <paramref name="agentId"/> now, or is asking that agent for a slot.
+    /// Read-only and interleaved, so an agent checking the capacity it holds never waits behind the conversation
+    /// (conversations call agents).
     /// </summary>
     [AlwaysInterleave]
     Task<bool> IsAssignedToAsync(string agentId);

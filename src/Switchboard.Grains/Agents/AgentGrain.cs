@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Conversations;
@@ -11,16 +12,23 @@ public sealed class AgentGrain(
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
     IServiceMetrics metrics,
+    IClusterMembershipService membership,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain
 {
     private readonly SwitchboardOptions _options = options.Value;
-    // Connections live only in memory, each with when its silo last confirmed it. They belong to this run of the
-    // silos: an agent whose grain is lost with a silo comes back when its hub's silo next confirms the connection,
-    // and a connection whose silo died expires when nobody confirms it.
-    private readonly Dictionary<string, DateTimeOffset> _connections = [];
+    // Connections are stored with the host (silo) that holds them, so an activation that replaces one lost with a
+    // silo, or moved by a silo's shutdown, knows at once which are still open; in memory, each with when its host
+    // last confirmed it: one whose host died, or that nobody confirms, goes.
+    private readonly Dictionary<string, DateTimeOffset> _confirmedAt = [];
     private readonly Dictionary<string, DateTimeOffset> _reservedAt = [];
+    // Reservations a conversation has confirmed as its assignment: only the conversation gives those back.
+    private readonly HashSet<string> _claimed = [];
     private IGrainTimer? _graceTimer;
     private IGrainTimer? _refreshTimer;
+    // What queues learn is ordered by these: an answer to a reservation can reach a queue after a later announcement.
+    // The real clock, not the silo's TimeProvider: it only orders activations, and fake time may stand still.
+    private readonly long _incarnation = TimeProvider.System.GetUtcNow().UtcTicks;
+    private long _version;
 
     private AgentState State => state.State;
 
@@ -29,23 +37,46 @@ public sealed class AgentGrain(
     // A supervisor's change (ConfigureAsync) overrides the configured profile, which is where every agent starts.
     private AgentProfile? Profile => State.Profile ?? _options.FindAgent(Id);
 
-    private AgentPresence Presence => _connections.Count == 0 ? AgentPresence.Offline : State.Chosen;
+    private AgentPresence Presence => State.Connections.Count == 0 ? AgentPresence.Offline : State.Chosen;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
         // Reservations from an earlier activation count from now: none is judged an orphan too early.
         foreach (var conversationId in State.Conversations)
         {
-            _reservedAt[conversationId] = time.GetUtcNow();
+            _reservedAt[conversationId] = now;
         }
 
-        // Deactivated while offline with conversations held: the grace period still has to end.
-        if (_connections.Count == 0 && State.Conversations.Count > 0)
+        // Connections an earlier activation stored are still open unless their host is gone; they expire like any
+        // other if their host stops confirming them.
+        var gone = State.Connections.Where(c => !HostIsUp(c.Value)).Select(c => c.Key).ToList();
+        foreach (var connectionId in gone)
         {
+            State.Connections.Remove(connectionId);
+        }
+
+        foreach (var connectionId in State.Connections.Keys)
+        {
+            _confirmedAt[connectionId] = now;
+        }
+
+        if (gone.Count > 0)
+        {
+            await WriteAsync();
+        }
+
+        if (State.Connections.Count > 0)
+        {
+            KeepOnline();
+            // Queues that lost their word on this agent with a silo hear it now, not at the next refresh.
+            await AnnounceAsync();
+        }
+        else if (State.Conversations.Count > 0)
+        {
+            // Deactivated while offline with conversations held: the grace period still has to end.
             StartGracePeriod();
         }
-
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -71,35 +102,91 @@ public sealed class AgentGrain(
         }
 
         State.Profile = profile;
-        await state.WriteStateAsync();
+        _version++;
+        await WriteAsync();
         await AnnounceAsync();
     }
 
     public Task<AgentView?> GetAsync() => Task.FromResult(Profile is null ? null : View(Profile));
 
-    public async Task<AgentView> ConnectAsync(string connectionId)
+    public async Task<AgentView> ConnectAsync(string connectionId, string? host = null)
     {
         var profile = RequireProfile();
+        await ConfirmAsync([connectionId], host ?? "", announce: false);
+        return View(profile);
+    }
+
+    public async Task ConfirmConnectionsAsync(string host, ImmutableArray<string> connectionIds, bool announce)
+    {
+        if (Profile is null)
+        {
+            return;
+        }
+
+        if (!await ConfirmAsync(connectionIds, host, announce) && announce)
+        {
+            await AnnounceAsync();
+        }
+    }
+
+    /// <summary>Takes the connections as open now; true when that changed the agent's presence (and it was announced).</summary>
+    private async Task<bool> ConfirmAsync(IReadOnlyCollection<string> connectionIds, string host, bool announce)
+    {
         var before = Presence;
-        _connections[connectionId] = time.GetUtcNow();
-        // Connections exist only in this activation, so it must not be collected while any is open.
+        var now = time.GetUtcNow();
+        var added = false;
+        foreach (var connectionId in connectionIds)
+        {
+            _confirmedAt[connectionId] = now;
+            if (State.Connections.GetValueOrDefault(connectionId) != host)
+            {
+                State.Connections[connectionId] = host;
+                added = true;
+            }
+        }
+
+        if (added)
+        {
+            await WriteAsync();
+        }
+
+        KeepOnline();
+        if (Presence == before)
+        {
+            return false;
+        }
+
+        _version++;
+        await AnnounceAsync();
+        return true;
+    }
+
+    /// <summary>While any connection is open: stay in memory (the grace period is off) and refresh.</summary>
+    private void KeepOnline()
+    {
+        if (State.Connections.Count == 0)
+        {
+            return;
+        }
+
         DelayDeactivation(Timeout.InfiniteTimeSpan);
         StopGracePeriod();
         _refreshTimer ??= this.RegisterGrainTimer(
             static (grain, _) => grain.OnRefreshAsync(),
             this,
             new GrainTimerCreationOptions(_options.PresenceRefreshPeriod, _options.PresenceRefreshPeriod));
-        if (Presence != before)
-        {
-            await AnnounceAsync();
-        }
-
-        return View(profile);
     }
 
     public async Task DisconnectAsync(string connectionId)
     {
-        if (_connections.Remove(connectionId) && _connections.Count == 0)
+        _confirmedAt.Remove(connectionId);
+        if (!State.Connections.Remove(connectionId))
+        {
+            return;
+        }
+
+        await WriteAsync();
+        if (State.Connections.Count == 0)
         {
             await GoOfflineAsync();
         }
@@ -107,6 +194,7 @@ public sealed class AgentGrain(
 
     private async Task GoOfflineAsync()
     {
+        _version++;
         DelayDeactivation(TimeSpan.Zero);
         _refreshTimer?.Dispose();
         _refreshTimer = null;
@@ -116,23 +204,31 @@ public sealed class AgentGrain(
     }
 
     /// <summary>
-    /// Drops connections no silo confirmed for three refresh periods, and re-announces to the queues, so a queue
-    /// that was lost with a silo learns its agents again.
+    /// Drops connections whose host is gone or that no host confirmed for three refresh periods, gives back slots no
+    /// conversation claims, and re-announces to the queues, so a queue that was lost with a silo learns its agents again.
     /// </summary>
     private async Task OnRefreshAsync()
     {
         var expiredBefore = time.GetUtcNow() - (_options.PresenceRefreshPeriod * 3);
-        var stale = _connections.Where(c => c.Value < expiredBefore).Select(c => c.Key).ToList();
+        var stale = State.Connections
+            .Where(c => !HostIsUp(c.Value) || _confirmedAt.GetValueOrDefault(c.Key, DateTimeOffset.MinValue) < expiredBefore)
+            .Select(c => c.Key)
+            .ToList();
         foreach (var connectionId in stale)
         {
-            _connections.Remove(connectionId);
+            State.Connections.Remove(connectionId);
+            _confirmedAt.Remove(connectionId);
         }
 
-        if (stale.Count > 0 && _connections.Count == 0)
+        if (stale.Count > 0)
         {
-            logger.LogWarning("Agent {AgentId}'s connections were not confirmed by any silo; taking it offline", Id);
-            await GoOfflineAsync();
-            return;
+            await WriteAsync();
+            if (State.Connections.Count == 0)
+            {
+                logger.LogWarning("Agent {AgentId}'s connections were not confirmed by any live host; taking it offline", Id);
+                await GoOfflineAsync();
+                return;
+            }
         }
 
         await ReleaseOrphanedReservationsAsync();
@@ -140,9 +236,32 @@ public sealed class AgentGrain(
     }
 
     /// <summary>
-    /// Gives back capacity held for a conversation that is not assigned to this agent: a queue that reserved it died
-    /// before it could assign or release. Only reservations older than two refresh periods are checked, so an
-    /// assignment still on its way is never mistaken for an orphan.
+    /// Whether the host that holds a connection is up: a silo of the cluster that is not dead. Hosts that are not
+    /// silos (or not named) are taken as up; their connections expire when nobody confirms them.
+    /// </summary>
+    private bool HostIsUp(string host)
+    {
+        if (string.IsNullOrEmpty(host))
+        {
+            return true;
+        }
+
+        try
+        {
+            return membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(host)) is not (SiloStatus.Dead or SiloStatus.None);
+        }
+        catch (FormatException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Gives back capacity held for a conversation that does not claim it: the conversation's assignment was not
+    /// stored (its silo died between the reservation and the store). Each reservation is checked once, when it is two
+    /// refresh periods old (never an assignment still on its way); once a conversation has claimed it, only that
+    /// conversation gives it back. The check is a read the conversation answers interleaved, so this never waits
+    /// behind a conversation that is calling this agent.
     /// </summary>
     private async Task ReleaseOrphanedReservationsAsync()
     {
@@ -150,14 +269,18 @@ public sealed class AgentGrain(
         var orphans = new List<string>();
         foreach (var conversationId in State.Conversations.ToArray())
         {
-            if (_reservedAt.GetValueOrDefault(conversationId, DateTimeOffset.MinValue) > checkedBefore)
+            if (_claimed.Contains(conversationId) || _reservedAt.GetValueOrDefault(conversationId, DateTimeOffset.MinValue) > checkedBefore)
             {
                 continue;
             }
 
             try
             {
-                if (!await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id))
+                if (await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id))
+                {
+                    _claimed.Add(conversationId);
+                }
+                else
                 {
                     orphans.Add(conversationId);
                 }
@@ -180,8 +303,9 @@ public sealed class AgentGrain(
             return;
         }
 
-        logger.LogWarning("Agent {AgentId} released {Count} reservations no conversation claimed", Id, orphans.Count);
-        await state.WriteStateAsync();
+        _version++;
+        logger.LogWarning("Agent {AgentId} gave back {Count} slots no conversation claims: {Conversations}", Id, released, string.Join(", ", orphans));
+        await WriteAsync();
     }
 
     public async Task<AgentView> SetPresenceAsync(AgentPresence presence)
@@ -195,7 +319,8 @@ public sealed class AgentGrain(
         if (State.Chosen != presence)
         {
             State.Chosen = presence;
-            await state.WriteStateAsync();
+            _version++;
+            await WriteAsync();
             await AnnounceAsync();
         }
 
@@ -212,7 +337,7 @@ public sealed class AgentGrain(
 
         if (State.Conversations.Contains(conversationId))
         {
-            return new ReserveResult(true, Availability(profile, skill), profile.Name, AlreadyHeld: true);
+            return new ReserveResult(true, Availability(profile, skill), profile.Name);
         }
 
         var granted = Presence == AgentPresence.Online
@@ -226,8 +351,10 @@ public sealed class AgentGrain(
 
         State.Conversations.Add(conversationId);
         State.LastAssignedAt = time.GetUtcNow();
+        _version++;
         _reservedAt[conversationId] = State.LastAssignedAt.Value;
-        await state.WriteStateAsync();
+        _claimed.Remove(conversationId);
+        await WriteAsync();
         await AnnounceAsync(except: skill);
         return new ReserveResult(true, Availability(profile, skill), profile.Name);
     }
@@ -235,12 +362,14 @@ public sealed class AgentGrain(
     public async Task ReleaseAsync(string conversationId)
     {
         _reservedAt.Remove(conversationId);
+        _claimed.Remove(conversationId);
         if (!State.Conversations.Remove(conversationId))
         {
             return;
         }
 
-        await state.WriteStateAsync();
+        _version++;
+        await WriteAsync();
         await AnnounceAsync();
     }
 
@@ -266,14 +395,17 @@ public sealed class AgentGrain(
     private async Task OnGracePeriodEndedAsync()
     {
         StopGracePeriod();
-        if (_connections.Count > 0 || State.Conversations.Count == 0)
+        if (State.Connections.Count > 0 || State.Conversations.Count == 0)
         {
             return;
         }
 
         var held = State.Conversations.ToArray();
         State.Conversations.Clear();
-        await state.WriteStateAsync();
+        _claimed.Clear();
+        _reservedAt.Clear();
+        _version++;
+        await WriteAsync();
 
         logger.LogInformation("Agent {AgentId} stayed offline past the grace period; returning {Count} conversations", Id, held.Length);
         foreach (var conversationId in held)
@@ -294,24 +426,31 @@ public sealed class AgentGrain(
         }
 
         metrics.AgentPresence(Id, Presence);
-
+        var announcements = new List<Task>();
         foreach (var skill in QueuesOf(profile))
         {
-            if (skill == except)
+            if (skill != except)
             {
-                continue;
-            }
-
-            try
-            {
-                await GrainFactory.GetGrain<IQueueGrain>(skill).UpdateAgentAsync(Availability(profile, skill));
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Queue {Skill} did not take agent {AgentId}'s availability", skill, Id);
+                announcements.Add(TellQueueAsync(skill, Availability(profile, skill)));
             }
         }
+
+        await Task.WhenAll(announcements);
     }
+
+    private async Task TellQueueAsync(string skill, AgentAvailability availability)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IQueueGrain>(skill).UpdateAgentAsync(availability);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Queue {Skill} did not take agent {AgentId}'s availability", skill, Id);
+        }
+    }
+
+    private Task WriteAsync() => state.WriteStateAsync();
 
     /// <summary>The agent's skill queues, and the supervisors' queue for a supervisor.</summary>
     private static IEnumerable<string> QueuesOf(AgentProfile profile) =>
@@ -326,7 +465,9 @@ public sealed class AgentGrain(
         State.Conversations.Count,
         profile.Capacity,
         Presence == AgentPresence.Online,
-        State.LastAssignedAt);
+        State.LastAssignedAt,
+        _incarnation,
+        _version);
 
     private AgentProfile RequireProfile() =>
         Profile ?? throw SwitchboardException.NotFound($"Agent '{Id}' does not exist.");

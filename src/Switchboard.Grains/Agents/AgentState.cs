@@ -13,4 +13,11 @@ public sealed class AgentState
     [Id(3)] public HashSet<string> Conversations { get; set; } = [];
 
     [Id(4)] public DateTimeOffset? LastAssignedAt { get; set; }
+
+    /// <summary>
+    /// The agent's open connections and the host (silo) that holds each: a new activation of this grain (after a silo
+    /// failed or stopped) is online at once for those whose host is still up, instead of looking offline until they
+    /// are confirmed again.
+    /// </summary>
+    [Id(5)] public Dictionary<string, string> Connections { get; set; } = [];
 }

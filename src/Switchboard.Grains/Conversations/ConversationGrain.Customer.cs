@@ -39,8 +39,8 @@ public sealed partial class ConversationGrain
         Metrics.Record(State.Abandoned ? ConversationEvents.Abandoned(State, now) : ConversationEvents.Resolved(State, agentId, now));
         ReportToCustomer();
 
-        await Notifier.MessagePostedAsync(Id, agentId, notice);
-        await Notifier.ConversationClosedAsync(Id, agentId);
+        Notifier.MessagePosted(Id, agentId, notice);
+        Notifier.ConversationClosed(Id, agentId);
         await RemoveFromQueuesAsync(queues);
         if (wasTicket)
         {
@@ -49,7 +49,7 @@ public sealed partial class ConversationGrain
 
         if (agentId is not null)
         {
-            await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+            await ReleaseAgentAsync(agentId);
         }
 
         if (stopWakeUp)

@@ -32,6 +32,9 @@ public sealed partial class ConversationGrain(
     // may hold that fresh entry, so an assignment must take it out of every queue.
     private bool _requeued;
 
+    /// <summary>The agent this conversation is asking for a slot right now (an offer between reservation and store).</summary>
+    private string? _reservingWith;
+
     /// <summary>When this activation last sent its entry to its queues (in memory: a new activation queues at once).</summary>
     private DateTimeOffset _announcedAt = DateTimeOffset.MinValue;
 
@@ -69,7 +72,7 @@ public sealed partial class ConversationGrain(
         ScheduleClock();
     }
 
-    public Task<ConversationView> StartAsync(StartConversation start) => StartCoreAsync(start, customer: null);
+    public Task<StartOutcome> StartAsync(StartConversation start) => StartCoreAsync(start, customer: null);
 
     public Task<StartOutcome> StartFromChannelAsync(string channel, string messageId, StartConversation start) =>
         StartForCustomerAsync(start, new CustomerStart([], null, Channel: channel, MessageId: messageId));
@@ -80,7 +83,7 @@ public sealed partial class ConversationGrain(
         if (State.Started && customer is { Channel: { } channel, MessageId: { } messageId })
         {
             // The channel sent this message before: the conversation it opened, once.
-            if (State.Channel == channel && State.ChannelMessageIds.ContainsKey(messageId))
+            if (State.Channel == channel && State.MessageIds.ContainsKey(messageId))
             {
                 return new StartOutcome(View(), Replayed: true);
             }
@@ -88,16 +91,20 @@ public sealed partial class ConversationGrain(
             throw SwitchboardException.Conflict($"Conversation '{Id}' has already started.");
         }
 
-        return new StartOutcome(await StartCoreAsync(start, customer), Replayed: false);
+        return await StartCoreAsync(start, customer);
     }
 
-    private async Task<ConversationView> StartCoreAsync(StartConversation start, CustomerStart? customer)
+    private async Task<StartOutcome> StartCoreAsync(StartConversation start, CustomerStart? customer)
     {
         start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic) };
         ConversationRules.ValidateStart(start, _options);
         if (State.Started)
         {
-            throw SwitchboardException.Conflict($"Conversation '{Id}' has already started.");
+            // The same start again: a retry whose answer was lost (a client's, or the silo's own after a silo failed),
+            // which reached this conversation because its id comes from the start's id.
+            return IsSameStart(start)
+                ? new StartOutcome(View(), Replayed: true)
+                : throw SwitchboardException.Conflict($"Conversation '{Id}' has already started with a different first message; a start id is for one start only.");
         }
 
         var now = time.GetUtcNow();
@@ -134,7 +141,7 @@ public sealed partial class ConversationGrain(
         var opening = Append(outreach is null ? MessageAuthor.Customer : MessageAuthor.System, null, start.Text, now);
         if (customer?.MessageId is { } messageId)
         {
-            State.ChannelMessageIds[messageId] = opening.Sequence;
+            State.MessageIds[messageId] = opening.Sequence;
         }
 
         // Queued before it is stored: the queue's placement goes into the acknowledgement, and an assignment that
@@ -163,14 +170,21 @@ public sealed partial class ConversationGrain(
         metrics.Record(ConversationEvents.Started(State));
         await RegisterWakeUpAsync();
         ReportToCustomer(customer is null ? new Customers.CustomerDetails(State.CustomerName, State.Vip, start.Context) : null);
-        await notifier.MessagePostedAsync(Id, agentId: null, acknowledgement);
+        notifier.MessagePosted(Id, agentId: null, acknowledgement);
         if (outreach is not null && State.CustomerId is { } customerId)
         {
-            await notifier.OutreachOpenedAsync(customerId, Id, opening);
+            notifier.OutreachOpened(customerId, Id, opening);
         }
 
-        return View();
+        return new StartOutcome(View(), Replayed: false);
     }
+
+    /// <summary>Whether <paramref name="start"/> is the one that opened this conversation (who, about what, what they first said).</summary>
+    private bool IsSameStart(StartConversation start) =>
+        State.CustomerName == start.CustomerName
+        && State.Topic == start.Topic
+        && State.Messages.Count > 0
+        && State.Messages[0].Text == start.Text;
 
     /// <summary>
     /// Until when only the preferred agent is offered this conversation: the hold applies when that agent is online
@@ -231,7 +245,7 @@ public sealed partial class ConversationGrain(
         return Task.FromResult(View());
     }
 
-    public async Task<ChannelPost> PostChannelMessageAsync(string channel, string messageId, string text)
+    public async Task<PostOutcome> PostChannelMessageAsync(string channel, string messageId, string text)
     {
         EnsureStarted();
         if (State.Channel != channel)
@@ -239,21 +253,42 @@ public sealed partial class ConversationGrain(
             throw SwitchboardException.Forbidden($"Conversation '{Id}' did not come from channel '{channel}'.");
         }
 
-        if (State.ChannelMessageIds.TryGetValue(messageId, out var sequence))
+        if (Replay(messageId, MessageAuthor.Customer, text) is { } original)
         {
-            var original = State.Messages[sequence - 1];
-            return original.Text == text
-                ? new ChannelPost(original, Replayed: true)
-                : throw SwitchboardException.Conflict($"Message id '{messageId}' was already used for a different message.");
+            return new PostOutcome(original, Replayed: true);
         }
 
-        var message = await PostCustomerMessageAsync(text, messageId);
-        return new ChannelPost(message, Replayed: false);
+        var message = await PostCustomerCoreAsync(text, messageId);
+        return new PostOutcome(message, Replayed: false);
     }
 
-    public Task<ChatMessage> PostCustomerMessageAsync(string text) => PostCustomerMessageAsync(text, messageId: null);
+    public async Task<PostOutcome> PostCustomerMessageAsync(string text, string? messageId = null)
+    {
+        EnsureStarted();
+        ConversationRules.ValidateClientId(messageId, "A message id");
+        return Replay(messageId, MessageAuthor.Customer, text) is { } original
+            ? new PostOutcome(original, Replayed: true)
+            : new PostOutcome(await PostCustomerCoreAsync(text, messageId), Replayed: false);
+    }
 
-    private async Task<ChatMessage> PostCustomerMessageAsync(string text, string? messageId)
+    /// <summary>
+    /// The message a client's id already stands for (its retry is answered with it), or null for a new id. The same
+    /// id for another text or author is refused: it would otherwise silently lose one of the two.
+    /// </summary>
+    private ChatMessage? Replay(string? messageId, MessageAuthor from, string text)
+    {
+        if (messageId is null || !State.MessageIds.TryGetValue(messageId, out var sequence))
+        {
+            return null;
+        }
+
+        var original = State.Messages[sequence - 1];
+        return original.Text == text && original.From == from
+            ? original
+            : throw SwitchboardException.Conflict($"Message id '{messageId}' was already used for a different message.");
+    }
+
+    private async Task<ChatMessage> PostCustomerCoreAsync(string text, string? messageId)
     {
         EnsureOpen();
         ConversationRules.ValidateText(text, _options);
@@ -262,7 +297,7 @@ public sealed partial class ConversationGrain(
         var message = Append(MessageAuthor.Customer, null, text, now);
         if (messageId is not null)
         {
-            State.ChannelMessageIds[messageId] = message.Sequence;
+            State.MessageIds[messageId] = message.Sequence;
         }
 
         var raised = RaiseEmotion(text, now);
@@ -279,7 +314,7 @@ public sealed partial class ConversationGrain(
             ReportToCustomer();
         }
 
-        await notifier.MessagePostedAsync(Id, State.AgentId, message);
+        notifier.MessagePosted(Id, State.AgentId, message);
         if (raised && State.Status == ConversationStatus.Waiting)
         {
             await EnqueueAsync();
@@ -288,8 +323,17 @@ public sealed partial class ConversationGrain(
         return message;
     }
 
-    public async Task<ChatMessage> PostAgentMessageAsync(string agentId, string text)
+    public async Task<ChatMessage> PostAgentMessageAsync(string agentId, string text, string? messageId = null)
     {
+        EnsureStarted();
+        ConversationRules.ValidateClientId(messageId, "A message id");
+        // An agent's ids are theirs alone: nobody else's id can replay, or block, an agent's message.
+        var key = messageId is null ? null : $"agent:{agentId}:{messageId}";
+        if (Replay(key, MessageAuthor.Agent, text) is { } original)
+        {
+            return original;
+        }
+
         EnsureHeldBy(agentId);
         ConversationRules.ValidateText(text, _options);
         var violations = MessageRules.Check(text, MessageRules.AgentMessagesInARow(State.Messages), _options.MessageRules);
@@ -303,10 +347,15 @@ public sealed partial class ConversationGrain(
         State.FirstResponseAt ??= now;
         State.RuleWarnings += violations.Length > 0 ? 1 : 0;
         var message = Append(MessageAuthor.Agent, agentId, text, now);
+        if (key is not null)
+        {
+            State.MessageIds[key] = message.Sequence;
+        }
+
         await state.WriteStateAsync();
         ScheduleClock();
         metrics.Record(ConversationEvents.Replied(State, agentId, firstResponse));
-        await notifier.MessagePostedAsync(Id, agentId, message);
+        notifier.MessagePosted(Id, agentId, message);
         if (firstResponse)
         {
             GrainFactory.GetGrain<IQueueGrain>(State.Topic).ObserveFirstResponseAsync(now - State.StartedAt).Ignore();
@@ -320,26 +369,61 @@ public sealed partial class ConversationGrain(
         return message;
     }
 
-    public async Task<bool> AssignAsync(string agentId, string agentName, string skill, int ticket)
+    public async Task<OfferResult> OfferAsync(string skill, int ticket, string agentId)
     {
         if (!State.Started || State.Status != ConversationStatus.Waiting || !State.Queues.Contains(skill) || State.Ticket != ticket)
         {
-            return false;
+            return OfferResult.Gone;
         }
 
-        // The assigning queue dropped its entry already, unless this activation queued it again since.
-        var otherQueues = State.Queues.Where(q => q != skill || _requeued).ToArray();
-        _requeued = false;
-        var joined = Assign(agentId, agentName);
-        await state.WriteStateAsync();
-        ScheduleClock();
-        metrics.Record(ConversationEvents.Assigned(State));
-        ReportToCustomer();
+        var agent = GrainFactory.GetGrain<IAgentGrain>(agentId);
+        var required = skill == Queues.Queues.Supervisors ? 1 : State.RequiredProficiency;
+        // Offers are taken one at a time (the grain is not reentrant): a second queue offering it meanwhile waits, then
+        // finds it assigned. Until the assignment is stored the agent may ask whether this slot is claimed: it is.
+        _reservingWith = agentId;
+        try
+        {
+            var reservation = await agent.TryReserveAsync(Id, skill, required);
+            if (!reservation.Granted)
+            {
+                return new OfferResult(OfferOutcome.Refused, reservation.Availability);
+            }
 
-        await RemoveFromQueuesAsync(otherQueues);
-        await notifier.ConversationAssignedAsync(agentId, View());
-        await notifier.MessagePostedAsync(Id, agentId: null, joined);
-        return true;
+            // The offering queue dropped its entry already, unless this activation queued it again since.
+            var otherQueues = State.Queues.Where(q => q != skill || _requeued).ToArray();
+            var joined = Assign(agentId, reservation.AgentName);
+            await StoreOrForgetAsync();
+            _requeued = false;
+            ScheduleClock();
+            metrics.Record(ConversationEvents.Assigned(State));
+            ReportToCustomer();
+
+            notifier.ConversationAssigned(agentId, View());
+            notifier.MessagePosted(Id, agentId: null, joined);
+            await RemoveFromQueuesAsync(otherQueues);
+            return new OfferResult(OfferOutcome.Assigned, reservation.Availability);
+        }
+        finally
+        {
+            _reservingWith = null;
+        }
+    }
+
+    /// <summary>
+    /// Stores the state; if that fails, drops this activation, so the next one reads what was really stored. A slot
+    /// the agent granted for a change that was not stored stays held until the agent's check finds it unclaimed.
+    /// </summary>
+    private async Task StoreOrForgetAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     public Task TransferAsync(string agentId, string toSkill)
@@ -373,10 +457,10 @@ public sealed partial class ConversationGrain(
         ScheduleClock();
         ReportToCustomer();
 
-        await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+        notifier.ConversationWithdrawn(agentId, Id, byWhom is null ? $"transferred to {toSkill}" : $"transferred to {toSkill} by supervisor {byWhom}");
+        notifier.MessagePosted(Id, agentId: null, notice);
+        await ReleaseAgentAsync(agentId);
         await EnqueueAsync();
-        await notifier.ConversationWithdrawnAsync(agentId, Id, byWhom is null ? $"transferred to {toSkill}" : $"transferred to {toSkill} by supervisor {byWhom}");
-        await notifier.MessagePostedAsync(Id, agentId: null, notice);
     }
 
     public async Task ResolveAsync(string agentId)
@@ -416,10 +500,9 @@ public sealed partial class ConversationGrain(
         metrics.Record(ConversationEvents.Resolved(State, agentId, now));
         ReportToCustomer();
 
-        // Told before the capacity is released, so the agent hears of this close before any next assignment.
-        await notifier.MessagePostedAsync(Id, agentId, notice);
-        await notifier.ConversationClosedAsync(Id, agentId);
-        await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+        notifier.MessagePosted(Id, agentId, notice);
+        notifier.ConversationClosed(Id, agentId);
+        await ReleaseAgentAsync(agentId);
         if (stopWakeUp)
         {
             await UnregisterWakeUpAsync();
@@ -435,32 +518,41 @@ public sealed partial class ConversationGrain(
         }
 
         var agent = GrainFactory.GetGrain<IAgentGrain>(agentId);
-        var reservation = await agent.TryReserveAsync(Id, State.Topic, State.RequiredProficiency);
-        if (!reservation.Granted)
+        _reservingWith = agentId;
+        try
         {
-            reservation = await agent.TryReserveAsync(Id, Queues.Queues.Supervisors, 1);
-        }
+            var reservation = await agent.TryReserveAsync(Id, State.Topic, State.RequiredProficiency);
+            if (!reservation.Granted)
+            {
+                reservation = await agent.TryReserveAsync(Id, Queues.Queues.Supervisors, 1);
+            }
 
-        if (!reservation.Granted)
+            if (!reservation.Granted)
+            {
+                throw SwitchboardException.Conflict(
+                    $"Agent '{agentId}' cannot take ticket '{Id}': it needs {State.Topic} at proficiency {State.RequiredProficiency} (or a supervisor), online, with free capacity.");
+            }
+
+            var joined = Assign(agentId, reservation.AgentName);
+            await StoreOrForgetAsync();
+            ScheduleClock();
+            metrics.Record(ConversationEvents.Assigned(State));
+            ReportToCustomer();
+
+            notifier.ConversationAssigned(agentId, View());
+            notifier.MessagePosted(Id, agentId: null, joined);
+        }
+        finally
         {
-            throw SwitchboardException.Conflict(
-                $"Agent '{agentId}' cannot take ticket '{Id}': it needs {State.Topic} at proficiency {State.RequiredProficiency} (or a supervisor), online, with free capacity.");
+            _reservingWith = null;
         }
-
-        var joined = Assign(agentId, reservation.AgentName);
-        await state.WriteStateAsync();
-        ScheduleClock();
-        metrics.Record(ConversationEvents.Assigned(State));
-        ReportToCustomer();
 
         await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
-        await notifier.ConversationAssignedAsync(agentId, View());
-        await notifier.MessagePostedAsync(Id, agentId: null, joined);
         return View();
     }
 
     public Task<bool> IsAssignedToAsync(string agentId) =>
-        Task.FromResult(State is { Started: true, Status: ConversationStatus.Assigned } && State.AgentId == agentId);
+        Task.FromResult(_reservingWith == agentId || (State is { Started: true, Status: ConversationStatus.Assigned } && State.AgentId == agentId));
 
     public async Task ReclaimAsync(string agentId)
     {
@@ -477,9 +569,10 @@ public sealed partial class ConversationGrain(
         ReportToCustomer();
 
         logger.LogInformation("Conversation {ConversationId} returned to queue {Queue} from offline agent {AgentId}", Id, PrimaryQueue, agentId);
+        // The agent's grain gave the slot back when the grace period ended; there is nothing to release here.
+        notifier.ConversationWithdrawn(agentId, Id, "offline grace period ended");
+        notifier.MessagePosted(Id, agentId: null, notice);
         await EnqueueAsync();
-        await notifier.ConversationWithdrawnAsync(agentId, Id, "offline grace period ended");
-        await notifier.MessagePostedAsync(Id, agentId: null, notice);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -529,7 +622,7 @@ public sealed partial class ConversationGrain(
                     {
                         var left = State.FirstResponseDueAt - now;
                         Record(SlaEventKind.Warning, agentId, $"First answer due in {Format(left)}.", now);
-                        then.Add(() => notifier.SlaWarningAsync(agentId, Id, State.FirstResponseDueAt, left));
+                        then.Add(() => Push(() => notifier.SlaWarning(agentId, Id, State.FirstResponseDueAt, left)));
                     }
                 }
 
@@ -545,7 +638,7 @@ public sealed partial class ConversationGrain(
                 metrics.Record(ConversationEvents.Breached(State, now));
                 var detail = $"No first answer within {Format(State.FirstResponseDueAt - State.StartedAt)} ({State.Topic}, {State.Status}).";
                 Record(SlaEventKind.Breached, State.AgentId, detail, now);
-                then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Breach, Id, State.Topic, detail, now)));
+                then.Add(() => Push(() => notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Breach, Id, State.Topic, detail, now))));
                 then.Add(() => RecordFirstResponseAsync(withinSla: false));
                 if (State.Status == ConversationStatus.Waiting)
                 {
@@ -569,8 +662,11 @@ public sealed partial class ConversationGrain(
             State.WakeUp = false;
             var agentId = State.AgentId!;
             Record(SlaEventKind.FollowUpDue, agentId, "Follow up with the customer on the resolved complaint.", now);
-            then.Add(() => notifier.FollowUpDueAsync(agentId, Id));
-            then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.FollowUp, Id, State.Topic, $"Follow-up due (resolved by {agentId}).", now)));
+            then.Add(() => Push(() =>
+            {
+                notifier.FollowUpDue(agentId, Id);
+                notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.FollowUp, Id, State.Topic, $"Follow-up due (resolved by {agentId}).", now));
+            }));
             then.Add(UnregisterWakeUpAsync);
         }
 
@@ -596,15 +692,14 @@ public sealed partial class ConversationGrain(
         var notice = Append(MessageAuthor.System, agentId, "We are bringing in another agent to answer you.", now);
         ReturnToWaiting(PrimaryQueue, front: true, now);
         State.ExcludedAgentId = agentId;
-        then.Add(() => GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id));
-        then.Add(EnqueueAsync);
-        then.Add(() =>
+        then.Add(() => Push(() =>
         {
             ReportToCustomer();
-            return Task.CompletedTask;
-        });
-        then.Add(() => notifier.ConversationWithdrawnAsync(agentId, Id, detail));
-        then.Add(() => notifier.MessagePostedAsync(Id, agentId: null, notice));
+            notifier.ConversationWithdrawn(agentId, Id, detail);
+            notifier.MessagePosted(Id, agentId: null, notice);
+        }));
+        then.Add(() => ReleaseAgentAsync(agentId));
+        then.Add(EnqueueAsync);
     }
 
     private void Overflow(DateTimeOffset now, List<Func<Task>> then)
@@ -635,8 +730,11 @@ public sealed partial class ConversationGrain(
         var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, State.Messages[0].Text);
         then.Add(() => RemoveFromQueuesAsync(queues));
         then.Add(() => GrainFactory.GetGrain<ITicketBoardGrain>(0).AddAsync(ticket));
-        then.Add(() => notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Ticket, Id, State.Topic, detail, now)));
-        then.Add(() => notifier.MessagePostedAsync(Id, agentId: null, notice));
+        then.Add(() => Push(() =>
+        {
+            notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Ticket, Id, State.Topic, detail, now));
+            notifier.MessagePosted(Id, agentId: null, notice);
+        }));
     }
 
     private bool RaiseEmotion(string text, DateTimeOffset now)
@@ -739,6 +837,31 @@ public sealed partial class ConversationGrain(
             // reached now must not fail the customer's request.
             logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}", Id, queue);
             return null;
+        }
+    }
+
+    /// <summary>An action among the staged ones that only tells people (nothing to wait for).</summary>
+    private static Task Push(Action tell)
+    {
+        tell();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Gives the agent's slot back once the agent has been told it no longer holds this conversation: the pushes made
+    /// so far leave this silo first, so the agent never hears of the slot's next assignment before this.
+    /// </summary>
+    private async Task ReleaseAgentAsync(string agentId)
+    {
+        await notifier.SentToAgentAsync(agentId);
+        try
+        {
+            await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+        }
+        catch (Exception ex)
+        {
+            // The change is stored; the agent's own check gives back a slot no conversation claims.
+            logger.LogWarning(ex, "Conversation {ConversationId} could not give agent {AgentId} its slot back", Id, agentId);
         }
     }
 

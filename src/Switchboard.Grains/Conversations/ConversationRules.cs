@@ -74,6 +74,7 @@ public static class ConversationRules
             RejectControlCharacters(customerId, "The customer id");
         }
 
+        ValidateClientId(start.StartId, "A start id");
         ValidateSkill(start.Topic, options);
         ValidateText(start.Text, options);
 
@@ -93,6 +94,28 @@ public static class ConversationRules
         }
 
         ValidateContext(start.Context);
+    }
+
+    public const int MinClientIdLength = 8;
+    public const int MaxClientIdLength = 100;
+
+    /// <summary>
+    /// A client's own id for a start or a message (a random UUID fits): 8–100 letters, digits and <c>-_.</c>. Short
+    /// ids would collide, and these are never shown, so nothing else is needed in them (an agent's ids are kept as
+    /// <c>agent:&lt;id&gt;:&lt;message id&gt;</c>, which no client id can be).
+    /// </summary>
+    public static void ValidateClientId(string? id, string what)
+    {
+        if (id is null)
+        {
+            return;
+        }
+
+        if (id.Length is < MinClientIdLength or > MaxClientIdLength || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw SwitchboardException.Invalid(
+                $"{what} must be {MinClientIdLength}–{MaxClientIdLength} characters of letters, digits and -_. (a random UUID fits).");
+        }
     }
 
     /// <summary>The longest customer id a channel may send.</summary>

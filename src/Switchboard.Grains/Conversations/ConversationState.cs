@@ -61,8 +61,11 @@ public sealed class ConversationState
     /// <summary>The messaging channel that opened it (its webhook), or null for web chat and the public API.</summary>
     [Id(34)] public string? Channel { get; set; }
 
-    /// <summary>The channel's message id → the sequence it became: a channel's retry is answered, not stored twice.</summary>
-    [Id(35)] public Dictionary<string, int> ChannelMessageIds { get; set; } = [];
+    /// <summary>
+    /// A client's message id → the sequence it became (a channel's ids, a web client's, an agent's prefixed with
+    /// theirs): a retry is answered with the stored message, not stored twice.
+    /// </summary>
+    [Id(35)] public Dictionary<string, int> MessageIds { get; set; } = [];
 
     /// <summary>The customer's recent conversations when this one started (from their customer grain).</summary>
     [Id(36)] public List<Customers.CustomerConversation> History { get; set; } = [];

@@ -46,7 +46,7 @@ public sealed class CustomerGrain(
         var open = await RefreshAsync();
         if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
         {
-            return await JoinAsync(same, start.Text, channel, messageId);
+            return await JoinAsync(same, start.Text, channel, messageId, startedAs: conversationId);
         }
 
         EnsureRoom(open);
@@ -159,9 +159,10 @@ public sealed class CustomerGrain(
     /// <summary>
     /// Joins the open conversation. From a channel, the start's text is the customer's next message there (its
     /// message id keeps a retry from storing it twice); from the web, a repeat of the opening text (a double click)
-    /// adds nothing and anything else is the customer writing in it.
+    /// adds nothing and anything else is the customer writing in it, under the id this start would have opened
+    /// (<paramref name="startedAs"/>, derived from its start id), so the same start again posts it once.
     /// </summary>
-    private async Task<StartOutcome> JoinAsync(ConversationView open, string text, string? channel, string? messageId)
+    private async Task<StartOutcome> JoinAsync(ConversationView open, string text, string? channel, string? messageId, string startedAs)
     {
         var conversation = GrainFactory.GetGrain<IConversationGrain>(open.Id);
         if (channel is not null && messageId is not null)
@@ -176,8 +177,8 @@ public sealed class CustomerGrain(
             return new StartOutcome(open, Replayed: false);
         }
 
-        await conversation.PostCustomerMessageAsync(text);
-        return new StartOutcome(await conversation.GetAsync(), Replayed: false);
+        var written = await conversation.PostCustomerMessageAsync(text, startedAs);
+        return new StartOutcome(await conversation.GetAsync(), written.Replayed);
     }
 
     /// <summary>

@@ -6,34 +6,47 @@ namespace Switchboard.Notifications;
 
 /// <summary>
 /// Pushes what happened in a conversation to the people in it. The silo implements it over SignalR; tests record it.
-/// Grains call it after the change is stored; a failed push never undoes a change.
+/// Grains call it after the change is stored; a failed or dropped push never undoes a change (clients read the state
+/// again when they reconnect).
 /// </summary>
+/// <remarks>
+/// No grain waits on a client: every push is handed to the connection tier and the call returns at once. Pushes to the
+/// same person leave this silo in the order they were made; a connection that cannot keep up is closed, and only it.
+/// </remarks>
 public interface IChatNotifier
 {
     /// <summary>A conversation waits in <paramref name="skill"/>'s queue, first reported or materially moved.</summary>
-    Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement);
+    void ConversationQueued(string skill, QueueEntry entry, QueuePlacement placement);
 
     /// <summary>The agent got a conversation, with everything said so far.</summary>
-    Task ConversationAssignedAsync(string agentId, ConversationView conversation);
+    void ConversationAssigned(string agentId, ConversationView conversation);
 
     /// <summary>A message was posted; the customer always hears it, the agent when <paramref name="agentId"/> is set.</summary>
-    Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message);
+    void MessagePosted(string conversationId, string? agentId, ChatMessage message);
 
     /// <summary>The conversation was resolved; both sides hear it.</summary>
-    Task ConversationClosedAsync(string conversationId, string? agentId);
+    void ConversationClosed(string conversationId, string? agentId);
 
     /// <summary>The agent no longer holds the conversation (transferred, reservation expired, reclaimed after going offline).</summary>
-    Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason);
+    void ConversationWithdrawn(string agentId, string conversationId, string reason);
 
     /// <summary>The assigned agent has not answered and the first-response deadline is near.</summary>
-    Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft);
+    void SlaWarning(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft);
 
     /// <summary>A resolved complaint is due its follow-up; the agent who resolved it hears it.</summary>
-    Task FollowUpDueAsync(string agentId, string conversationId);
+    void FollowUpDue(string agentId, string conversationId);
 
     /// <summary>An outbound conversation was opened for the customer: their channel hears the opening message.</summary>
-    Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening);
+    void OutreachOpened(string customerId, string conversationId, ChatMessage opening);
 
     /// <summary>Every connected supervisor hears it.</summary>
-    Task SupervisorAlertAsync(SupervisorAlert alert);
+    void SupervisorAlert(SupervisorAlert alert);
+
+    /// <summary>
+    /// Completes once every push to the agent made so far has left this silo (written to the agent's connections here
+    /// or handed to the backplane); it never waits on the agent's connection. A conversation awaits it before it gives
+    /// back the agent's slot, so the agent hears a withdrawal or a close before any assignment that reuses the slot,
+    /// whichever silo makes that assignment.
+    /// </summary>
+    Task SentToAgentAsync(string agentId);
 }

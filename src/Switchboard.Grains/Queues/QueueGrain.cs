@@ -72,15 +72,25 @@ public sealed class QueueGrain(
 
     public Task UpdateAgentAsync(AgentAvailability availability)
     {
-        // Agents re-announce periodically; an unchanged announcement changes nothing here.
-        var changed = _agents.GetValueOrDefault(availability.AgentId) != availability;
-        _agents[availability.AgentId] = availability;
-        if (changed && availability.HasFreeCapacity)
+        // Agents re-announce periodically; an unchanged (or older) announcement changes nothing here.
+        if (Learn(availability) && availability.HasFreeCapacity)
         {
             ScheduleDispatch();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Keeps the latest word on an agent (answers and announcements cross); true when it changed what the queue knew.</summary>
+    private bool Learn(AgentAvailability availability)
+    {
+        if (_agents.TryGetValue(availability.AgentId, out var known) && (known == availability || !availability.IsNotOlderThan(known)))
+        {
+            return false;
+        }
+
+        _agents[availability.AgentId] = availability;
+        return true;
     }
 
     public Task RecordFirstResponseAsync(bool withinSla)
@@ -90,7 +100,7 @@ public sealed class QueueGrain(
         return Task.CompletedTask;
     }
 
-    public async Task ObserveFirstResponseAsync(TimeSpan firstResponse)
+    public Task ObserveFirstResponseAsync(TimeSpan firstResponse)
     {
         var now = time.GetUtcNow();
         if (_anomaly.Observe(now, firstResponse) is { Recent: { } recent, Baseline: { } baseline })
@@ -98,8 +108,10 @@ public sealed class QueueGrain(
             var detail = $"First response in {Skill} averaged {Minutes(recent)} over the last {Minutes(options.Value.Metrics.AnomalyWindow)}, "
                 + $"{recent / baseline:0.0}× the {Minutes(baseline)} of the hour before.";
             logger.LogWarning("FRT anomaly in queue {Queue}: {Detail}", Skill, detail);
-            await notifier.SupervisorAlertAsync(new SupervisorAlert(SupervisorAlertKind.Anomaly, "", Skill, detail, now));
+            notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Anomaly, "", Skill, detail, now));
         }
+
+        return Task.CompletedTask;
 
         static string Minutes(TimeSpan span) => span.TotalSeconds < 120 ? $"{span.TotalSeconds:0} s" : $"{span.TotalMinutes:0.#} min";
     }
@@ -143,7 +155,7 @@ public sealed class QueueGrain(
         // Arrivals during this pass were not in its copy; the pass they scheduled tries them before telling them.
         if (!_dispatchScheduled)
         {
-            await ReportPlacesAsync();
+            ReportPlaces();
         }
     }
 
@@ -203,52 +215,40 @@ public sealed class QueueGrain(
     }
 
     /// <summary>
-    /// Reserves one of the agent's slots (only the agent grain grants capacity) and assigns the entry; false when the
-    /// agent refused, true when the entry is done with (taken, gone, or kept for the next pass after a failure).
+    /// Offers the entry to the agent; false when the agent refused, true when the entry is done with (taken, gone, or
+    /// kept for the next pass after a failure). The conversation asks the agent's grain for the slot itself and gives
+    /// it back itself: the queue never touches an agent's capacity.
     /// </summary>
     private async Task<bool> TryAgentAsync(QueueEntry entry, AgentAvailability candidate)
     {
-        var agent = GrainFactory.GetGrain<IAgentGrain>(candidate.AgentId);
-        var reservation = await agent.TryReserveAsync(entry.ConversationId, Skill, entry.RequiredProficiency);
-        _agents[candidate.AgentId] = reservation.Availability;
-        if (!reservation.Granted)
-        {
-            return false;
-        }
-
-        RemoveIfCurrent(entry);
-        var accepted = false;
+        OfferResult offer;
         try
         {
-            accepted = await GrainFactory.GetGrain<IConversationGrain>(entry.ConversationId)
-                .AssignAsync(candidate.AgentId, reservation.AgentName, Skill, entry.Ticket);
+            offer = await GrainFactory.GetGrain<IConversationGrain>(entry.ConversationId).OfferAsync(Skill, entry.Ticket, candidate.AgentId);
         }
         catch (Exception ex)
         {
-            // Unknown whether it took: keep the entry for the next pass (the ticket check refuses a second
-            // assignment) and the reservation (the agent gives it back if no conversation claims it).
-            logger.LogError(ex, "Assigning conversation {ConversationId} to {AgentId} failed", entry.ConversationId, candidate.AgentId);
-            if (!_waitingById.ContainsKey(entry.ConversationId))
-            {
-                _waiting.Add(entry);
-                _waitingById[entry.ConversationId] = entry;
-            }
-
+            // Unknown whether it took: the entry stays for the next pass, where the conversation answers Gone if it did.
+            logger.LogWarning(ex, "Offering conversation {ConversationId} to {AgentId} failed; it stays in the queue", entry.ConversationId, candidate.AgentId);
             return true;
         }
 
-        if (accepted)
+        if (offer.Availability is { } availability)
         {
-            RecordAssignment();
-        }
-        else if (!reservation.AlreadyHeld)
-        {
-            // The conversation moved on (resolved, assigned elsewhere, queued again): give back the capacity
-            // taken for it, but never capacity the agent held for it before this (a stale entry).
-            await agent.ReleaseAsync(entry.ConversationId);
+            Learn(availability);
         }
 
-        // Taken or gone: either way the entry is done with.
+        switch (offer.Outcome)
+        {
+            case OfferOutcome.Refused:
+                return false;
+            case OfferOutcome.Assigned:
+                RecordAssignment();
+                break;
+        }
+
+        // Taken or gone: either way this entry is done with (a newer entry of the same conversation stays).
+        RemoveIfCurrent(entry);
         return true;
     }
 
@@ -282,14 +282,14 @@ public sealed class QueueGrain(
     /// Tells new arrivals their place, and, after assignments moved the line, everyone whose place changed
     /// materially: by a quarter or more, or anywhere in the first three.
     /// </summary>
-    private async Task ReportPlacesAsync()
+    private void ReportPlaces()
     {
         if (_arrived.Count == 0 && !_assignedSinceReport)
         {
             return;
         }
 
-        // Positions first, pushes after: reporting calls may change the set while a push is awaited.
+        // Pushes leave at once (nobody waits on a customer's connection), after the positions are settled.
         var report = new List<(QueueEntry Entry, QueuePlacement Placement)>();
         if (!_assignedSinceReport)
         {
@@ -321,7 +321,7 @@ public sealed class QueueGrain(
         _assignedSinceReport = false;
         foreach (var (entry, placement) in report)
         {
-            await notifier.ConversationQueuedAsync(Skill, entry, placement);
+            notifier.ConversationQueued(Skill, entry, placement);
         }
     }
 

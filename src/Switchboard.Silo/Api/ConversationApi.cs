@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Switchboard.Auth;
+using Switchboard.Channels;
 using Switchboard.Conversations;
 using Switchboard.Hubs;
 using Switchboard.Limits;
@@ -23,14 +24,22 @@ public static class ConversationApi
     {
         var conversations = app.MapGroup("/api/conversations").WithTags("Conversations");
 
-        // 201 for a new conversation; 200 with the customer's open one when they already have one on this topic (a
-        // double submit, a retry). A returning customer sends the identity token of their last start as bearer token.
+        // 201 for a new conversation; 200 with the conversation a retry (the same Idempotency-Key) opened before, marked
+        // Idempotent-Replayed, or with the customer's open one when they already have one on this topic (a double
+        // submit). A returning customer sends the identity token of their last start as bearer token.
         conversations.MapPost("/", async Task<Results<Created<StartedConversation>, Ok<StartedConversation>>> (
             [FromBody] StartConversation start, HttpContext http, IGrainFactory grains, TokenIssuer tokens, RateLimits limits) =>
         {
-            var id = Guid.NewGuid().ToString("N");
-            var started = await CustomerStarts.StartAsync(grains, tokens, limits, start, WebCustomer(http), id);
-            return started.Conversation.Id == id
+            start = WithIdempotencyKey(start, http);
+            var customerId = WebCustomer(http);
+            var id = CustomerStarts.ProposeId(tokens, start, customerId);
+            var started = await CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id);
+            if (started.Replayed)
+            {
+                http.Response.Headers[ChannelApi.ReplayedHeader] = "true";
+            }
+
+            return started.Conversation.Id == id && !started.Replayed
                 ? TypedResults.Created($"/api/conversations/{id}", started)
                 : TypedResults.Ok(started);
         }).AllowAnonymous();
@@ -50,12 +59,23 @@ public static class ConversationApi
                 : throw SwitchboardException.Forbidden($"Conversation '{id}' is not assigned to you.");
         });
 
-        customer.MapPost("/messages", async (string id, [FromBody] PostMessage message, ClaimsPrincipal user, IGrainFactory grains, RateLimits limits) =>
+        // With an Idempotency-Key the same post again answers the message first stored (200, Idempotent-Replayed).
+        customer.MapPost("/messages", async Task<Results<Created<ChatMessage>, Ok<ChatMessage>>> (
+            string id, [FromBody] PostMessage message, ClaimsPrincipal user, HttpContext http, IGrainFactory grains, RateLimits limits) =>
         {
             var conversation = grains.GetGrain<IConversationGrain>(CustomerOnly(user, id));
+            var key = IdempotencyKey(http);
+            ConversationRules.ValidateClientId(key, $"The {IdempotencyKeyHeader} header");
             limits.CountCustomerMessage(id);
-            var posted = await conversation.PostCustomerMessageAsync(message.Text);
-            return TypedResults.Created((string?)null, posted);
+            // Without a key the silo makes one for this request, so its own retry after a silo failure stores it once.
+            var posted = await conversation.PostCustomerMessageAsync(message.Text, key ?? Guid.NewGuid().ToString("N"));
+            if (posted.Replayed)
+            {
+                http.Response.Headers[ChannelApi.ReplayedHeader] = "true";
+                return TypedResults.Ok(posted.Message);
+            }
+
+            return TypedResults.Created((string?)null, posted.Message);
         });
 
         // The customer left (abandoned if nobody had answered yet); idempotent.
@@ -70,6 +90,26 @@ public static class ConversationApi
         });
 
         return app;
+    }
+
+    /// <summary>The client's key for a start or a post: a retry with the same key is answered with what the first try made.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    private static string? IdempotencyKey(HttpContext http) =>
+        http.Request.Headers.TryGetValue(IdempotencyKeyHeader, out var values) ? values.ToString() : null;
+
+    /// <summary>The Idempotency-Key header is the start's id (a body's <c>startId</c> must agree with it).</summary>
+    private static StartConversation WithIdempotencyKey(StartConversation start, HttpContext http)
+    {
+        if (IdempotencyKey(http) is not { } key || start is null)
+        {
+            return start!;
+        }
+
+        ConversationRules.ValidateClientId(key, $"The {IdempotencyKeyHeader} header");
+        return start.StartId is null || start.StartId == key
+            ? start with { StartId = key }
+            : throw SwitchboardException.Invalid($"The {IdempotencyKeyHeader} header and 'startId' differ; send one of them.");
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -63,6 +65,19 @@ public sealed class TokenIssuer
     /// </summary>
     public IssuedToken IssueCustomerIdentity(string customerId) =>
         Issue(customerId, [Roles.Customer], Roles.CustomerClaim, customerId, _options.CustomerIdentityLifetime);
+
+    /// <summary>
+    /// The conversation a client's start id opens (for the customer <paramref name="customerId"/>, when known): every
+    /// silo of the cluster derives the same id from the same start id (they share the key), so a retried start reaches
+    /// the conversation the first try opened, wherever it lands; without the key nobody can tell or choose which id a
+    /// start id gives.
+    /// </summary>
+    public string ConversationIdForStart(string? customerId, string startId)
+    {
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(Key.Key, Encoding.UTF8.GetBytes($"start\n{customerId}\n{startId}"), hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
 
     /// <summary>The caller a token names, or null when it is not one of ours, expired or tampered with.</summary>
     public async Task<ClaimsPrincipal?> ValidateAsync(string? token)

@@ -35,6 +35,7 @@ public static class SwitchboardHosting
         builder.Services.AddSignalR(hub => hub.AddFilter<SwitchboardHubFilter>())
             .AddJsonProtocol(json => ConfigureServerJson(json.PayloadSerializerOptions))
             .AddSwitchboardBackplane(builder.Configuration);
+        builder.Services.AddSingleton<PushOutbox>();
         builder.Services.AddSingleton<IChatNotifier, SignalRChatNotifier>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddHostedService<AgentPresenceHeartbeat>();
@@ -55,9 +56,10 @@ public static class SwitchboardHosting
         app.UseAuthentication();
         app.UseAuthorization();
 
-        // An agent's connection ends when its token does: it reconnects with a fresh one.
-        app.MapHub<AgentHub>(AgentHub.Path, hub => hub.CloseOnAuthenticationExpiration = true).RequireAuthorization(AuthHosting.AgentPolicy);
-        app.MapHub<CustomerHub>(CustomerHub.Path);
+        // An agent's connection ends when its token does: it reconnects with a fresh one. Every connection has a
+        // bounded outbox: one that stops reading is closed, and holds up nobody else.
+        app.MapHubWithOutbox<AgentHub>(AgentHub.Path, hub => hub.CloseOnAuthenticationExpiration = true).RequireAuthorization(AuthHosting.AgentPolicy);
+        app.MapHubWithOutbox<CustomerHub>(CustomerHub.Path);
         app.MapHub<EchoHub>(EchoHub.Path);
         app.MapSwitchboardAuth();
         app.MapConversationApi();

@@ -1,51 +1,97 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
 
 namespace Switchboard.Hubs;
 
 /// <summary>The agent connections open on this silo, so they can be confirmed to their agent grains.</summary>
-public sealed class AgentConnections
+public sealed class AgentConnections(ILocalSiloDetails silo)
 {
     private readonly ConcurrentDictionary<string, string> _agentByConnection = new();
+
+    /// <summary>How agent grains know this silo as the host of a connection (it is checked against membership).</summary>
+    public string Host { get; } = silo.SiloAddress.ToParsableString();
 
     public void Add(string connectionId, string agentId) => _agentByConnection[connectionId] = agentId;
 
     public void Remove(string connectionId) => _agentByConnection.TryRemove(connectionId, out _);
 
-    public IEnumerable<KeyValuePair<string, string>> All => _agentByConnection;
+    /// <summary>Each agent with connections here, and those connections.</summary>
+    public IEnumerable<(string AgentId, ImmutableArray<string> ConnectionIds)> ByAgent() =>
+        _agentByConnection.GroupBy(c => c.Value, c => c.Key).Select(g => (g.Key, g.ToImmutableArray()));
 }
 
 /// <summary>
-/// Confirms this silo's agent connections to their grains every refresh period. An agent grain that was lost with
-/// another silo learns its connections again; a grain that holds connections of a dead silo sees them expire.
+/// Confirms this silo's agent connections to their grains every refresh period, and at once (with a fresh word to
+/// their queues) whenever a silo leaves the cluster: an agent or queue grain lost with that silo is back with the
+/// agent online within moments, not a refresh period later. A grain that holds connections of a dead silo drops them.
 /// </summary>
 internal sealed class AgentPresenceHeartbeat(
     AgentConnections connections,
     IGrainFactory grains,
+    IClusterMembershipService membership,
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
     ILogger<AgentPresenceHeartbeat> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var periodic = ConfirmPeriodicallyAsync(stoppingToken);
+        var onChange = ConfirmWhenASiloLeavesAsync(stoppingToken);
+        await Task.WhenAll(periodic, onChange);
+    }
+
+    private async Task ConfirmPeriodicallyAsync(CancellationToken stoppingToken)
+    {
         using var timer = new PeriodicTimer(options.Value.PresenceRefreshPeriod, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            // All at once: one call stuck on a dying silo must not hold up every other agent's confirmation.
-            await Task.WhenAll(connections.All.Select(c => ConfirmAsync(c.Key, c.Value, stoppingToken)));
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await ConfirmAllAsync(announce: false, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
-    private async Task ConfirmAsync(string connectionId, string agentId, CancellationToken stoppingToken)
+    private async Task ConfirmWhenASiloLeavesAsync(CancellationToken stoppingToken)
+    {
+        var active = new HashSet<SiloAddress>();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
+            {
+                var now = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+                var left = active.Except(now).ToList();
+                active = now;
+                if (left.Count > 0)
+                {
+                    logger.LogInformation("Silo {Silos} left the cluster; confirming this silo's agent connections at once", string.Join(", ", left));
+                    await ConfirmAllAsync(announce: true, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private Task ConfirmAllAsync(bool announce, CancellationToken stoppingToken) =>
+        // All at once: one call stuck on a dying silo must not hold up every other agent's confirmation.
+        Task.WhenAll(connections.ByAgent().Select(a => ConfirmAsync(a.AgentId, a.ConnectionIds, announce, stoppingToken)));
+
+    private async Task ConfirmAsync(string agentId, ImmutableArray<string> connectionIds, bool announce, CancellationToken stoppingToken)
     {
         try
         {
-            await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(connectionId);
+            await grains.GetGrain<IAgentGrain>(agentId).ConfirmConnectionsAsync(connections.Host, connectionIds, announce);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
-            logger.LogWarning(ex, "Could not confirm agent {AgentId}'s connection {ConnectionId}", agentId, connectionId);
+            logger.LogWarning(ex, "Could not confirm agent {AgentId}'s connections", agentId);
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
         var agentId = Context.User?.AgentId() ?? throw new HubException("Sign in: connect with an agent's bearer token.");
         // Join the group first so no push between the two calls is missed.
         await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Agent(agentId));
-        await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId);
+        await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId, connections.Host);
         connections.Add(Context.ConnectionId, agentId);
         if (IsSupervisor)
         {
@@ -75,8 +75,16 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
             : throw new HubException($"Conversation '{conversationId}' is not assigned to you.");
     }
 
+    /// <summary>Posts a reply; the silo makes it a message id, so its own retry after a silo failure stores it once.</summary>
     public Task<ChatMessage> SendMessage(string conversationId, string text) =>
-        Conversation(conversationId).PostAgentMessageAsync(AgentId, text);
+        Conversation(conversationId).PostAgentMessageAsync(AgentId, text, Guid.NewGuid().ToString("N"));
+
+    /// <summary>Posts a reply under the console's own <paramref name="messageId"/>: sent again, it is stored once.</summary>
+    public Task<ChatMessage> SendMessageOnce(string conversationId, string messageId, string text)
+    {
+        ConversationRules.ValidateClientId(messageId, "A message id");
+        return Conversation(conversationId).PostAgentMessageAsync(AgentId, text, messageId);
+    }
 
     /// <summary>The agent's own conversation; a supervisor's may be anyone's.</summary>
     public Task Transfer(string conversationId, string skill) => IsSupervisor

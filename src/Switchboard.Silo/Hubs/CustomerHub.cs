@@ -26,8 +26,8 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
     /// </summary>
     public async Task<StartedConversation> StartConversation(StartConversation start)
     {
-        var id = Guid.NewGuid().ToString("N");
         var customerId = Context.Items.TryGetValue(CustomerKey, out var known) ? (string)known! : null;
+        var id = CustomerStarts.ProposeId(tokens, start, customerId);
         // Join before starting: an agent may answer before this call returns.
         await JoinGroupAsync(id);
         StartedConversation started;
@@ -103,11 +103,20 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
         }
     }
 
-    public Task<ChatMessage> SendMessage(string conversationId, string text)
+    /// <summary>Posts a message; the silo makes it a message id, so its own retry after a silo failure stores it once.</summary>
+    public Task<ChatMessage> SendMessage(string conversationId, string text) =>
+        SendMessageOnce(conversationId, Guid.NewGuid().ToString("N"), text);
+
+    /// <summary>
+    /// Posts a message under the client's own <paramref name="messageId"/> (a random UUID): sent again after a lost
+    /// answer or a reconnect, it is answered with the message first stored, never stored twice.
+    /// </summary>
+    public async Task<ChatMessage> SendMessageOnce(string conversationId, string messageId, string text)
     {
         var conversation = JoinedConversation(conversationId);
+        ConversationRules.ValidateClientId(messageId, "A message id");
         limits.CountCustomerMessage(conversationId);
-        return conversation.PostCustomerMessageAsync(text);
+        return (await conversation.PostCustomerMessageAsync(text, messageId)).Message;
     }
 
     /// <summary>The customer leaves; before any answer the conversation counts as abandoned.</summary>

@@ -10,22 +10,35 @@ public sealed record CustomerIdentity(string Id, string Token, DateTimeOffset Ex
 
 /// <summary>
 /// A started conversation as a web customer gets it: the conversation (new, or their open one on that topic), the
-/// customer token for it, and their renewed customer identity.
+/// customer token for it, their renewed customer identity, and whether this start was a retry of one already taken
+/// (the same start id: nothing new was opened).
 /// </summary>
 public sealed record StartedConversation(
     ConversationView Conversation,
     string CustomerToken,
     DateTimeOffset CustomerTokenExpiresAt,
-    CustomerIdentity Customer);
+    CustomerIdentity Customer,
+    bool Replayed = false);
 
 /// <summary>How the web edges (customer hub, <c>POST /api/conversations</c>) start a conversation and what of it a customer sees.</summary>
 public static class CustomerStarts
 {
     /// <summary>
+    /// The conversation a start opens: its id comes from the start's id (the client's, or one made for this call), so
+    /// the same start again, from the client or from the silo retrying a call a failed silo swallowed, reaches the
+    /// conversation the first try opened and opens nothing new.
+    /// </summary>
+    public static string ProposeId(TokenIssuer tokens, StartConversation? start, string? customerId)
+    {
+        ConversationRules.ValidateClientId(start?.StartId, "A start id");
+        return tokens.ConversationIdForStart(customerId, start?.StartId ?? Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>
     /// Starts as web customer <paramref name="customerId"/> (proven by their identity token) under
-    /// <paramref name="proposedId"/> through their customer grain, which may answer with their open conversation on
-    /// that topic; without one, as a new customer, straight at the conversation (nothing is known of them yet, so
-    /// there is nothing to ask their grain; the conversation's first report creates their record).
+    /// <paramref name="proposedId"/> (<see cref="ProposeId"/>) through their customer grain, which may answer with their
+    /// open conversation on that topic; without one, as a new customer, straight at the conversation (nothing is known
+    /// of them yet, so there is nothing to ask their grain; the conversation's first report creates their record).
     /// </summary>
     public static async Task<StartedConversation> StartAsync(
         IGrainFactory grains, TokenIssuer tokens, RateLimits limits, StartConversation? start, string? customerId, string proposedId)
@@ -41,22 +54,24 @@ public static class CustomerStarts
                 "'customerId' is not chosen by a web client: Switchboard gives it with the first conversation, and the customer identity token it returns proves it on the next.");
         }
 
-        ConversationView view;
+        StartOutcome outcome;
         if (customerId is null)
         {
-            customerId = CustomerIds.NewWeb();
-            view = await grains.GetGrain<IConversationGrain>(proposedId).StartAsync(start with { CustomerId = customerId });
+            outcome = await grains.GetGrain<IConversationGrain>(proposedId).StartAsync(start with { CustomerId = CustomerIds.NewWeb() });
+            // A retry answers with the customer the conversation was first opened for.
+            customerId = outcome.Conversation.CustomerId!;
         }
         else
         {
             limits.CountCustomerStart(customerId);
-            view = (await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId)).Conversation;
+            outcome = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId);
         }
 
-        view = ForCustomer(view);
+        var view = ForCustomer(outcome.Conversation);
         var token = tokens.IssueCustomer(view.Id);
         var identity = tokens.IssueCustomerIdentity(customerId);
-        return new StartedConversation(view, token.Token, token.ExpiresAt, new CustomerIdentity(customerId, identity.Token, identity.ExpiresAt));
+        return new StartedConversation(
+            view, token.Token, token.ExpiresAt, new CustomerIdentity(customerId, identity.Token, identity.ExpiresAt), outcome.Replayed);
     }
 
     /// <summary>

@@ -6,67 +6,86 @@ using Switchboard.Supervision;
 
 namespace Switchboard.Hubs;
 
-/// <summary>Delivers grain notifications to the hubs' groups. A failed push is logged, never thrown back into a grain.</summary>
+/// <summary>
+/// Delivers grain notifications to the hubs' groups through the <see cref="PushOutbox"/>: the grain's call returns at
+/// once, and a failed push is logged there, never thrown back into a grain.
+/// </summary>
 internal sealed class SignalRChatNotifier(
     IHubContext<AgentHub, IAgentClient> agents,
     IHubContext<CustomerHub, ICustomerClient> customers,
-    Auth.TokenIssuer tokens,
-    ILogger<SignalRChatNotifier> logger) : IChatNotifier
+    PushOutbox outbox,
+    Auth.TokenIssuer tokens) : IChatNotifier
 {
-    public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) =>
-        Guard(customers.Clients.Group(Groups.Conversation(entry.ConversationId))
-            .ConversationQueued(new ConversationQueued(entry.ConversationId, skill, placement.Position, placement.EstimatedWait)));
+    public void ConversationQueued(string skill, QueueEntry entry, QueuePlacement placement)
+    {
+        var queued = new ConversationQueued(entry.ConversationId, skill, placement.Position, placement.EstimatedWait);
+        ToCustomers(entry.ConversationId, group => customers.Clients.Group(group).ConversationQueued(queued));
+    }
 
-    public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
-        Guard(agents.Clients.Group(Groups.Agent(agentId)).ConversationAssigned(conversation));
+    public void ConversationAssigned(string agentId, ConversationView conversation) =>
+        ToAgent(agentId, group => agents.Clients.Group(group).ConversationAssigned(conversation));
 
-    public Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message)
+    public void MessagePosted(string conversationId, string? agentId, ChatMessage message)
     {
         var posted = new MessagePosted(conversationId, message);
-        var toCustomer = customers.Clients.Group(Groups.Conversation(conversationId)).MessagePosted(posted);
-        return agentId is null
-            ? Guard(toCustomer)
-            : Guard(Task.WhenAll(toCustomer, agents.Clients.Group(Groups.Agent(agentId)).MessagePosted(posted)));
+        ToCustomers(conversationId, group => customers.Clients.Group(group).MessagePosted(posted));
+        if (agentId is not null)
+        {
+            ToAgent(agentId, group => agents.Clients.Group(group).MessagePosted(posted));
+        }
     }
 
-    public Task ConversationClosedAsync(string conversationId, string? agentId)
+    public void ConversationClosed(string conversationId, string? agentId)
     {
         var closed = new ConversationClosed(conversationId, agentId);
-        var toCustomer = customers.Clients.Group(Groups.Conversation(conversationId)).ConversationClosed(closed);
-        return agentId is null
-            ? Guard(toCustomer)
-            : Guard(Task.WhenAll(toCustomer, agents.Clients.Group(Groups.Agent(agentId)).ConversationClosed(closed)));
+        ToCustomers(conversationId, group => customers.Clients.Group(group).ConversationClosed(closed));
+        if (agentId is not null)
+        {
+            ToAgent(agentId, group => agents.Clients.Group(group).ConversationClosed(closed));
+        }
     }
 
-    public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) =>
-        Guard(agents.Clients.Group(Groups.Agent(agentId)).ConversationWithdrawn(new ConversationWithdrawn(conversationId, reason)));
+    public void ConversationWithdrawn(string agentId, string conversationId, string reason)
+    {
+        var withdrawn = new ConversationWithdrawn(conversationId, reason);
+        ToAgent(agentId, group => agents.Clients.Group(group).ConversationWithdrawn(withdrawn));
+    }
 
-    public Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) =>
-        Guard(agents.Clients.Group(Groups.Agent(agentId)).SlaWarning(new SlaWarning(conversationId, dueAt, timeLeft)));
+    public void SlaWarning(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft)
+    {
+        var warning = new SlaWarning(conversationId, dueAt, timeLeft);
+        ToAgent(agentId, group => agents.Clients.Group(group).SlaWarning(warning));
+    }
 
-    public Task FollowUpDueAsync(string agentId, string conversationId) =>
-        Guard(agents.Clients.Group(Groups.Agent(agentId)).FollowUpDue(new FollowUpDue(conversationId)));
+    public void FollowUpDue(string agentId, string conversationId)
+    {
+        var due = new FollowUpDue(conversationId);
+        ToAgent(agentId, group => agents.Clients.Group(group).FollowUpDue(due));
+    }
 
     /// <summary>Only connections that proved to be this customer are in the group: they get the conversation's customer token.</summary>
-    public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening)
+    public void OutreachOpened(string customerId, string conversationId, ChatMessage opening)
     {
         var token = tokens.IssueCustomer(conversationId);
-        return Guard(customers.Clients.Group(Groups.Customer(customerId))
-            .OutreachOpened(new OutreachOpened(conversationId, opening, token.Token, token.ExpiresAt)));
+        var opened = new OutreachOpened(conversationId, opening, token.Token, token.ExpiresAt);
+        var group = Groups.Customer(customerId);
+        outbox.Post(group, () => customers.Clients.Group(group).OutreachOpened(opened));
     }
 
-    public Task SupervisorAlertAsync(SupervisorAlert alert) =>
-        Guard(agents.Clients.Group(Groups.Supervisors).SupervisorAlert(alert));
+    public void SupervisorAlert(SupervisorAlert alert) =>
+        outbox.Post(Groups.Supervisors, () => agents.Clients.Group(Groups.Supervisors).SupervisorAlert(alert));
 
-    private async Task Guard(Task push)
+    public Task SentToAgentAsync(string agentId) => outbox.SentAsync(Groups.Agent(agentId));
+
+    private void ToAgent(string agentId, Func<string, Task> send)
     {
-        try
-        {
-            await push;
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "A SignalR push failed; the change it reported is stored");
-        }
+        var group = Groups.Agent(agentId);
+        outbox.Post(group, () => send(group));
+    }
+
+    private void ToCustomers(string conversationId, Func<string, Task> send)
+    {
+        var group = Groups.Conversation(conversationId);
+        outbox.Post(group, () => send(group));
     }
 }

@@ -24,6 +24,16 @@ public sealed class LimitsOptions
 
     public int CustomerBurst { get; set; } = 10;
 
+    /// <summary>
+    /// What one connection may have waiting to go out, in bytes, beyond what its socket has taken: a client that stops
+    /// reading is closed at this point (it reconnects and reads its state again) instead of holding anyone else up.
+    /// Larger than the largest single push, a conversation with its whole transcript.
+    /// </summary>
+    public long ConnectionOutboxBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Pushes a silo keeps for SignalR when it cannot hand them over as fast as grains make them; past this they are dropped (and logged).</summary>
+    public int PushBacklog { get; set; } = 100_000;
+
     public IEnumerable<string> Problems()
     {
         if (MaxRequestBodyBytes < 1024 || MaxHubMessageBytes < 1024)
@@ -39,6 +49,11 @@ public sealed class LimitsOptions
         if (ConnectionBurst < ConnectionCallsPerSecond || CustomerBurst < CustomerMessagesPerSecond)
         {
             yield return $"{Section}: a burst must be at least its rate per second.";
+        }
+
+        if (ConnectionOutboxBytes < 64 * 1024 || PushBacklog < 1000)
+        {
+            yield return $"{Section}:ConnectionOutboxBytes must be at least 65536 and PushBacklog at least 1000.";
         }
     }
 }

@@ -319,7 +319,10 @@ public sealed class ContentionTests(ITestOutputHelper output)
             }
         }
 
-        /// <summary>Moves the clock in steps no longer than the shortest stage, letting every due timer run at each step.</summary>
+        /// <summary>
+        /// Moves the clock in steps no longer than the shortest stage, letting every due timer run at each step; the
+        /// connected agents' connections are confirmed at each step, as a silo's connection tier does.
+        /// </summary>
         public async Task AdvanceAsync(TimeSpan by)
         {
             var step = TimeSpan.FromSeconds(10);
@@ -328,6 +331,7 @@ public sealed class ContentionTests(ITestOutputHelper output)
                 var next = by < step ? by : step;
                 _time.Advance(next);
                 by -= next;
+                await Task.WhenAll(_connected.Select(a => Grains.GetGrain<IAgentGrain>(a).ConfirmConnectionsAsync("", [Connection(a)], announce: false)));
                 await RestAsync();
             }
         }

@@ -24,31 +24,31 @@ public sealed class RecordingNotifier : IChatNotifier
     private readonly List<Notification> _seen = [];
     private readonly List<(Func<IReadOnlyList<Notification>, bool> Condition, TaskCompletionSource Done)> _waiters = [];
 
-    public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) =>
+    public void ConversationQueued(string skill, QueueEntry entry, QueuePlacement placement) =>
         Record(new(Queued, null, entry.ConversationId, (entry, placement, skill)));
 
-    public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
+    public void ConversationAssigned(string agentId, ConversationView conversation) =>
         Record(new(Assigned, agentId, conversation.Id, conversation));
 
-    public Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message) =>
+    public void MessagePosted(string conversationId, string? agentId, ChatMessage message) =>
         Record(new(Posted, agentId, conversationId, message));
 
-    public Task ConversationClosedAsync(string conversationId, string? agentId) =>
+    public void ConversationClosed(string conversationId, string? agentId) =>
         Record(new(Closed, agentId, conversationId, null));
 
-    public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) =>
+    public void ConversationWithdrawn(string agentId, string conversationId, string reason) =>
         Record(new(Withdrawn, agentId, conversationId, reason));
 
-    public Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) =>
+    public void SlaWarning(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) =>
         Record(new(Warning, agentId, conversationId, timeLeft));
 
-    public Task FollowUpDueAsync(string agentId, string conversationId) =>
+    public void FollowUpDue(string agentId, string conversationId) =>
         Record(new(FollowUp, agentId, conversationId, null));
 
-    public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening) =>
+    public void OutreachOpened(string customerId, string conversationId, ChatMessage opening) =>
         Record(new(Outreach, null, conversationId, (customerId, opening)));
 
-    public Task SupervisorAlertAsync(SupervisorAlert alert) =>
+    public void SupervisorAlert(SupervisorAlert alert) =>
         Record(new(Alert, null, alert.ConversationId, alert));
 
     /// <summary>Completes once what has been pushed so far satisfies <paramref name="condition"/>, or times out.</summary>
@@ -100,7 +100,9 @@ public sealed class RecordingNotifier : IChatNotifier
         }
     }
 
-    private Task Record(Notification notification)
+    public Task SentToAgentAsync(string agentId) => Task.CompletedTask;
+
+    private void Record(Notification notification)
     {
         lock (_lock)
         {
@@ -114,7 +116,5 @@ public sealed class RecordingNotifier : IChatNotifier
                 }
             }
         }
-
-        return Task.CompletedTask;
     }
 }

@@ -278,31 +278,41 @@ public sealed class SiloCrashSwitch
     /// <summary>A crashed silo's pushes reach nobody: its SignalR connections died with it.</summary>
     private sealed class CrashableNotifier(IChatNotifier inner, SiloCrashSwitch crash) : IChatNotifier
     {
-        public Task ConversationQueuedAsync(string skill, QueueEntry entry, QueuePlacement placement) =>
-            crash.Crashed ? Task.CompletedTask : inner.ConversationQueuedAsync(skill, entry, placement);
+        public void ConversationQueued(string skill, QueueEntry entry, QueuePlacement placement) =>
+            Unless(() => inner.ConversationQueued(skill, entry, placement));
 
-        public Task ConversationAssignedAsync(string agentId, ConversationView conversation) =>
-            crash.Crashed ? Task.CompletedTask : inner.ConversationAssignedAsync(agentId, conversation);
+        public void ConversationAssigned(string agentId, ConversationView conversation) =>
+            Unless(() => inner.ConversationAssigned(agentId, conversation));
 
-        public Task MessagePostedAsync(string conversationId, string? agentId, ChatMessage message) =>
-            crash.Crashed ? Task.CompletedTask : inner.MessagePostedAsync(conversationId, agentId, message);
+        public void MessagePosted(string conversationId, string? agentId, ChatMessage message) =>
+            Unless(() => inner.MessagePosted(conversationId, agentId, message));
 
-        public Task ConversationClosedAsync(string conversationId, string? agentId) =>
-            crash.Crashed ? Task.CompletedTask : inner.ConversationClosedAsync(conversationId, agentId);
+        public void ConversationClosed(string conversationId, string? agentId) =>
+            Unless(() => inner.ConversationClosed(conversationId, agentId));
 
-        public Task ConversationWithdrawnAsync(string agentId, string conversationId, string reason) =>
-            crash.Crashed ? Task.CompletedTask : inner.ConversationWithdrawnAsync(agentId, conversationId, reason);
+        public void ConversationWithdrawn(string agentId, string conversationId, string reason) =>
+            Unless(() => inner.ConversationWithdrawn(agentId, conversationId, reason));
 
-        public Task SlaWarningAsync(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) =>
-            crash.Crashed ? Task.CompletedTask : inner.SlaWarningAsync(agentId, conversationId, dueAt, timeLeft);
+        public void SlaWarning(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft) =>
+            Unless(() => inner.SlaWarning(agentId, conversationId, dueAt, timeLeft));
 
-        public Task FollowUpDueAsync(string agentId, string conversationId) =>
-            crash.Crashed ? Task.CompletedTask : inner.FollowUpDueAsync(agentId, conversationId);
+        public void FollowUpDue(string agentId, string conversationId) =>
+            Unless(() => inner.FollowUpDue(agentId, conversationId));
 
-        public Task OutreachOpenedAsync(string customerId, string conversationId, ChatMessage opening) =>
-            crash.Crashed ? Task.CompletedTask : inner.OutreachOpenedAsync(customerId, conversationId, opening);
+        public void OutreachOpened(string customerId, string conversationId, ChatMessage opening) =>
+            Unless(() => inner.OutreachOpened(customerId, conversationId, opening));
 
-        public Task SupervisorAlertAsync(SupervisorAlert alert) =>
-            crash.Crashed ? Task.CompletedTask : inner.SupervisorAlertAsync(alert);
+        public void SupervisorAlert(SupervisorAlert alert) =>
+            Unless(() => inner.SupervisorAlert(alert));
+
+        public Task SentToAgentAsync(string agentId) => crash.Crashed ? Task.CompletedTask : inner.SentToAgentAsync(agentId);
+
+        private void Unless(Action push)
+        {
+            if (!crash.Crashed)
+            {
+                push();
+            }
+        }
     }
 }
