@@ -13,6 +13,21 @@ dir=$root/.services
 ports_file=$dir/ports
 export PATH=/usr/lib/postgresql/15/bin:$PATH
 
+# Connections. Every silo gets a bounded Npgsql pool through the connection string printed below, and PostgreSQL is
+# sized for what this project starts on it. Npgsql's default pool (100 per connection string per process) equals
+# PostgreSQL's default max_connections (100): one busy silo could take every connection and starve the others, and a
+# restarted silo could not get one to join.
+# - Pool per silo, 20: Orleans' membership, reminders and grain storage share one pool per silo. Each of their
+#   statements holds a connection for about a millisecond, so even hundreds of storage calls a second keep a few busy;
+#   20 absorbs a burst (a silo's own start wants about 20 at once with the demo configuration; one reactivating a
+#   dead silo's grains) without adding work PostgreSQL could not do any faster on its few cores. Beyond 20 a call waits for a free connection, up to Timeout (15 s, Npgsql's default,
+#   written out) -- an exhausted pool queues, it does not fail at once.
+# - max_connections 160 = up to 6 silos (scripts/cluster.sh start 6) x 20 = 120, + 20 for a test process's own pool
+#   (SWITCHBOARD_TEST_POSTGRES: in-process silos, Orleans clients, membership checks), + 20 headroom: psql, the
+#   connections of a killed silo not yet closed, and the 3 PostgreSQL keeps for superusers.
+pg_pool_size=20
+pg_max_connections=160
+
 say() { echo "services: $*" >&2; }
 die() { say "$*"; exit 1; }
 
@@ -88,16 +103,34 @@ start_postgres() {
     say "creating a PostgreSQL cluster in $pg_data"
     as "$pg_user" initdb -D "$pg_data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
+  psql_admin() { psql -h "$pg_run" -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
+  # A server started by an older version of this script runs with fewer connections: restart it with the new setting
+  # when nobody uses it; otherwise say so and leave it running.
+  if pg_running; then
+    local current clients
+    current=$(psql_admin -c "SHOW max_connections")
+    if [ "$current" -lt "$pg_max_connections" ]; then
+      clients=$(psql_admin -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")
+      if [ "$clients" -eq 0 ]; then
+        say "restarting PostgreSQL (nobody connected) to raise max_connections from $current to $pg_max_connections"
+        as "$pg_user" pg_ctl -D "$pg_data" -m fast -w stop >/dev/null
+      else
+        say "warning: PostgreSQL runs with max_connections $current, not $pg_max_connections, and has $clients clients;" \
+          "run 'scripts/services.sh stop' then 'start' once they are gone"
+      fi
+    fi
+  fi
   if ! pg_running; then
     pg_port=$(free_port_from "$pg_port")
+    # Given at every start, so a data folder made by an older version of this script gets it too.
     as "$pg_user" pg_ctl -D "$pg_data" -l "$pg_log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_run" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_run -c max_connections=$pg_max_connections" start >/dev/null
   fi
-  psql_admin() { psql -h "$pg_run" -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
   [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = 'switchboard'")" = 1 ] ||
     psql_admin -c "CREATE ROLE switchboard LOGIN PASSWORD 'switchboard'"
   [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'switchboard'")" = 1 ] ||
     psql_admin -c "CREATE DATABASE switchboard OWNER switchboard"
+  pg_max_now=$(psql_admin -c "SHOW max_connections")
   for script in "$root"/deploy/postgres/*.sql; do
     PGOPTIONS='-c client_min_messages=warning' psql -h "$pg_run" -p "$pg_port" -U switchboard -d switchboard -v ON_ERROR_STOP=1 -q -f "$script" >/dev/null
   done
@@ -121,7 +154,7 @@ start_redis() {
 }
 
 print_env() {
-  echo "export ConnectionStrings__postgres='Host=127.0.0.1;Port=$pg_port;Database=switchboard;Username=switchboard;Password=switchboard'"
+  echo "export ConnectionStrings__postgres='Host=127.0.0.1;Port=$pg_port;Database=switchboard;Username=switchboard;Password=switchboard;Maximum Pool Size=$pg_pool_size;Timeout=15'"
   echo "export ConnectionStrings__redis='127.0.0.1:$redis_port'"
 }
 
@@ -135,7 +168,7 @@ case "${1:-}" in
     start_postgres
     start_redis
     printf 'pg_port=%s\nredis_port=%s\n' "$pg_port" "$redis_port" >"$ports_file"
-    say "PostgreSQL on 127.0.0.1:$pg_port (schema applied), Redis on 127.0.0.1:$redis_port"
+    say "PostgreSQL on 127.0.0.1:$pg_port (schema applied, max_connections $pg_max_now), Redis on 127.0.0.1:$redis_port"
     print_env
     ;;
   stop)
@@ -157,7 +190,11 @@ case "${1:-}" in
   status)
     locate
     load_ports
-    if pg_running; then echo "postgres: running on 127.0.0.1:$pg_port"; else echo "postgres: stopped"; fi
+    if pg_running; then
+      echo "postgres: running on 127.0.0.1:$pg_port (max_connections $(psql -h "$pg_run" -p "$pg_port" -U postgres -d postgres -qtA -c 'SHOW max_connections' 2>/dev/null || echo '?'))"
+    else
+      echo "postgres: stopped"
+    fi
     if [ -n "$(redis_pid)" ]; then echo "redis: running on 127.0.0.1:$redis_port"; else echo "redis: stopped"; fi
     ;;
   *)

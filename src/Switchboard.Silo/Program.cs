@@ -11,5 +11,4 @@ builder.AddSwitchboard();
 
 var app = builder.Build();
 app.MapSwitchboard();
-app.Run();
-return 0;
+return app.RunSwitchboard();

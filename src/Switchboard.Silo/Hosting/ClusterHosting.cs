@@ -55,6 +55,9 @@ public static class ClusterHosting
             silo.UseInMemoryReminderService();
         }
 
+        // A silo that cannot reach its PostgreSQL at start says why and tries again, instead of aborting at once.
+        silo.Services.AddPostgresStartupCheck();
+
         // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);
         // A conversation's wake-up reminder bounds recovery after a silo dies; tests shorten it below Orleans' minute.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Switchboard.IntegrationTests.Infrastructure;
 
 namespace Switchboard.IntegrationTests.Deployment;
@@ -36,6 +37,24 @@ public sealed class ComposeFileTests
         {
             Assert.Equal(3, resolved.Split(setting).Length - 1);
         }
+    }
+
+    [SkippableFact]
+    public async Task EverySiloHasABoundedPoolAndPostgresHasRoomForThemAll()
+    {
+        var compose = new[] { "/usr/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, "docker-compose")).FirstOrDefault(File.Exists);
+        TestServers.Require(compose is not null,
+            "docker-compose is not installed (scripts/test.sh installs it: apt-get install --no-install-recommends docker-compose).");
+
+        // docker-compose folds long values over lines: compare with whitespace collapsed.
+        var (_, resolved) = await ComposeAsync(compose!, "config");
+        var flat = Regex.Replace(resolved, @"\s+", " ");
+        var pools = Regex.Matches(flat, @"ConnectionStrings__postgres: [^ ]*;Maximum Pool Size=(\d+);").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal(3, pools.Count);
+        Assert.All(pools, pool => Assert.InRange(pool, 1, 30));
+        var maxConnections = int.Parse(Regex.Match(flat, @"- max_connections=(\d+)").Groups[1].Value);
+        // Room for every silo's pool twice over (a replaced container's connections may not be closed yet), and more.
+        Assert.True(2 * pools.Sum() < maxConnections, $"max_connections {maxConnections} leaves no room for 3 silos' pools ({string.Join(", ", pools)}) twice over.");
     }
 
     private static Task<(int ExitCode, string Output)> ComposeAsync(string compose, params string[] arguments) =>

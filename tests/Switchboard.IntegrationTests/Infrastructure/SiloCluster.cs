@@ -21,6 +21,14 @@ public sealed class SiloCluster : IAsyncDisposable
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// Each silo's Npgsql pool (Maximum Pool Size), whatever connection string the tests are given: the bound
+    /// scripts/services.sh and docker-compose.yml give silos (the arithmetic is in services.sh).
+    /// </summary>
+    public const int PoolSize = 20;
+
+    private const string PostgresSetting = "ConnectionStrings__postgres";
+
     private readonly Dictionary<string, string> _settings;
     private readonly List<SiloProcess> _silos = [];
 
@@ -70,6 +78,12 @@ public sealed class SiloCluster : IAsyncDisposable
 
     public string? Postgres { get; private init; }
 
+    /// <summary>
+    /// How the Application Name of every PostgreSQL connection this cluster's silos open begins (then comes the silo's
+    /// name: <c>cluster id/silo-0</c>), so <see cref="PostgresActivity"/> tells them apart from other tests'.
+    /// </summary>
+    public string ApplicationPrefix => $"{ClusterId}/";
+
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
     public IEnumerable<SiloProcess> Running => _silos.Where(s => !s.HasExited);
@@ -83,7 +97,7 @@ public sealed class SiloCluster : IAsyncDisposable
     {
         var settings = new Dictionary<string, string>
         {
-            ["ConnectionStrings__postgres"] = postgres,
+            [PostgresSetting] = postgres,
             ["ConnectionStrings__redis"] = redis,
         };
         foreach (var section in new[] { "Clustering", "GrainStorage__switchboard", "Reminders" })
@@ -134,10 +148,28 @@ public sealed class SiloCluster : IAsyncDisposable
     /// <summary>Starts <paramref name="count"/> more silos at once and waits until each has joined.</summary>
     public async Task<IReadOnlyList<SiloProcess>> StartAsync(int count)
     {
-        var started = Enumerable.Range(_silos.Count, count).Select(i => SiloProcess.Start($"silo-{i}", _settings)).ToList();
-        _silos.AddRange(started);
+        var started = Enumerable.Range(0, count).Select(_ => Launch()).ToList();
         await Task.WhenAll(started.Select(s => s.WaitUntilReadyAsync(StartTimeout)));
         return started;
+    }
+
+    /// <summary>Starts one more silo and returns at once, without waiting for it to join.</summary>
+    public SiloProcess Launch()
+    {
+        var name = $"silo-{_silos.Count}";
+        var settings = new Dictionary<string, string>(_settings);
+        if (settings.TryGetValue(PostgresSetting, out var postgres))
+        {
+            settings[PostgresSetting] = new NpgsqlConnectionStringBuilder(postgres)
+            {
+                MaxPoolSize = PoolSize,
+                ApplicationName = ApplicationPrefix + name,
+            }.ConnectionString;
+        }
+
+        var silo = SiloProcess.Start(name, settings);
+        _silos.Add(silo);
+        return silo;
     }
 
     /// <summary>Stops every running silo the way a service manager does (SIGTERM), all at once.</summary>

@@ -20,6 +20,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log = new();
+    private readonly Lock _logLock = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _logWaiters = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -43,6 +45,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public bool HasExited => _exited.Task.IsCompleted;
 
     public int ProcessId => _process.Id;
+
+    /// <summary>The process's exit code once it has exited (3: it gave up waiting for PostgreSQL at start).</summary>
+    public int? ExitCode => HasExited ? _process.ExitCode : null;
 
     /// <summary>The last lines the silo wrote, for a failure message.</summary>
     public string RecentLog => string.Join(Environment.NewLine, _log);
@@ -100,6 +105,36 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The first line the silo wrote (of its last <see cref="LogLines"/>) or writes that matches; fails at once when
+    /// the silo exits without writing one, and after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<string> WaitForLogAsync(Func<string, bool> match, TimeSpan timeout)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_logLock)
+        {
+            if (_log.FirstOrDefault(match) is { } written)
+            {
+                return written;
+            }
+
+            _logWaiters.Add((match, found));
+        }
+
+        await Task.WhenAny(found.Task, ExitedWithAllOutputAsync()).WaitAsync(timeout);
+        return found.Task.IsCompleted
+            ? await found.Task
+            : throw new InvalidOperationException($"Silo {Name} exited without writing the line waited for:{Environment.NewLine}{RecentLog}");
+    }
+
+    /// <summary>Waits until the process has exited and all it wrote has been read; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await ExitedWithAllOutputAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: the process gets no chance to leave the cluster.</summary>
     public async Task KillAsync()
     {
@@ -148,9 +183,21 @@ public sealed class SiloProcess : IAsyncDisposable
             return;
         }
 
-        _log.Enqueue(line);
-        while (_log.Count > LogLines && _log.TryDequeue(out _))
+        lock (_logLock)
         {
+            _log.Enqueue(line);
+            while (_log.Count > LogLines && _log.TryDequeue(out _))
+            {
+            }
+
+            for (var i = _logWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_logWaiters[i].Match(line))
+                {
+                    _logWaiters[i].Found.TrySetResult(line);
+                    _logWaiters.RemoveAt(i);
+                }
+            }
         }
 
         if (line.Contains(ReadyLine, StringComparison.Ordinal))
@@ -160,6 +207,13 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     private void OnExited() => _exited.TrySetResult();
+
+    // The Exited event may come before the last lines are read; Process.WaitForExitAsync waits for those too.
+    private async Task ExitedWithAllOutputAsync()
+    {
+        await _exited.Task;
+        await _process.WaitForExitAsync();
+    }
 
     private static int FreePort()
     {
