@@ -27,7 +27,11 @@ public static class ConnectionOutbox
     {
         var limits = endpoints.ServiceProvider.GetRequiredService<IOptions<LimitsOptions>>().Value;
         var logger = endpoints.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConnectionOutbox).FullName!);
-        var options = new HttpConnectionDispatcherOptions { ApplicationMaxBufferSize = limits.ConnectionOutboxBytes };
+        var options = new HttpConnectionDispatcherOptions
+        {
+            ApplicationMaxBufferSize = limits.ConnectionOutboxBytes,
+            TransportSendTimeout = limits.ConnectionSendTimeout,
+        };
         configure?.Invoke(options);
         var hub = endpoints.MapConnections(pattern, options, connection => connection
             .Use(next => context =>

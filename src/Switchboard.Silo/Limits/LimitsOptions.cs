@@ -31,6 +31,13 @@ public sealed class LimitsOptions
     /// </summary>
     public long ConnectionOutboxBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// How long one write to a client's socket may take before its connection is closed (SignalR's transport send
+    /// timeout). The outbox bound above is what keeps a stalled client from holding anyone up; this ends a connection
+    /// whose socket stopped taking data while its outbox still has room.
+    /// </summary>
+    public TimeSpan ConnectionSendTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Pushes a silo keeps for SignalR when it cannot hand them over as fast as grains make them; past this they are dropped (and logged).</summary>
     public int PushBacklog { get; set; } = 100_000;
 
@@ -49,6 +56,11 @@ public sealed class LimitsOptions
         if (ConnectionBurst < ConnectionCallsPerSecond || CustomerBurst < CustomerMessagesPerSecond)
         {
             yield return $"{Section}: a burst must be at least its rate per second.";
+        }
+
+        if (ConnectionSendTimeout <= TimeSpan.Zero)
+        {
+            yield return $"{Section}:ConnectionSendTimeout must be positive.";
         }
 
         if (ConnectionOutboxBytes < 64 * 1024 || PushBacklog < 1000)
