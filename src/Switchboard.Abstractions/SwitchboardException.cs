@@ -20,6 +20,12 @@ public enum SwitchboardError
 
     /// <summary>The caller sent too much too fast; it may try again after <see cref="SwitchboardException.RetryAfter"/> (429).</summary>
     TooManyRequests,
+
+    /// <summary>
+    /// Part of the cluster is being replaced (a silo failed or stopped) and the call could not be completed in time;
+    /// the caller tries again after <see cref="SwitchboardException.RetryAfter"/> with the same ids (503).
+    /// </summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -49,4 +55,8 @@ public sealed class SwitchboardException : Exception
 
     public static SwitchboardException TooManyRequests(string message, TimeSpan retryAfter) =>
         new(SwitchboardError.TooManyRequests, message) { RetryAfter = retryAfter };
+
+    /// <summary>The message starts with <c>Unavailable:</c>, which is how hub clients tell it from a refusal.</summary>
+    public static SwitchboardException Unavailable(string message, TimeSpan retryAfter) =>
+        new(SwitchboardError.Unavailable, $"Unavailable: {message}") { RetryAfter = retryAfter };
 }

@@ -9,9 +9,11 @@ namespace Switchboard.Agents;
 public interface IAgentGrain : IGrainWithStringKey
 {
     /// <summary>Sets the agent's profile; it overrides the configured one from now on (and makes an agent configuration does not know).</summary>
+    [RetrySafe]
     Task ConfigureAsync(AgentProfile profile);
 
     /// <summary>The agent, or null if no profile is known for this id.</summary>
+    [RetrySafe]
     Task<AgentView?> GetAsync();
 
     /// <summary>
@@ -20,6 +22,7 @@ public interface IAgentGrain : IGrainWithStringKey
     /// stored, so the agent stays online through a move of its grain. <see cref="SwitchboardError.NotFound"/> for an
     /// unknown agent.
     /// </summary>
+    [RetrySafe]
     Task<AgentView> ConnectAsync(string connectionId, string? host = null);
 
     /// <summary>
@@ -27,12 +30,15 @@ public interface IAgentGrain : IGrainWithStringKey
     /// the grain does not know (it was lost with a silo); with <paramref name="announce"/> the agent tells its queues
     /// again at once (after a silo left the cluster, a queue may have been lost with it).
     /// </summary>
+    [RetrySafe]
     Task ConfirmConnectionsAsync(string host, ImmutableArray<string> connectionIds, bool announce);
 
     /// <summary>A client connection closed; with the last one the agent goes Offline and the grace period starts.</summary>
+    [RetrySafe]
     Task DisconnectAsync(string connectionId);
 
     /// <summary>Chooses Online or Away; <see cref="SwitchboardError.Invalid"/> for Offline (that follows from connections).</summary>
+    [RetrySafe]
     Task<AgentView> SetPresenceAsync(AgentPresence presence);
 
     /// <summary>
@@ -40,8 +46,10 @@ public interface IAgentGrain : IGrainWithStringKey
     /// <paramref name="requiredProficiency"/> or above and has room. Idempotent for a conversation it already holds.
     /// Called by the conversation itself (which then stores its assignment), never by a queue.
     /// </summary>
+    [RetrySafe]
     Task<ReserveResult> TryReserveAsync(string conversationId, string skill, int requiredProficiency);
 
     /// <summary>Gives back the capacity held for a conversation (resolved, transferred, returned); called by that conversation. Idempotent.</summary>
+    [RetrySafe]
     Task ReleaseAsync(string conversationId);
 }

@@ -16,6 +16,7 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <see cref="SwitchboardError.Invalid"/> for an unknown topic or a bad message, and with
     /// <see cref="SwitchboardError.Conflict"/> for a different start on a conversation already started.
     /// </summary>
+    [RetrySafe]
     Task<StartOutcome> StartAsync(StartConversation start);
 
     /// <summary>
@@ -23,6 +24,7 @@ public interface IConversationGrain : IGrainWithStringKey
     /// derived from the channel and the message id). The same channel message again returns the conversation it
     /// opened (<see cref="StartOutcome.Replayed"/>) and changes nothing.
     /// </summary>
+    [RetrySafe]
     Task<StartOutcome> StartFromChannelAsync(string channel, string messageId, StartConversation start);
 
     /// <summary>
@@ -31,15 +33,18 @@ public interface IConversationGrain : IGrainWithStringKey
     /// is refused with <see cref="SwitchboardError.Conflict"/>. Another channel is refused with
     /// <see cref="SwitchboardError.Forbidden"/>.
     /// </summary>
+    [RetrySafe]
     Task<PostOutcome> PostChannelMessageAsync(string channel, string messageId, string text);
     /// <see cref="StartAsync"/> on behalf of the customer grain: with the customer's recent history, an agent to offer
     /// it to first, for outreach the trigger (the first message is then the opening message, sent to the customer),
     /// and for a channel's customer the channel and its message id (the same message again is
     /// <see cref="StartOutcome.Replayed"/>, as with <see cref="StartFromChannelAsync"/>).
     /// </summary>
+    [RetrySafe]
     Task<StartOutcome> StartForCustomerAsync(StartConversation start, CustomerStart customer);
 
     /// <summary>The conversation so far; <see cref="SwitchboardError.NotFound"/> if it was never started.</summary>
+    [RetrySafe]
     Task<ConversationView> GetAsync();
 
     /// <summary>
@@ -48,12 +53,14 @@ public interface IConversationGrain : IGrainWithStringKey
     /// a retry is answered with the message first stored (even after the conversation closed); the same id with
     /// another text is <see cref="SwitchboardError.Conflict"/>.
     /// </summary>
+    [RetrySafe]
     Task<PostOutcome> PostCustomerMessageAsync(string text, string? messageId = null);
 
     /// <summary>
     /// Appends an agent's reply; <see cref="SwitchboardError.Forbidden"/> unless the conversation is assigned to that
     /// agent. With a <paramref name="messageId"/> a retry is answered with the reply first stored.
     /// </summary>
+    [RetrySafe]
     Task<ChatMessage> PostAgentMessageAsync(string agentId, string text, string? messageId = null);
 
     /// <summary>
@@ -78,15 +85,19 @@ public interface IConversationGrain : IGrainWithStringKey
     Task TransferAsSupervisorAsync(string supervisorId, string toSkill);
 
     /// <summary>A supervisor closes the conversation, whoever holds it. <see cref="SwitchboardError.Conflict"/> when nobody holds it.</summary>
+    [RetrySafe]
     Task ResolveAsSupervisorAsync(string supervisorId);
 
     /// <summary>The assigned agent closes the conversation; both sides are told. A complaint gets a follow-up later.</summary>
+    [RetrySafe]
     Task ResolveAsync(string agentId);
 
     /// <summary>
     /// An agent takes a ticket (a conversation nobody could take live): a supervisor, or an agent with the topic's
-    /// skill, with free capacity. <see cref="SwitchboardError.Conflict"/> if it is not a ticket or the agent is full.
+    /// skill, with free capacity. <see cref="SwitchboardError.Conflict"/> if it is not a ticket or the agent is full;
+    /// the same agent's claim again answers the conversation it holds.
     /// </summary>
+    [RetrySafe]
     Task<ConversationView> ClaimTicketAsync(string agentId);
 
     /// <summary>
@@ -95,6 +106,7 @@ public interface IConversationGrain : IGrainWithStringKey
     /// (conversations call agents).
     /// </summary>
     [AlwaysInterleave]
+    [RetrySafe]
     Task<bool> IsAssignedToAsync(string agentId);
 
     /// <summary>
@@ -108,12 +120,15 @@ public interface IConversationGrain : IGrainWithStringKey
     /// The customer left. Before any agent answer the conversation is abandoned (resolved, <c>Abandoned</c> set);
     /// after one it is resolved by the customer. The agent is told and freed. Idempotent once resolved.
     /// </summary>
+    [RetrySafe]
     Task<ConversationView> LeaveAsync();
 
     /// <summary>
     /// The customer rates a resolved conversation 1–5 with an optional comment (at most 1000 characters). Once per
-    /// conversation: a second rating is refused with <see cref="SwitchboardError.Conflict"/>, as is rating an open or
-    /// abandoned one; a bad score or comment with <see cref="SwitchboardError.Invalid"/>.
+    /// conversation: the same rating again answers the stored one, a different one is refused with
+    /// <see cref="SwitchboardError.Conflict"/>, as is rating an open or abandoned one; a bad score or comment with
+    /// <see cref="SwitchboardError.Invalid"/>.
     /// </summary>
+    [RetrySafe]
     Task<ConversationRating> RateAsync(int score, string? comment);
 }

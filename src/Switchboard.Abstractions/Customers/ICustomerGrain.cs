@@ -23,6 +23,7 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// as <see cref="IConversationGrain.StartAsync"/> for bad input; nothing changes then.
     /// </summary>
     /// <remarks>The grain's id says who proved the customer (see <c>CustomerIds</c>); callers check that proof.</remarks>
+    [RetrySafe]
     Task<StartOutcome> StartAsync(StartConversation start, string conversationId, string? messageId = null);
 
     /// <summary>
@@ -36,6 +37,7 @@ public interface ICustomerGrain : IGrainWithStringKey
     Task<ConversationView> StartOutreachAsync(StartOutreach outreach, string conversationId);
 
     /// <summary>The customer, or null if nothing is known about this id.</summary>
+    [RetrySafe]
     Task<CustomerView?> GetAsync();
 
     /// <summary>
@@ -45,5 +47,6 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <param name="details">What a start told of a customer the grain may not know yet (a new web customer's first
     /// conversation starts without calling it); merged into the profile.</param>
     [OneWay]
+    [RetrySafe]
     Task RecordAsync(CustomerConversation conversation, CustomerDetails? details = null);
 }

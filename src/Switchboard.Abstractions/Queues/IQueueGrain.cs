@@ -20,14 +20,17 @@ public interface IQueueGrain : IGrainWithStringKey
     /// matching follows at once if an agent is free.
     /// </summary>
     [AlwaysInterleave]
+    [RetrySafe]
     Task<QueuePlacement> EnqueueAsync(QueueEntry entry);
 
     /// <summary>Drops a conversation that no longer waits here (resolved or moved). Idempotent.</summary>
     [AlwaysInterleave]
+    [RetrySafe]
     Task RemoveAsync(string conversationId);
 
     /// <summary>An agent's availability changed; matching follows at once if that freed capacity.</summary>
     [AlwaysInterleave]
+    [RetrySafe]
     Task UpdateAgentAsync(AgentAvailability availability);
 
     /// <summary>
@@ -45,6 +48,7 @@ public interface IQueueGrain : IGrainWithStringKey
     Task ObserveFirstResponseAsync(TimeSpan firstResponse);
 
     /// <summary>The waiting list in service order and the known agents.</summary>
+    [RetrySafe]
     Task<QueueView> GetAsync();
 
     /// <summary>Matches waiting conversations with free agents. The queue schedules this itself; others need not call it.</summary>

@@ -9,11 +9,14 @@ namespace Switchboard.Supervision;
 public interface ITicketBoardGrain : IGrainWithIntegerKey
 {
     /// <summary>Adds or replaces a ticket. Stored before it returns.</summary>
+    [RetrySafe]
     Task AddAsync(TicketSummary ticket);
 
     /// <summary>Removes a ticket once claimed. Idempotent.</summary>
+    [RetrySafe]
     Task RemoveAsync(string conversationId);
 
     /// <summary>Open tickets, oldest first.</summary>
+    [RetrySafe]
     Task<ImmutableArray<TicketSummary>> GetAsync();
 }

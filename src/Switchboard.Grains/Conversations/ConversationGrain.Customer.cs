@@ -79,9 +79,12 @@ public sealed partial class ConversationGrain
             throw SwitchboardException.Conflict($"Conversation '{Id}' can be rated once an agent has resolved it.");
         }
 
-        if (State.Rating is not null)
+        if (State.Rating is { } rating)
         {
-            throw SwitchboardException.Conflict($"Conversation '{Id}' is already rated; a rating cannot be changed.");
+            // The same rating again is a retry, answered with the stored one; another one is a change, refused.
+            return rating.Score == score && rating.Comment == comment
+                ? rating
+                : throw SwitchboardException.Conflict($"Conversation '{Id}' is already rated; a rating cannot be changed.");
         }
 
         var now = Time.GetUtcNow();

@@ -63,6 +63,12 @@ public sealed partial class ConversationGrain(
             return;
         }
 
+        if (State.Status != ConversationStatus.Resolved)
+        {
+            // An open conversation's clock runs in memory: a stopping silo hands it over rather than dropping it.
+            Placement.MovableActivations.Track(this, ServiceProvider);
+        }
+
         // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again.
         if (State.Status == ConversationStatus.Waiting)
         {
@@ -70,6 +76,12 @@ public sealed partial class ConversationGrain(
         }
 
         ScheduleClock();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Placement.MovableActivations.Untrack(this, ServiceProvider);
+        return Task.CompletedTask;
     }
 
     public Task<StartOutcome> StartAsync(StartConversation start) => StartCoreAsync(start, customer: null);
@@ -167,6 +179,7 @@ public sealed partial class ConversationGrain(
         }
 
         ScheduleClock();
+        Placement.MovableActivations.Track(this, ServiceProvider);
         metrics.Record(ConversationEvents.Started(State));
         await RegisterWakeUpAsync();
         ReportToCustomer(customer is null ? new Customers.CustomerDetails(State.CustomerName, State.Vip, start.Context) : null);
@@ -512,6 +525,12 @@ public sealed partial class ConversationGrain(
     public async Task<ConversationView> ClaimTicketAsync(string agentId)
     {
         EnsureStarted();
+        if (State is { Status: ConversationStatus.Assigned } && State.AgentId == agentId)
+        {
+            // This agent's claim again (a retry whose answer was lost): it is theirs already.
+            return View();
+        }
+
         if (State.Status != ConversationStatus.Ticket)
         {
             throw SwitchboardException.Conflict($"Conversation '{Id}' is not a ticket.");

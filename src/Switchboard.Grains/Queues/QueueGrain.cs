@@ -4,6 +4,7 @@ using Switchboard.Agents;
 using Switchboard.Conversations;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
+using Switchboard.Placement;
 using Switchboard.Routing;
 using Switchboard.Supervision;
 
@@ -20,7 +21,7 @@ public sealed class QueueGrain(
     IChatNotifier notifier,
     TimeProvider time,
     IServiceMetrics metrics,
-    ILogger<QueueGrain> logger) : Grain, IQueueGrain
+    ILogger<QueueGrain> logger) : Grain, IQueueGrain, IGrainMigrationParticipant
 {
     private const int RateSamples = 32;
     private const int FrontWalk = 64;
@@ -46,6 +47,72 @@ public sealed class QueueGrain(
     private readonly FirstResponseAnomalyDetector _anomaly = new(options.Value.Metrics);
 
     private string Skill => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        MovableActivations.Track(this, ServiceProvider);
+        // Moved here from a silo that stopped, with its waiting list: match what it brought.
+        if (_waiting.Count > 0)
+        {
+            ScheduleDispatch();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        MovableActivations.Untrack(this, ServiceProvider);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Moving to another silo (its silo stops): the waiting list and what it knows of agents go along.</summary>
+    public void OnDehydrate(IDehydrationContext migration)
+    {
+        migration.TryAddValue("waiting", _waiting.ToList());
+        migration.TryAddValue("agents", _agents.Values.ToList());
+        migration.TryAddValue("reported", new Dictionary<string, int>(_reportedPosition));
+        migration.TryAddValue("assignments", _recentAssignments.ToList());
+        migration.TryAddValue("sla", (_slaDay.DayNumber, _slaMet, _slaMissed));
+    }
+
+    public void OnRehydrate(IRehydrationContext migration)
+    {
+        if (migration.TryGetValue<List<QueueEntry>>("waiting", out var waiting) && waiting is not null)
+        {
+            foreach (var entry in waiting)
+            {
+                _waiting.Add(entry);
+                _waitingById[entry.ConversationId] = entry;
+            }
+        }
+
+        if (migration.TryGetValue<List<AgentAvailability>>("agents", out var agents) && agents is not null)
+        {
+            foreach (var agent in agents)
+            {
+                _agents[agent.AgentId] = agent;
+            }
+        }
+
+        if (migration.TryGetValue<Dictionary<string, int>>("reported", out var reported) && reported is not null)
+        {
+            foreach (var (id, position) in reported)
+            {
+                _reportedPosition[id] = position;
+            }
+        }
+
+        if (migration.TryGetValue<List<DateTimeOffset>>("assignments", out var assignments) && assignments is not null)
+        {
+            assignments.ForEach(_recentAssignments.Enqueue);
+        }
+
+        if (migration.TryGetValue<(int Day, int Met, int Missed)>("sla", out var sla))
+        {
+            (_slaDay, _slaMet, _slaMissed) = (DateOnly.FromDayNumber(sla.Day), sla.Met, sla.Missed);
+        }
+    }
 
     public Task<QueuePlacement> EnqueueAsync(QueueEntry entry)
     {

@@ -15,6 +15,7 @@ internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problem
             SwitchboardException { Error: SwitchboardError.Forbidden } => (StatusCodes.Status403Forbidden, "Forbidden"),
             SwitchboardException { Error: SwitchboardError.Unauthorized } => (StatusCodes.Status401Unauthorized, "Unauthorized"),
             SwitchboardException { Error: SwitchboardError.TooManyRequests } => (StatusCodes.Status429TooManyRequests, "Too many requests"),
+            SwitchboardException { Error: SwitchboardError.Unavailable } => (StatusCodes.Status503ServiceUnavailable, "Briefly unavailable"),
             SwitchboardException => (StatusCodes.Status400BadRequest, "Invalid request"),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request"),
             _ => (0, ""),

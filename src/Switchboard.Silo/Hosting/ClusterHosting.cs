@@ -4,6 +4,7 @@ using Orleans.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
+using Switchboard.Placement;
 
 namespace Switchboard.Hosting;
 
@@ -57,6 +58,15 @@ public static class ClusterHosting
 
         // A silo that cannot reach its PostgreSQL at start says why and tries again, instead of aborting at once.
         silo.Services.AddPostgresStartupCheck();
+
+        // A client's call whose grain is on a silo that failed or stopped is retried until the grain lives elsewhere.
+        silo.Services.AddOptions<ClusterCallOptions>().BindConfiguration(ClusterCallOptions.Section)
+            .Validate(o => o.UnavailableRetryFor >= TimeSpan.Zero && o.RetryAfter > TimeSpan.Zero, $"{ClusterCallOptions.Section}:UnavailableRetryFor must not be negative and RetryAfter must be positive.")
+            .ValidateOnStart();
+        silo.AddOutgoingGrainCallFilter<UnavailableSiloRetry>();
+
+        // A graceful stop (SIGTERM, scale-in) hands queues, agents and open conversations over instead of dropping them.
+        silo.AddShutdownMigration();
 
         // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);

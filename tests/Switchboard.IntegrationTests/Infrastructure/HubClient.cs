@@ -18,6 +18,8 @@ public sealed class HubClient(string path, Func<Uri> nextSilo, string? accessTok
     private HubConnection? _connection;
     private bool _attached;
     private int _retries;
+    private int _unavailable;
+    private int _genericErrors;
     private bool _disposed;
 
     /// <summary>Runs on each new connection before any call is retried (for example JoinConversation).</summary>
@@ -30,6 +32,14 @@ public sealed class HubClient(string path, Func<Uri> nextSilo, string? accessTok
 
     /// <summary>Calls that failed for a reason other than a refusal and were tried again.</summary>
     public int Retries => _retries;
+
+    /// <summary>Answers "Unavailable:" (the silo's 503: a silo of the cluster is being replaced), tried again.</summary>
+    public int Unavailable => _unavailable;
+
+    /// <summary>
+    /// Answers with SignalR's generic error (an exception the server did not turn into a reason: its 500), tried again.
+    /// </summary>
+    public int GenericErrors => _genericErrors;
 
     public bool IsConnected => _connection?.State == HubConnectionState.Connected;
 
@@ -81,9 +91,21 @@ public sealed class HubClient(string path, Func<Uri> nextSilo, string? accessTok
 
                 return await connection.InvokeCoreAsync<T>(method, args).WaitAsync(Remaining(clock, within));
             }
+            catch (HubException unavailable) when (unavailable.Message.Contains("HubException: Unavailable:", StringComparison.Ordinal) && clock.Elapsed < within)
+            {
+                // The silo's 503: it could not finish the call while a silo is being replaced. Same call, a bit later.
+                Interlocked.Increment(ref _unavailable);
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
             catch (HubException refusal) when (refusal.Message.Contains("HubException: ", StringComparison.Ordinal))
             {
                 throw;
+            }
+            catch (HubException generic) when (generic.Message.Contains("An unexpected error occurred", StringComparison.Ordinal) && clock.Elapsed < within)
+            {
+                Interlocked.Increment(ref _genericErrors);
+                Interlocked.Increment(ref _retries);
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
             }
             catch (Exception ex) when (ex is not TimeoutException && clock.Elapsed < within)
             {
