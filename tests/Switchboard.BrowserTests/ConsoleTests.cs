@@ -551,6 +551,198 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         Assert.Empty(_pageErrors);
     }
 
+    [SkippableFact]
+    public async Task AStartAndMessagesWhoseAnswersWereLostAreSentAgainWithTheirIdsAndStoredOnce()
+    {
+        fixture.RequireBrowser();
+        // The agent's first reply is stored, but the console hears "Unavailable: ..." instead of the answer; the answer
+        // to its second try waits, so the console can be seen trying again.
+        var console = new HubTap().Answer("SendMessageOnce", 1, AnswerFate.Unavailable).Answer("SendMessageOnce", 2, AnswerFate.Hold);
+        var chloe = await SignInAsync("chloe", page => console.AttachAsync(page, "/hubs/agent"));
+
+        // The first start opens the conversation, but the page hears "Unavailable: ..."; the answer to its second
+        // try waits, so the page can be seen trying again; the connection drops under the first message's answer.
+        var chat = new HubTap()
+            .Answer("StartConversation", 1, AnswerFate.Unavailable)
+            .Answer("StartConversation", 2, AnswerFate.Hold)
+            .Answer("SendMessageOnce", 1, AnswerFate.Drop);
+        var customer = await OpenAsync("/chat", page => chat.AttachAsync(page, "/hubs/customer"));
+        await customer.GetByLabel("Your name").FillAsync("Kim Ode");
+        await customer.GetByLabel("What is it about?").SelectOptionAsync("payment");
+        await customer.GetByLabel("Your question").FillAsync("Was I charged twice for order P-88?");
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+
+        await Expect(customer.Locator("#retrying")).ToHaveTextAsync("Starting your chat · trying again…");
+        await Expect(customer.Locator("#start-error")).ToBeHiddenAsync();
+        await ShotAsync(customer, "chat-6-start-trying-again");
+        chat.Release();
+
+        await Expect(customer.Locator("#chat")).ToBeVisibleAsync();
+        await Expect(customer.Locator("#retrying")).ToBeHiddenAsync();
+        await Expect(customer.Locator("#thread .message.customer")).ToHaveCountAsync(1);
+        var starts = chat.Calls("StartConversation");
+        Assert.Equal(2, starts.Count);
+        var startId = starts[0][0].GetProperty("startId").GetString();
+        Assert.True(Guid.TryParse(startId, out _), $"start id '{startId}' is not a UUID");
+        Assert.Equal(startId, starts[1][0].GetProperty("startId").GetString());
+        Assert.Null(await customer.EvaluateAsync<string?>("() => sessionStorage.getItem('switchboard.pendingStart')"));
+
+        // One conversation: the customer has one, and the agent one item for them.
+        using var supervisor = new HttpClient { BaseAddress = fixture.BaseAddress };
+        supervisor.DefaultRequestHeaders.Authorization = new("Bearer", fixture.Tokens.IssueAgent("sam", supervisor: true).Token);
+        var customerId = JsonDocument.Parse(await customer.EvaluateAsync<string>("() => localStorage.getItem('switchboard.customer')"))
+            .RootElement.GetProperty("id").GetString()!;
+        var record = JsonDocument.Parse(await supervisor.GetStringAsync($"/api/customers/{Uri.EscapeDataString(customerId)}")).RootElement;
+        var conversationId = Assert.Single(record.GetProperty("conversations").EnumerateArray()).GetProperty("id").GetString()!;
+        Assert.Equal(conversationId, JsonDocument.Parse(await customer.EvaluateAsync<string>("() => sessionStorage.getItem('switchboard.conversation')"))
+            .RootElement.GetProperty("id").GetString());
+        var item = chloe.Locator("#conversation-list li", new() { HasText = "Kim Ode" });
+        await Expect(item).ToHaveCountAsync(1);
+        await item.GetByRole(AriaRole.Button).ClickAsync();
+
+        // The agent's reply: answered "Unavailable", sent again with its id, shown once on both sides.
+        var box = chloe.GetByRole(AriaRole.Combobox, new() { Name = "Reply to Kim Ode" });
+        await box.FillAsync("Let me look at order P-88 for you.");
+        await box.PressAsync("Enter");
+        await Expect(chloe.Locator("#send-retrying")).ToHaveTextAsync("Sending · trying again…");
+        await ShotAsync(chloe, "console-10-reply-trying-again");
+        console.Release();
+        await Expect(chloe.Locator("#send-retrying")).ToBeHiddenAsync();
+        await Expect(customer.Locator("#thread .message.agent")).ToHaveCountAsync(1);
+        await Expect(box).ToHaveValueAsync("");
+        await Expect(chloe.Locator("#thread .message.agent")).ToHaveCountAsync(1);
+        var replies = console.Calls("SendMessageOnce");
+        Assert.Equal(2, replies.Count);
+        Assert.Equal(replies[0][1].GetString(), replies[1][1].GetString());
+
+        // The customer's message: the connection drops before its answer; the page reconnects, joins again and sends
+        // it again with its id.
+        var message = customer.GetByLabel("Your message");
+        await message.FillAsync("Yes, twice: 49.90 each.");
+        await message.PressAsync("Enter");
+        await Expect(message).ToHaveValueAsync("");
+        var sends = chat.Calls("SendMessageOnce");
+        Assert.Equal(2, sends.Count);
+        Assert.Equal(sends[0][1].GetString(), sends[1][1].GetString());
+        Assert.Equal(1, chat.Answered("SendMessageOnce"));
+        Assert.True(chat.Calls("JoinConversation").Count >= 1, "the page did not join its chat again after the reconnect");
+        await Expect(customer.Locator("#thread .message.customer")).ToHaveCountAsync(2);
+        await Expect(chloe.Locator("#thread .message.customer")).ToHaveCountAsync(2);
+        await Expect(customer.Locator("#send-error")).ToBeHiddenAsync();
+        await ShotAsync(customer, "chat-7-sent-again-stored-once");
+
+        // Stored once each: the opening, the reply, the message.
+        var view = JsonDocument.Parse(await supervisor.GetStringAsync($"/api/conversations/{conversationId}")).RootElement;
+        var texts = view.GetProperty("messages").EnumerateArray()
+            .Where(m => m.GetProperty("from").GetString() != "system").Select(m => m.GetProperty("text").GetString()).ToList();
+        Assert.Equal(["Was I charged twice for order P-88?", "Let me look at order P-88 for you.", "Yes, twice: 49.90 each."], texts);
+
+        await ResolveAsync(chloe, "Kim Ode");
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task AStartIdOrAMessageIdServesOnlyItsOwnStartOrMessageAndOpensNobodyElsesConversation()
+    {
+        fixture.RequireBrowser();
+        var chat = new HubTap();
+        var customer = await OpenAsync("/chat", page => chat.AttachAsync(page, "/hubs/customer"));
+        await StartChatFormAsync(customer, "Lea Moss", "general", "Do you deliver on Sundays?");
+        var message = customer.GetByLabel("Your message");
+        await message.FillAsync("Only after 6 pm would suit me.");
+        await message.PressAsync("Enter");
+        await Expect(customer.Locator("#thread .message.customer")).ToHaveCountAsync(2);
+        var startId = chat.Calls("StartConversation")[0][0].GetProperty("startId").GetString()!;
+        var messageId = chat.Calls("SendMessageOnce")[0][1].GetString()!;
+        var (first, firstToken) = await SavedChatAsync(customer);
+        using var http = new HttpClient { BaseAddress = fixture.BaseAddress };
+
+        // The start id again with another first message: refused, nothing opened.
+        var other = await PostAsync(http, "/api/conversations", startId, null, new { customerName = "Lea Moss", topic = "general", text = "Refund me now." });
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, other.Status);
+        Assert.Contains("a start id is for one start only", other.Detail);
+
+        // The page's message id: over HTTP too it answers the message first stored, and refuses another text.
+        var replayed = await PostAsync(http, $"/api/conversations/{first}/messages", messageId, firstToken, new { text = "Only after 6 pm would suit me." });
+        Assert.Equal(System.Net.HttpStatusCode.OK, replayed.Status);
+        Assert.True(replayed.Replayed);
+        Assert.Equal(3, replayed.Body.GetProperty("sequence").GetInt32());
+        var changed = await PostAsync(http, $"/api/conversations/{first}/messages", messageId, firstToken, new { text = "Actually, mornings." });
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, changed.Status);
+        Assert.Equal($"Message id '{messageId}' was already used for a different message.", changed.Detail);
+        await Expect(customer.Locator("#thread .message.customer")).ToHaveCountAsync(2);
+
+        // The customer is known now (the page keeps their identity): their next start's id is theirs alone. Someone
+        // else sending it, with the very same start, opens a conversation of their own.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await PostAsync(http, $"/api/conversations/{first}/leave", null, firstToken, null)).Status);
+        await Expect(customer.Locator("#closed")).ToBeVisibleAsync();
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Start a new chat" }).ClickAsync();
+        await StartChatFormAsync(customer, "Lea Moss", "general", "Can I pick up in store?");
+        var (second, secondToken) = await SavedChatAsync(customer);
+        var secondStartId = chat.Calls("StartConversation")[^1][0].GetProperty("startId").GetString()!;
+        Assert.NotEqual(startId, secondStartId);
+        var stranger = await PostAsync(http, "/api/conversations", secondStartId, null, new { customerName = "Lea Moss", topic = "general", text = "Can I pick up in store?" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, stranger.Status);
+        var strangers = stranger.Body.GetProperty("conversation");
+        Assert.NotEqual(second, strangers.GetProperty("id").GetString());
+        Assert.NotEqual(JsonDocument.Parse(await customer.EvaluateAsync<string>("() => localStorage.getItem('switchboard.customer')")).RootElement.GetProperty("id").GetString(),
+            stranger.Body.GetProperty("customer").GetProperty("id").GetString());
+        await Expect(customer.Locator("#thread .message.customer")).ToHaveCountAsync(1);
+        await ShotAsync(customer, "chat-8-start-id-is-the-customers-own");
+
+        // Nothing left waiting for the next test's agents.
+        foreach (var (id, token) in new[] { (second, secondToken), (strangers.GetProperty("id").GetString()!, stranger.Body.GetProperty("customerToken").GetString()!) })
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await PostAsync(http, $"/api/conversations/{id}/leave", null, token, null)).Status);
+        }
+
+        await Expect(customer.Locator("#closed")).ToBeVisibleAsync();
+        Assert.Empty(_pageErrors);
+    }
+
+    private static async Task StartChatFormAsync(IPage page, string name, string topic, string question)
+    {
+        await page.GetByLabel("Your name").FillAsync(name);
+        await page.GetByLabel("What is it about?").SelectOptionAsync(topic);
+        await page.GetByLabel("Your question").FillAsync(question);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start chat" }).ClickAsync();
+        await Expect(page.Locator("#thread .message.customer").First).ToHaveTextAsync(new Regex(Regex.Escape(question)));
+    }
+
+    // The conversation id and customer token the chat page keeps for its tab.
+    private static async Task<(string Id, string Token)> SavedChatAsync(IPage page)
+    {
+        var saved = JsonDocument.Parse(await page.EvaluateAsync<string>("() => sessionStorage.getItem('switchboard.conversation')")).RootElement;
+        return (saved.GetProperty("id").GetString()!, saved.GetProperty("token").GetString()!);
+    }
+
+    private sealed record Answer(System.Net.HttpStatusCode Status, bool Replayed, JsonElement Body)
+    {
+        public string Detail => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("detail", out var detail) ? detail.GetString() ?? "" : "";
+    }
+
+    // A JSON POST with an Idempotency-Key and a bearer token when given.
+    private static async Task<Answer> PostAsync(HttpClient http, string path, string? idempotencyKey, string? token, object? body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = body is null ? null : JsonContent.Create(body) };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return new Answer(
+            response.StatusCode,
+            response.Headers.TryGetValues("Idempotent-Replayed", out var replayed) && replayed.Contains("true"),
+            text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
     // A token as the console reads it, with a signature no server accepts.
     private static string UnsignedToken(string agentId, DateTimeOffset expires)
     {
@@ -597,10 +789,10 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         return page;
     }
 
-    private async Task<IPage> SignInAsync(string agentId)
+    private async Task<IPage> SignInAsync(string agentId, Func<IPage, Task>? beforeLoad = null)
     {
         _agents.Add(agentId);
-        var page = await OpenAsync("/");
+        var page = await OpenAsync("/", beforeLoad);
         await page.GetByLabel("Agent id").FillAsync(agentId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");

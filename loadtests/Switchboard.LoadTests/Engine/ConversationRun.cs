@@ -40,7 +40,17 @@ public sealed class ConversationRun(long index, long due, bool measured, string 
 
     public RunState State { get; set; } = RunState.Starting;
 
+    /// <summary>The customer's own id for the start: a retry of the start sends it again and gets the same conversation.</summary>
+    public string StartId { get; } = Guid.NewGuid().ToString();
+
     public string? Id { get; set; }
+
+    /// <summary>
+    /// Which life of <see cref="CustomerConnection"/> (<see cref="LoadRun"/> counts its drops) this conversation was
+    /// last joined in, by its start or a join: a connection that dropped and came back has joined nothing, so after a
+    /// drop the conversation joins again before it posts, and to hear its pushes.
+    /// </summary>
+    public int? JoinedLife { get; set; }
 
     /// <summary>The customer's token for this conversation (HTTP calls and joining the customer hub carry it).</summary>
     public string? CustomerToken { get; set; }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Switchboard.Api;
 using Switchboard.Conversations;
 using Switchboard.Hubs;
 using Switchboard.LoadTests.Options;
@@ -12,7 +13,10 @@ namespace Switchboard.LoadTests.Engine;
 /// <summary>
 /// The life of one simulated conversation. The customer starts it; the agent's client gets it, thinks, replies; the
 /// customer thinks and answers; after the agreed number of messages the agent resolves. Each side reacts only to
-/// what its own client hears from the server, as real people would.
+/// what its own client hears from the server, as real people would. The start carries a start id and every message a
+/// message id, made once, so a call the server answered <c>Unavailable</c> or that was lost with its connection is made
+/// again with them (<see cref="WithRetryAsync{T}"/>) and is still stored once; after a reconnect each side reads what
+/// it missed, as the pages do.
 /// </summary>
 public sealed partial class LoadRun
 {
@@ -62,39 +66,131 @@ public sealed partial class LoadRun
             var start = new StartConversation(CustomerName(run.Index), run.Topic, OpeningLine(run));
             if (run.Http)
             {
-                using var response = await _http[run.Server].PostAsJsonAsync("/api/conversations", start, _json);
-                if (!response.IsSuccessStatusCode)
+                // The start id goes as the Idempotency-Key: a retry is answered with the conversation the first try opened.
+                var started = await WithRetryAsync(run, "POST /api/conversations", null, async () =>
                 {
-                    Fail(run, $"start refused: HTTP {(int)response.StatusCode}");
-                    return;
-                }
-
-                var started = (await response.Content.ReadFromJsonAsync<StartedConversation>(_json))!;
-                var created = started.Conversation;
-                Started(run, started);
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/conversations") { Content = JsonContent.Create(start, options: _json) };
+                    request.Headers.Add(ConversationApi.IdempotencyKeyHeader, run.StartId);
+                    using var response = await _http[run.Server].SendAsync(request);
+                    UnavailableAnswerException.ThrowIf(response, "start");
+                    return response.IsSuccessStatusCode
+                        ? (await response.Content.ReadFromJsonAsync<StartedConversation>(_json))!
+                        : throw new RefusedException($"start refused: HTTP {(int)response.StatusCode}");
+                });
+                Started(run, started, joinedLife: null);
                 // The channel's outbound side: its customer hears the agent through the customer hub.
-                var joined = await connection.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), created.Id, started.CustomerToken);
-                var now = Stopwatch.GetTimestamp();
-                foreach (var message in joined.Messages.Where(m => m.From == MessageAuthor.Agent))
-                {
-                    OnAgentMessageAtCustomer(run, message, now);
-                }
-
-                if (joined.Status == ConversationStatus.Resolved)
-                {
-                    // Resolved before the join: the ConversationClosed push went out while nobody here listened.
-                    OnClosedAtCustomer(new ConversationClosed(created.Id, joined.AgentId));
-                }
+                await WithRetryAsync(run, "customer JoinConversation", connection, () => JoinAgainAsync(run, connection));
             }
             else
             {
-                var started = await connection.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), start);
-                Started(run, started);
+                var (started, life) = await WithRetryAsync(run, "customer StartConversation", connection, async () =>
+                {
+                    // The start joins the connection it arrives on to the conversation.
+                    var life = Life(connection);
+                    return (await connection.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), start with { StartId = run.StartId }), life);
+                });
+                Started(run, started, life);
             }
+        }
+        catch (RefusedException refused)
+        {
+            Fail(run, refused.Message);
         }
         catch (Exception ex)
         {
             Fail(run, $"start failed: {Describe(ex)}");
+        }
+    }
+
+    /// <summary>
+    /// Joins <paramref name="run"/>'s conversation on <paramref name="connection"/> unless it is joined there already
+    /// (a connection that reconnected has a new id and has joined nothing), and takes in what the join shows: the
+    /// agent's messages and a close that were pushed while nobody here listened.
+    /// </summary>
+    private async Task JoinAgainAsync(ConversationRun run, HubConnection connection)
+    {
+        string id;
+        string token;
+        var life = Life(connection);
+        lock (run.Gate)
+        {
+            if (run.Id is null || run.CustomerToken is null || run.JoinedLife == life)
+            {
+                return;
+            }
+
+            id = run.Id;
+            token = run.CustomerToken;
+        }
+
+        var joined = await connection.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), id, token);
+        lock (run.Gate)
+        {
+            run.JoinedLife = life;
+        }
+
+        ReadAtCustomer(run, joined);
+    }
+
+    /// <summary>
+    /// What the customer's client learns from a view of its conversation (a join's, or a start's answer, which for a
+    /// retried start may already hold the agent's first message): messages and a close it was not there to be pushed.
+    /// </summary>
+    private void ReadAtCustomer(ConversationRun run, ConversationView view)
+    {
+        var now = Stopwatch.GetTimestamp();
+        foreach (var message in view.Messages.Where(m => m.From == MessageAuthor.Agent))
+        {
+            OnAgentMessageAtCustomer(run, message, now);
+        }
+
+        if (view.Status == ConversationStatus.Resolved)
+        {
+            OnClosedAtCustomer(new ConversationClosed(view.Id, view.AgentId));
+        }
+    }
+
+    /// <summary>A customer connection came back: every conversation on it joins again and reads what it missed.</summary>
+    private async Task CatchUpCustomersAsync(HubConnection connection)
+    {
+        foreach (var run in _active.Values.Where(r => r.CustomerConnection == connection))
+        {
+            try
+            {
+                await WithRetryAsync(run, "customer JoinConversation", connection, () => JoinAgainAsync(run, connection));
+            }
+            catch (Exception ex)
+            {
+                Fail(run, $"join after reconnect failed: {Describe(ex)}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// An agent's connection came back: pushes are not replayed, so read what it holds, as the console does, and act on
+    /// what it missed (an assignment, the customer's last message).
+    /// </summary>
+    private async Task CatchUpAgentAsync(SimulatedAgent agent)
+    {
+        ConversationView[] held;
+        try
+        {
+            held = await WithRetryAsync(null, "agent GetConversations", agent.Connection,
+                () => agent.Connection.InvokeAsync<ConversationView[]>(nameof(AgentHub.GetConversations)));
+        }
+        catch (Exception ex)
+        {
+            OnGeneratorError(ex);
+            return;
+        }
+
+        foreach (var view in held)
+        {
+            OnAssigned(agent, view);
+            foreach (var message in view.Messages)
+            {
+                OnMessageAtAgent(agent, new MessagePosted(view.Id, message));
+            }
         }
     }
 
@@ -117,7 +213,7 @@ public sealed partial class LoadRun
         return connection;
     }
 
-    private void Started(ConversationRun run, StartedConversation started)
+    private void Started(ConversationRun run, StartedConversation started, int? joinedLife)
     {
         _metrics.StartCall.Record(run.Due, Stopwatch.GetTimestamp(), run.Measured);
         var id = started.Conversation.Id;
@@ -126,6 +222,7 @@ public sealed partial class LoadRun
         {
             run.Id ??= id;
             run.CustomerToken = started.CustomerToken;
+            run.JoinedLife = joinedLife;
             if (run.State == RunState.Starting)
             {
                 run.State = RunState.Waiting;
@@ -136,6 +233,9 @@ public sealed partial class LoadRun
         {
             _metrics.CountStarted();
         }
+
+        // A retried start is answered with the conversation as it stands: the agent may have written meanwhile.
+        ReadAtCustomer(run, started.Conversation);
     }
 
     private void OnAssigned(SimulatedAgent agent, ConversationView view)
@@ -222,10 +322,13 @@ public sealed partial class LoadRun
             number = run.Delivered + 1;
         }
 
+        // Made once per message: every try of it carries the same id, so the server stores it once.
+        var messageId = Guid.NewGuid().ToString("N");
+        var text = number == 1 ? $"Hi, I am {agent.Profile.Name}; looking into it now." : $"Reply {number}: thanks, one more detail please.";
         try
         {
-            await agent.Connection.InvokeAsync<ChatMessage>(
-                nameof(AgentHub.SendMessage), id, number == 1 ? $"Hi, I am {agent.Profile.Name}; looking into it now." : $"Reply {number}: thanks, one more detail please.");
+            await WithRetryAsync(run, "agent SendMessageOnce", agent.Connection,
+                () => agent.Connection.InvokeAsync<ChatMessage>(nameof(AgentHub.SendMessageOnce), id, messageId, text));
         }
         catch (Exception ex)
         {
@@ -319,25 +422,42 @@ public sealed partial class LoadRun
         }
 
         var text = string.Create(CultureInfo.InvariantCulture, $"Message {number}: the order number is {1000 + run.Index % 9000}.");
+        // Made once per message: every try of it carries the same id, so the server stores it once.
+        var messageId = Guid.NewGuid().ToString("N");
         try
         {
             if (run.Http)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/conversations/{id}/messages")
+                await WithRetryAsync(run, "POST /api/conversations/{id}/messages", null, async () =>
                 {
-                    Content = JsonContent.Create(new { text }, options: _json),
-                };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-                using var response = await _http[run.Server].SendAsync(request);
-                if (!response.IsSuccessStatusCode)
-                {
-                    Fail(run, $"customer message refused: HTTP {(int)response.StatusCode}");
-                }
+                    using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/conversations/{id}/messages")
+                    {
+                        Content = JsonContent.Create(new { text }, options: _json),
+                    };
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                    request.Headers.Add(ConversationApi.IdempotencyKeyHeader, messageId);
+                    using var response = await _http[run.Server].SendAsync(request);
+                    UnavailableAnswerException.ThrowIf(response, "customer message");
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        throw new RefusedException($"customer message refused: HTTP {(int)response.StatusCode}");
+                    }
+                });
             }
             else
             {
-                await run.CustomerConnection!.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), id, text);
+                var connection = run.CustomerConnection!;
+                await WithRetryAsync(run, "customer SendMessageOnce", connection, async () =>
+                {
+                    // A connection that reconnected has joined nothing: join again first.
+                    await JoinAgainAsync(run, connection);
+                    await connection.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessageOnce), id, messageId, text);
+                });
             }
+        }
+        catch (RefusedException refused)
+        {
+            Fail(run, refused.Message);
         }
         catch (Exception ex)
         {
@@ -392,7 +512,8 @@ public sealed partial class LoadRun
         agent.Release(run, Stopwatch.GetTimestamp());
         try
         {
-            await agent.Connection.InvokeAsync(nameof(AgentHub.Resolve), id);
+            // Resolving again does nothing, so a lost Resolve is simply sent again.
+            await WithRetryAsync(run, "agent Resolve", agent.Connection, () => agent.Connection.InvokeAsync(nameof(AgentHub.Resolve), id));
         }
         catch (Exception ex)
         {

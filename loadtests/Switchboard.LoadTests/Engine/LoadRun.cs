@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -41,6 +42,9 @@ public sealed partial class LoadRun : IAsyncDisposable
     private readonly List<SimulatedAgent> _agents = [];
     private Dictionary<string, SimulatedAgent[]> _agentsByTopic = [];
     private readonly List<HubConnection> _customerLinks = [];
+    // Each customer connection's drops so far: joins made before a drop are gone after it. Weak, so a connection of one
+    // conversation is not kept once it is closed.
+    private readonly ConditionalWeakTable<HubConnection, StrongBox<int>> _lives = new();
     private readonly List<HubConnection> _echoLinks = [];
     private readonly Dictionary<Uri, HttpClient> _http = [];
     private readonly CancellationTokenSource _stop = new();
@@ -54,6 +58,9 @@ public sealed partial class LoadRun : IAsyncDisposable
     private long _arrivalsFired;
     private long _generatorErrors;
     private string? _echoUnavailable;
+    // Set once the load starts: from then on a connection the server closed is started again (before, a close is the
+    // server's answer to a bad setup, such as an unknown agent, and ends the run).
+    private volatile bool _running;
 
     public LoadRun(LoadTestOptions options, TextWriter console)
     {
@@ -99,6 +106,7 @@ public sealed partial class LoadRun : IAsyncDisposable
             pacer.At(_clock.LoadEnd, _ => pacer.RecordLag = false);
         }
 
+        _running = true;
         StartLoad();
         StartEcho();
         var probe = ProbeThreadPoolAsync(_stop.Token);
@@ -266,12 +274,22 @@ public sealed partial class LoadRun : IAsyncDisposable
     private async Task<SimulatedAgent> ConnectAgentAsync(SimulatedAgentProfile profile, Uri server)
     {
         var token = await _signIn!.TokenForAsync(profile, _http[server]);
-        var connection = Hub(server, AgentHub.Path, token);
+        var connection = Hub(server, AgentHub.Path, token, reconnect: true);
         var agent = new SimulatedAgent(profile, connection, _clock);
         connection.On<ConversationView>(nameof(IAgentClient.ConversationAssigned), view => OnAssigned(agent, view));
         connection.On<MessagePosted>(nameof(IAgentClient.MessagePosted), posted => OnMessageAtAgent(agent, posted));
         connection.On<ConversationWithdrawn>(nameof(IAgentClient.ConversationWithdrawn), withdrawn => OnWithdrawn(withdrawn));
         connection.On<ConversationClosed>(nameof(IAgentClient.ConversationClosed), _ => { });
+        connection.Reconnected += newConnectionId =>
+        {
+            _ = CatchUpAgentAsync(agent);
+            return Task.CompletedTask;
+        };
+        connection.Closed += error =>
+        {
+            _ = StartAgainAsync(connection, () => true, () => CatchUpAgentAsync(agent));
+            return Task.CompletedTask;
+        };
         // The server's reason for closing (an unknown agent id) arrives here, not in the failed call that follows.
         var closedBecause = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += error =>
@@ -522,7 +540,7 @@ public sealed partial class LoadRun : IAsyncDisposable
 
     private HubConnection CustomerConnection(Uri server)
     {
-        var connection = Hub(server, CustomerHub.Path);
+        var connection = Hub(server, CustomerHub.Path, reconnect: true);
         connection.On<MessagePosted>(nameof(ICustomerClient.MessagePosted), OnMessageAtCustomer);
         connection.On<ConversationClosed>(nameof(ICustomerClient.ConversationClosed), OnClosedAtCustomer);
         connection.On<ConversationQueued>(nameof(ICustomerClient.ConversationQueued), _ =>
@@ -532,22 +550,137 @@ public sealed partial class LoadRun : IAsyncDisposable
                 _metrics.CountQueued();
             }
         });
+        connection.Reconnecting += error =>
+        {
+            Dropped(connection);
+            return Task.CompletedTask;
+        };
+        connection.Reconnected += newConnectionId =>
+        {
+            _ = CatchUpCustomersAsync(connection);
+            return Task.CompletedTask;
+        };
+        connection.Closed += error =>
+        {
+            Dropped(connection);
+            // A connection of one conversation is closed here when it ends; only a shared one, or one whose
+            // conversation goes on, is wanted back.
+            _ = StartAgainAsync(
+                connection,
+                () => _customerLinks.Contains(connection) || _active.Values.Any(r => r.CustomerConnection == connection && !r.Finished),
+                () => CatchUpCustomersAsync(connection));
+            return Task.CompletedTask;
+        };
         return connection;
     }
 
-    private HubConnection Hub(Uri server, string path, string? accessToken = null) => new HubConnectionBuilder()
-        .WithUrl(new Uri(server, path), o =>
+    /// <summary>The life of a customer connection: how often it has dropped so far.</summary>
+    private int Life(HubConnection connection) => _lives.TryGetValue(connection, out var drops) ? Volatile.Read(ref drops.Value) : 0;
+
+    private void Dropped(HubConnection connection) => Interlocked.Increment(ref _lives.GetOrCreateValue(connection).Value);
+
+    /// <summary>
+    /// The server closed a connection and did not let it reconnect (its automatic reconnect then gives up), or the
+    /// reconnects ran out: start it again while the run goes on, as the pages do, and read what it missed.
+    /// </summary>
+    private async Task StartAgainAsync(HubConnection connection, Func<bool> wanted, Func<Task> catchUp)
+    {
+        for (var retry = 0; _running && !_stop.IsCancellationRequested && wanted(); retry++)
         {
-            // Straight to a WebSocket, as browsers end up anyway: no negotiate round trip per connection.
-            o.Transports = HttpTransportType.WebSockets;
-            o.SkipNegotiation = true;
-            if (accessToken is not null)
+            await Task.Delay(CallRetry.Delay(retry));
+            if (connection.State != HubConnectionState.Disconnected)
             {
-                o.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+                return;
             }
-        })
-        .AddJsonProtocol(o => SwitchboardHosting.ConfigureJson(o.PayloadSerializerOptions))
-        .Build();
+
+            try
+            {
+                await connection.StartAsync();
+                await catchUp();
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed for good by the run itself.
+                return;
+            }
+            catch (Exception)
+            {
+                // Not back yet: the next try waits longer.
+            }
+        }
+    }
+
+    // Agents and customers reconnect as the pages do (a silo being replaced, or one that closed a connection that
+    // stopped reading); the echo links measure the floor and do not.
+    private HubConnection Hub(Uri server, string path, string? accessToken = null, bool reconnect = false)
+    {
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(server, path), o =>
+            {
+                // Straight to a WebSocket, as browsers end up anyway: no negotiate round trip per connection.
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                if (accessToken is not null)
+                {
+                    o.AccessTokenProvider = () => Task.FromResult<string?>(accessToken);
+                }
+            })
+            .AddJsonProtocol(o => SwitchboardHosting.ConfigureJson(o.PayloadSerializerOptions));
+        if (reconnect)
+        {
+            builder.WithAutomaticReconnect(new UntilStopped(_stop.Token));
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Reconnects at once, then after <see cref="CallRetry.Delay"/>, for as long as the run goes on.</summary>
+    private sealed class UntilStopped(CancellationToken stop) : IRetryPolicy
+    {
+        public TimeSpan? NextRetryDelay(RetryContext context) =>
+            stop.IsCancellationRequested ? null
+            : context.PreviousRetryCount == 0 ? TimeSpan.Zero
+            : CallRetry.Delay((int)Math.Min(context.PreviousRetryCount - 1, int.MaxValue));
+    }
+
+    /// <summary>
+    /// Makes a call that is safe to make again (it carries its own ids, or changes nothing twice) until it gets an
+    /// answer: a try the server answered <c>Unavailable</c> (503), or that was lost with its connection, is counted as
+    /// a retry and made again after <see cref="CallRetry.Delay"/>, once <paramref name="connection"/> (if any) is back.
+    /// Any other error ends it, and so does the end of the conversation (<paramref name="run"/> finished or timed out)
+    /// or of the run: the last error is thrown, and the caller fails the conversation as before.
+    /// </summary>
+    private async Task<T> WithRetryAsync<T>(ConversationRun? run, string call, HubConnection? connection, Func<Task<T>> attempt)
+    {
+        var first = Stopwatch.GetTimestamp();
+        for (var retry = 0; ; retry++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (Exception ex) when (CallRetry.Why(ex, connection) is { } why && KeepsTrying(run, first))
+            {
+                _metrics.CountRetry(run?.Measured ?? _clock.IsMeasured(first), $"{call}: {why}");
+                await Task.Delay(CallRetry.Delay(retry, (ex as UnavailableAnswerException)?.RetryAfter));
+                while (connection is not null && connection.State != HubConnectionState.Connected && KeepsTrying(run, first))
+                {
+                    await Task.Delay(50);
+                }
+            }
+        }
+    }
+
+    private Task WithRetryAsync(ConversationRun? run, string call, HubConnection? connection, Func<Task> attempt) =>
+        WithRetryAsync(run, call, connection, async () =>
+        {
+            await attempt();
+            return true;
+        });
+
+    private bool KeepsTrying(ConversationRun? run, long first) =>
+        run?.Finished != true && !_stop.IsCancellationRequested && Stopwatch.GetElapsedTime(first) < _options.ConversationTimeout;
 
     private static JsonSerializerOptions CreateJson()
     {

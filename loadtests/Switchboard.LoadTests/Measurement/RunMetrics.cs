@@ -10,6 +10,7 @@ public sealed class RunMetrics
 {
     private readonly ConcurrentDictionary<string, int> _failureReasons = new();
     private readonly ConcurrentDictionary<string, int> _noFreeAgentByTopic = new();
+    private readonly ConcurrentDictionary<string, int> _retryReasons = new();
     private long _due;
     private long _started;
     private long _assigned;
@@ -26,6 +27,8 @@ public sealed class RunMetrics
     private long _windowMessages;
     private long _unmeasuredOk;
     private long _unmeasuredFailed;
+    private long _retries;
+    private long _unmeasuredRetries;
 
     /// <summary>Scheduled start → the assigned agent's client has ConversationAssigned.</summary>
     public LatencyRecorder Assignment { get; } = new("assignment");
@@ -95,6 +98,18 @@ public sealed class RunMetrics
 
     public IReadOnlyDictionary<string, int> FailureReasons => _failureReasons;
 
+    /// <summary>
+    /// Calls of measured conversations made again because the server answered <c>Unavailable</c> (503) or the call
+    /// was lost with its connection: not failures (the same ids make the retry safe); a conversation whose retries do
+    /// not get through in time fails as usual.
+    /// </summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    public long UnmeasuredRetries => Interlocked.Read(ref _unmeasuredRetries);
+
+    /// <summary>Retries by call and cause, e.g. "agent SendMessageOnce: Unavailable".</summary>
+    public IReadOnlyDictionary<string, int> RetryReasons => _retryReasons;
+
     public IReadOnlyDictionary<string, int> NoFreeAgentByTopic => _noFreeAgentByTopic;
 
     public void CountDue() => Interlocked.Increment(ref _due);
@@ -143,6 +158,18 @@ public sealed class RunMetrics
 
         Interlocked.Increment(ref _failed);
         _failureReasons.AddOrUpdate(reason, 1, (_, n) => n + 1);
+    }
+
+    public void CountRetry(bool measured, string reason)
+    {
+        if (!measured)
+        {
+            Interlocked.Increment(ref _unmeasuredRetries);
+            return;
+        }
+
+        Interlocked.Increment(ref _retries);
+        _retryReasons.AddOrUpdate(reason, 1, (_, n) => n + 1);
     }
 
     /// <summary>A finished measured conversation for SLA attainment: met when its first agent reply arrived within the SLA.</summary>

@@ -81,7 +81,10 @@ public static class ReportBuilder
             facts.Roster.Agents.Count,
             o.Capacity,
             Round(o.ExpectedPeakConcurrency()),
-            facts.Topics.ToString());
+            facts.Topics.ToString(),
+            m.Retries,
+            new SortedDictionary<string, int>(m.RetryReasons.ToDictionary(), StringComparer.Ordinal),
+            m.UnmeasuredRetries);
 
         var sla = new SlaResult(
             o.Sla.TotalSeconds,

@@ -62,6 +62,15 @@ public static class ReportWriter
             }
         }
 
+        if (report.Load.RetryReasons.Count > 0)
+        {
+            md.Append("\nRetried calls by call and cause (made again with the same ids; not failures):\n\n");
+            foreach (var (reason, count) in report.Load.RetryReasons)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"- {count} × {reason}\n");
+            }
+        }
+
         md.Append("\n## Latency (ms, HdrHistogram)\n\n").Append(LatencyTable(report).ToMarkdown());
         md.Append("\nWhat each measures:\n\n");
         foreach (var row in report.Latencies)
@@ -131,7 +140,7 @@ public static class ReportWriter
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"{(report.Verdict.ExitCode == 0 ? "passed" : "FAILED")}: {report.Load.Ok} ok, {report.Load.Failed} failed, " +
+            $"{(report.Verdict.ExitCode == 0 ? "passed" : "FAILED")}: {report.Load.Ok} ok, {report.Load.Failed} failed, {report.Load.Retried} retried, " +
             $"{report.Load.ConversationsPerSecond:0.#} conversations/s, assignment p50 {assign.P50:0.##} ms p99 {assign.P99:0.##} ms, " +
             $"over-capacity {report.OverCapacityEvents}{(report.Generator.GeneratorBound ? ", generator-bound" : "")}");
     }
@@ -145,13 +154,21 @@ public static class ReportWriter
             .Add("topics", l.TopicMix)
             .Add("due / started / assigned", $"{l.Due} / {l.Started} / {l.Assigned} in {F(l.MeasuredSeconds)} s ({F(l.OfferedPerSecond)}/s offered)")
             .Add("ok / failed", $"{l.Ok} / {l.Failed} ({F(l.FailedShare * 100)} % failed)")
+            .Add("retried calls (not failures)", l.Retried == 0 ? "0" : $"{l.Retried} ({RetryCauses(l.RetryReasons)})")
             .Add("sustained", $"{F(l.ConversationsPerSecond)} conversations/s, {F(l.MessagesPerSecond)} messages/s")
             .Add("arrived with every agent of the topic full", $"{l.ArrivedWithTeamFull} ({F(l.Due == 0 ? 0 : 100.0 * l.ArrivedWithTeamFull / l.Due)} %)"
                 + (l.ArrivedWithTeamFullByTopic.Count == 0 ? "" : $": {string.Join(", ", l.ArrivedWithTeamFullByTopic.Select(p => $"{p.Key} {p.Value}"))}"))
             .Add("ConversationQueued pushes", l.ConversationQueuedPushes.ToString(CultureInfo.InvariantCulture))
-            .Add("warm-up ok / failed, stale resolved", $"{l.WarmupOk} / {l.WarmupFailed}, {l.StaleResolved}")
+            .Add("warm-up ok / failed / retried, stale resolved", $"{l.WarmupOk} / {l.WarmupFailed} / {l.WarmupRetried}, {l.StaleResolved}")
             .Add("drain", $"{F(l.DrainSeconds)} s");
     }
+
+    /// <summary>Retries by cause alone ("call: cause" → cause), most first: short enough for the table.</summary>
+    private static string RetryCauses(IReadOnlyDictionary<string, int> reasons) => string.Join(", ", reasons
+        .GroupBy(p => p.Key.LastIndexOf(": ", StringComparison.Ordinal) is var at and >= 0 ? p.Key[(at + 2)..] : p.Key, p => p.Value)
+        .Select(g => (Cause: g.Key, Count: g.Sum()))
+        .OrderByDescending(c => c.Count).ThenBy(c => c.Cause, StringComparer.Ordinal)
+        .Select(c => $"{c.Count} × {c.Cause}"));
 
     private static TextTable LatencyTable(RunReport report)
     {

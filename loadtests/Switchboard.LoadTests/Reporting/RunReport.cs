@@ -42,7 +42,10 @@ public sealed record LoadResult(
     int Agents,
     int Capacity,
     double ExpectedPeakConcurrency,
-    string TopicMix);
+    string TopicMix,
+    long Retried,
+    IReadOnlyDictionary<string, int> RetryReasons,
+    long WarmupRetried);
 
 /// <summary>A latency's percentiles (ms) and, where there is an echo floor, each percentile as a multiple of the echo's.</summary>
 public sealed record LatencyRow(string Name, string Measures, LatencySummary Ms, EchoRatio? ToEcho);

@@ -44,6 +44,13 @@ public sealed class CustomerGrain(
         }
 
         var open = await RefreshAsync();
+        if (messageId is null && (open.Exists(c => c.Id == conversationId) || State.Conversations.Exists(c => c.Id == conversationId)))
+        {
+            // The same start again (the conversation's id comes from the start's id): the conversation it opened,
+            // answered as a replay; a different start under that id is refused there.
+            return await GrainFactory.GetGrain<IConversationGrain>(conversationId).StartForCustomerAsync(start, new CustomerStart([], null));
+        }
+
         if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
         {
             return await JoinAsync(same, start.Text, channel, messageId, startedAs: conversationId);

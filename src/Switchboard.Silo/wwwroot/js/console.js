@@ -1,7 +1,7 @@
 // The agent console: sign in, presence, my conversations with their first-response clocks, the thread, quick
 // replies, the house rules before sending, transfer and resolve; the supervisor's floor overview.
 import { h, $, toast } from './dom.js';
-import { hubConnection, startWithRetry, hubError, isUnauthorized } from './hub.js';
+import { hubConnection, startWithRetry, hubError, isUnauthorized, newId, invokeWithRetry, mayRetry } from './hub.js';
 import { readToken, tokenProblem, loadSession, saveSession, clearSession } from './session.js';
 import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseClock } from './time.js';
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
@@ -26,6 +26,9 @@ const state = {
   // Assignments and withdrawals counted as they are pushed, so a read that started before one cannot undo it.
   pushes: 0,
   withdrawn: new Map(),
+  // Per conversation, the reply being sent or the last one that could not be: { messageId, text, sending }. Its id is
+  // made when the agent sends and kept until the server has the reply, so sending it again never posts it twice.
+  outgoing: new Map(),
 };
 
 const skillName = name =>
@@ -294,9 +297,10 @@ async function connect() {
 async function resync() {
   try {
     const mark = state.pushes;
+    // Reads: made again when the server asks to try again (part of the cluster is being replaced).
     const [agent, held] = await Promise.all([
-      state.connection.invoke('GetProfile'),
-      state.connection.invoke('GetConversations'),
+      invokeWithRetry(state.connection, 'GetProfile', []),
+      invokeWithRetry(state.connection, 'GetConversations', []),
     ]);
     state.agent = agent;
     const heldIds = new Set(held.map(c => c.id));
@@ -328,7 +332,8 @@ function renderPresence() {
 $('#presence').addEventListener('change', async event => {
   const wanted = event.target.value;
   try {
-    state.agent = await state.connection.invoke('SetPresence', wanted);
+    // Setting the same presence twice is setting it once.
+    state.agent = await invokeWithRetry(state.connection, 'SetPresence', [wanted]);
     toast(wanted === 'away' ? 'You are Away: no new conversations until you are Online again.' : 'You are Online.');
   } catch (err) {
     toast(`Could not change presence: ${hubError(err)}`, 'error');
@@ -516,6 +521,7 @@ function select(id) {
     closeQuickReplies();
   }
   state.selectedId = id;
+  $('#send-retrying').hidden = !sendRetrying.has(id);
   history.replaceState(null, '', id ? `#${id}` : location.pathname);
   renderAll();
   renderThread();
@@ -651,7 +657,7 @@ function formatDay(at) {
 
 async function openPast(past) {
   try {
-    const view = await state.connection.invoke('OpenPastConversation', past.id);
+    const view = await invokeWithRetry(state.connection, 'OpenPastConversation', [past.id]);
     $('#past-title').textContent = `${view.customerName} · ${skillName(view.topic)} · ${formatDay(view.startedAt)}`;
     $('#past-facts').textContent = [outcomeLabels[past.outcome] ?? past.outcome,
       view.agentId ? `agent ${view.agentId}` : null, view.rating ? `rated ${view.rating.score} of 5` : null].filter(Boolean).join(' · ');
@@ -933,10 +939,21 @@ async function send() {
   }
 
   hideConfirm();
+  // Sent again after it could not be: the same id, so if the first try did arrive it is not posted twice.
+  let current = state.outgoing.get(conversation.id);
+  if (current?.sending) return;
+  if (current?.text !== text) {
+    current = { messageId: newId(), text };
+    state.outgoing.set(conversation.id, current);
+  }
+  current.sending = true;
   $('#send').disabled = true;
   $('#send-error').textContent = '';
   try {
-    const message = await state.connection.invoke('SendMessage', conversation.id, text);
+    const message = await invokeWithRetry(state.connection, 'SendMessageOnce', [conversation.id, current.messageId, text], {
+      onRetry: () => showSendRetrying(conversation.id, true),
+    });
+    if (state.outgoing.get(conversation.id) === current) state.outgoing.delete(conversation.id);
     if (addMessage(conversation, message) && conversation.id === state.selectedId) appendMessage(conversation, message);
     if (box.value.trim() === text) box.value = '';
     state.confirmed = null;
@@ -944,11 +961,26 @@ async function send() {
     renderInbox();
     renderContext();
   } catch (err) {
-    $('#send-error').textContent = hubError(err);
+    // Refused: nothing was stored. Not reached: the reply keeps its id for the next send.
+    if (!mayRetry(err) && state.outgoing.get(conversation.id) === current) state.outgoing.delete(conversation.id);
+    const why = mayRetry(err) ? 'Not sent yet: the server cannot be reached. Send again to retry.' : hubError(err);
+    if (conversation.id === state.selectedId) $('#send-error').textContent = why;
+    else toast(`Your reply to ${conversation.customerName} was not sent: ${why}`, 'error');
   } finally {
+    current.sending = false;
+    showSendRetrying(conversation.id, false);
     $('#send').disabled = document.body.dataset.connection !== 'connected';
     if (state.selectedId === conversation.id) box.focus();
   }
+}
+
+// A discreet note while a reply is being sent again (its connection dropped, or the server asked to try again).
+const sendRetrying = new Set();
+
+function showSendRetrying(conversationId, on) {
+  if (on) sendRetrying.add(conversationId);
+  else sendRetrying.delete(conversationId);
+  $('#send-retrying').hidden = !sendRetrying.has(state.selectedId);
 }
 
 async function transfer() {
@@ -972,7 +1004,8 @@ async function resolve() {
   if (!conversation) return;
   $('#resolve').disabled = true;
   try {
-    await state.connection.invoke('Resolve', conversation.id);
+    // Resolving again is harmless (the server does nothing), so it is made again when it was not answered.
+    await invokeWithRetry(state.connection, 'Resolve', [conversation.id]);
     conversation.status = 'resolved';
     renderAll();
     $('#dismiss').focus();
