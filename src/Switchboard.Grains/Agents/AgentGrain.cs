@@ -24,7 +24,11 @@ public sealed class AgentGrain(
     // Reservations a conversation has confirmed as its assignment: only the conversation gives those back.
     private readonly HashSet<string> _claimed = [];
     private IGrainTimer? _graceTimer;
+    private DateTimeOffset? _graceEndsAt;
     private IGrainTimer? _refreshTimer;
+    // When the deadline service would wake this agent if its grain were lost: while it holds conversations, so that
+    // an agent who never comes back still loses them after its grace period.
+    private DateTimeOffset? _safetyNetAt;
     // What queues learn is ordered by these: an answer to a reservation can reach a queue after a later announcement.
     // The real clock, not the silo's TimeProvider: it only orders activations, and fake time may stand still.
     private readonly long _incarnation = TimeProvider.System.GetUtcNow().UtcTicks;
@@ -75,9 +79,40 @@ public sealed class AgentGrain(
         }
         else if (State.Conversations.Count > 0)
         {
-            // Deactivated while offline with conversations held: the grace period still has to end.
+            // Deactivated (or lost with a silo) while offline with conversations held: the grace period still has to end.
             StartGracePeriod();
         }
+
+        TrackSafetyNet();
+    }
+
+    /// <summary>Woken by the deadline service (activation did the work: dropped connections of dead silos, started the grace period).</summary>
+    public Task WakeAsync()
+    {
+        _safetyNetAt = null;
+        TrackSafetyNet();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Keeps the deadline service's wake-up for this agent ahead of it while it holds conversations: the end of its
+    /// grace period when offline, a few refresh periods ahead when online (moved on every refresh); none otherwise.
+    /// One-way, and only when it moves by a refresh period or more.
+    /// </summary>
+    private void TrackSafetyNet()
+    {
+        var period = _options.PresenceRefreshPeriod;
+        DateTimeOffset? desired = State.Conversations.Count == 0
+            ? null
+            : _graceEndsAt ?? time.GetUtcNow() + (period * 3);
+        if (desired == _safetyNetAt
+            || (desired is { } d && _safetyNetAt is { } held && d >= held && d - held < period))
+        {
+            return;
+        }
+
+        _safetyNetAt = desired;
+        GrainFactory.GetGrain<Deadlines.IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id)).TrackAgentAsync(Id, desired).Ignore();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -197,11 +232,13 @@ public sealed class AgentGrain(
     private async Task GoOfflineAsync()
     {
         _version++;
+        _safetyNetAt = null;
         DelayDeactivation(TimeSpan.Zero);
         _refreshTimer?.Dispose();
         _refreshTimer = null;
         logger.LogInformation("Agent {AgentId} is offline; holding {Count} conversations for {Grace}", Id, State.Conversations.Count, _options.OfflineGracePeriod);
         StartGracePeriod();
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 
@@ -234,6 +271,7 @@ public sealed class AgentGrain(
         }
 
         await ReleaseOrphanedReservationsAsync();
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 
@@ -357,6 +395,7 @@ public sealed class AgentGrain(
         _reservedAt[conversationId] = State.LastAssignedAt.Value;
         _claimed.Remove(conversationId);
         await WriteAsync();
+        TrackSafetyNet();
         await AnnounceAsync(except: skill);
         return new ReserveResult(true, Availability(profile, skill), profile.Name);
     }
@@ -372,6 +411,7 @@ public sealed class AgentGrain(
 
         _version++;
         await WriteAsync();
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 
@@ -382,6 +422,7 @@ public sealed class AgentGrain(
             return;
         }
 
+        _graceEndsAt = time.GetUtcNow() + _options.OfflineGracePeriod;
         _graceTimer = this.RegisterGrainTimer(
             static (grain, _) => grain.OnGracePeriodEndedAsync(),
             this,
@@ -392,6 +433,7 @@ public sealed class AgentGrain(
     {
         _graceTimer?.Dispose();
         _graceTimer = null;
+        _graceEndsAt = null;
     }
 
     private async Task OnGracePeriodEndedAsync()
@@ -415,6 +457,7 @@ public sealed class AgentGrain(
             await GrainFactory.GetGrain<IConversationGrain>(conversationId).ReclaimAsync(Id);
         }
 
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 

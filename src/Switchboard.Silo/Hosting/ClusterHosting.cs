@@ -4,7 +4,6 @@ using Orleans.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
-using Switchboard.Placement;
 
 namespace Switchboard.Hosting;
 
@@ -64,9 +63,6 @@ public static class ClusterHosting
             .Validate(o => o.UnavailableRetryFor >= TimeSpan.Zero && o.RetryAfter > TimeSpan.Zero, $"{ClusterCallOptions.Section}:UnavailableRetryFor must not be negative and RetryAfter must be positive.")
             .ValidateOnStart();
         silo.AddOutgoingGrainCallFilter<UnavailableSiloRetry>();
-
-        // A graceful stop (SIGTERM, scale-in) hands queues, agents and open conversations over instead of dropping them.
-        silo.AddShutdownMigration();
 
         // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);

@@ -1,0 +1,365 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using Switchboard.Conversations;
+
+namespace Switchboard.Deadlines;
+
+/// <summary>A conversation's wake-up time as a shard stores it, with the queues it waits in (empty unless waiting).</summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.DeadlineRecord")]
+public sealed record DeadlineRecord([property: Id(0)] long WakeAtTicks, [property: Id(1)] string[] Queues);
+
+/// <summary>The wake-up times of one shard that fall within one segment of time, stored as one record.</summary>
+[GenerateSerializer, Alias("Switchboard.DeadlineSegment")]
+public sealed class DeadlineSegment
+{
+    [Id(0)] public Dictionary<string, DeadlineRecord> Entries { get; set; } = [];
+}
+
+/// <summary>Which segments of a shard hold anything: what an activation reads back.</summary>
+[GenerateSerializer, Alias("Switchboard.DeadlineDirectory")]
+public sealed class DeadlineDirectory
+{
+    [Id(0)] public HashSet<long> Segments { get; set; } = [];
+}
+
+/// <summary>
+/// A shard of the deadline service. Everything is in memory (a map by target, a heap by time, the targets of each
+/// segment); one grain timer is set for the earliest wake-up; a periodic flush writes the segments that changed, and
+/// the directory when segments appear or empty. A conversation (or agent) whose wake-up fires is told one-way and
+/// forgotten: it tells the shard its next time itself. Targets are keyed <c>c:&lt;conversation id&gt;</c> and
+/// <c>a:&lt;agent id&gt;</c>.
+/// </summary>
+[KeepAlive]
+public sealed class DeadlineShardGrain(
+    IOptions<SwitchboardOptions> options,
+    TimeProvider time,
+    ILogger<DeadlineShardGrain> logger) : Grain, IDeadlineShardGrain, IRemindable
+{
+    private const string StateName = "deadlines";
+    private const string KeepReminder = "deadline-shard";
+    private const string ConversationKey = "c:";
+    private const string AgentKey = "a:";
+    private static readonly ImmutableArray<string> NoQueues = [];
+
+    private readonly DeadlineOptions _options = options.Value.Deadlines;
+    private readonly Dictionary<string, DeadlineRecord> _entries = [];
+    private readonly PriorityQueue<string, long> _byTime = new();
+    private readonly Dictionary<long, HashSet<string>> _segments = [];
+    private readonly Dictionary<long, string> _segmentEtags = [];
+    private readonly HashSet<long> _dirty = [];
+    private GrainState<DeadlineDirectory> _directory = new(new DeadlineDirectory());
+    private IGrainStorage _storage = null!;
+    private IGrainTimer? _fireTimer;
+    private long _fireAtTicks = long.MaxValue;
+    private IGrainTimer? _flushTimer;
+    private bool _flushing;
+    private long _fired;
+    private long _writes;
+
+    private long Shard => this.GetPrimaryKeyLong();
+
+    private DeadlineDirectory Directory => _directory.State ??= new DeadlineDirectory();
+
+    private long SegmentWidthTicks => _options.SegmentWidth.Ticks;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SwitchboardOptions.StorageName);
+        await _storage.ReadStateAsync(StateName, DirectoryId(), _directory);
+        foreach (var slot in Directory.Segments)
+        {
+            var segment = new GrainState<DeadlineSegment>(new DeadlineSegment());
+            await _storage.ReadStateAsync(StateName, SegmentId(slot), segment);
+            _segmentEtags[slot] = segment.ETag ?? "";
+            foreach (var (key, record) in segment.State?.Entries ?? [])
+            {
+                Put(key, record, markDirty: false);
+            }
+        }
+
+        if (_entries.Count > 0)
+        {
+            logger.LogInformation("Deadline shard {Shard} took over {Count} wake-up times", Shard, _entries.Count);
+        }
+
+        _flushTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.FlushAsync(),
+            this,
+            new GrainTimerCreationOptions(_options.FlushInterval, _options.FlushInterval) { Interleave = true });
+
+        // The backstop that brings the shard back if nothing else calls it after its silo died (silos ping every
+        // shard when one leaves and when they start). Registered once: it outlives activations.
+        if (await this.GetReminder(KeepReminder) is null)
+        {
+            await this.RegisterOrUpdateReminder(KeepReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+
+        SetFireTimer();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await FlushAsync();
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+
+    public Task TrackAsync(string conversationId, DateTimeOffset wakeAt, ImmutableArray<string> queues)
+    {
+        Set(ConversationKey + conversationId, wakeAt, queues);
+        return Task.CompletedTask;
+    }
+
+    public Task UpdateAsync(string conversationId, DateTimeOffset? wakeAt, ImmutableArray<string> queues)
+    {
+        Set(ConversationKey + conversationId, wakeAt, queues);
+        return Task.CompletedTask;
+    }
+
+    public Task TrackAgentAsync(string agentId, DateTimeOffset? wakeAt)
+    {
+        Set(AgentKey + agentId, wakeAt, NoQueues);
+        return Task.CompletedTask;
+    }
+
+    public Task RequeueWaitingInAsync(string queue)
+    {
+        var woken = 0;
+        foreach (var (key, record) in _entries)
+        {
+            if (Array.IndexOf(record.Queues, queue) >= 0)
+            {
+                Wake(key);
+                woken++;
+            }
+        }
+
+        if (woken > 0)
+        {
+            logger.LogInformation("Deadline shard {Shard} woke {Count} conversations waiting in queue {Queue}, which lost its waiting list", Shard, woken, queue);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<int> EnsureActiveAsync() => Task.FromResult(_entries.Count);
+
+    private void Set(string key, DateTimeOffset? wakeAt, ImmutableArray<string> queues)
+    {
+        if (wakeAt is not { } at)
+        {
+            Forget(key);
+            return;
+        }
+
+        Put(key, new DeadlineRecord(at.UtcTicks, queues.IsDefaultOrEmpty ? [] : [.. queues]), markDirty: true);
+        if (at.UtcTicks < _fireAtTicks)
+        {
+            SetFireTimer();
+        }
+    }
+
+    private void Put(string key, DeadlineRecord record, bool markDirty)
+    {
+        if (_entries.TryGetValue(key, out var old))
+        {
+            var oldSlot = SlotOf(old.WakeAtTicks);
+            if (oldSlot != SlotOf(record.WakeAtTicks))
+            {
+                RemoveFromSegment(key, oldSlot, markDirty);
+            }
+            else if (markDirty)
+            {
+                _dirty.Add(oldSlot);
+            }
+        }
+
+        _entries[key] = record;
+        var slot = SlotOf(record.WakeAtTicks);
+        if (!_segments.TryGetValue(slot, out var members))
+        {
+            _segments[slot] = members = [];
+        }
+
+        members.Add(key);
+        if (markDirty)
+        {
+            _dirty.Add(slot);
+        }
+
+        // Older heap entries of this conversation are skipped when they come up (they no longer match its record).
+        _byTime.Enqueue(key, record.WakeAtTicks);
+    }
+
+    private void Forget(string key)
+    {
+        if (_entries.Remove(key, out var old))
+        {
+            RemoveFromSegment(key, SlotOf(old.WakeAtTicks), markDirty: true);
+        }
+    }
+
+    private void RemoveFromSegment(string key, long slot, bool markDirty)
+    {
+        if (_segments.TryGetValue(slot, out var members) && members.Remove(key) && markDirty)
+        {
+            _dirty.Add(slot);
+        }
+    }
+
+    private long SlotOf(long ticks) => ticks / SegmentWidthTicks;
+
+    private void SetFireTimer()
+    {
+        // Drop heap entries that no longer match their conversation's record.
+        while (_byTime.TryPeek(out var key, out var ticks)
+            && (!_entries.TryGetValue(key, out var record) || record.WakeAtTicks != ticks))
+        {
+            _byTime.Dequeue();
+        }
+
+        var next = _byTime.TryPeek(out _, out var earliest) ? earliest + _options.Grace.Ticks : long.MaxValue;
+        if (next == _fireAtTicks)
+        {
+            return;
+        }
+
+        _fireTimer?.Dispose();
+        _fireTimer = null;
+        _fireAtTicks = next;
+        if (next == long.MaxValue)
+        {
+            return;
+        }
+
+        var delay = TimeSpan.FromTicks(Math.Clamp(next - time.GetUtcNow().UtcTicks, 0, TimeSpan.FromDays(30).Ticks));
+        _fireTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.FireAsync(),
+            this,
+            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+    }
+
+    private Task FireAsync()
+    {
+        _fireTimer?.Dispose();
+        _fireTimer = null;
+        _fireAtTicks = long.MaxValue;
+        var dueBy = time.GetUtcNow().UtcTicks - _options.Grace.Ticks;
+        while (_byTime.TryPeek(out var key, out var ticks) && ticks <= dueBy)
+        {
+            _byTime.Dequeue();
+            if (_entries.TryGetValue(key, out var record) && record.WakeAtTicks == ticks)
+            {
+                Forget(key);
+                _fired++;
+                Wake(key);
+            }
+        }
+
+        SetFireTimer();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Writes the segments that changed (a copy each: calls interleave while it writes), then the directory if needed.</summary>
+    private async Task FlushAsync()
+    {
+        if (_flushing || _dirty.Count == 0)
+        {
+            return;
+        }
+
+        _flushing = true;
+        try
+        {
+            var dirty = _dirty.ToArray();
+            _dirty.Clear();
+            var directoryChanged = false;
+            foreach (var slot in dirty)
+            {
+                var members = _segments.GetValueOrDefault(slot);
+                var id = SegmentId(slot);
+                if (members is null || members.Count == 0)
+                {
+                    _segments.Remove(slot);
+                    if (Directory.Segments.Remove(slot))
+                    {
+                        directoryChanged = true;
+                        var gone = new GrainState<DeadlineSegment>(new DeadlineSegment()) { ETag = _segmentEtags.GetValueOrDefault(slot), RecordExists = true };
+                        await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone));
+                        _segmentEtags.Remove(slot);
+                    }
+
+                    continue;
+                }
+
+                var segment = new GrainState<DeadlineSegment>(new DeadlineSegment
+                {
+                    Entries = members.ToDictionary(m => m, m => _entries[m]),
+                })
+                {
+                    ETag = _segmentEtags.GetValueOrDefault(slot),
+                    RecordExists = _segmentEtags.ContainsKey(slot),
+                };
+                if (await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment)))
+                {
+                    _segmentEtags[slot] = segment.ETag ?? "";
+                }
+
+                directoryChanged |= Directory.Segments.Add(slot);
+            }
+
+            if (directoryChanged)
+            {
+                await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
+                _writes++;
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Deadline shard {Shard} could not store its wake-up times; the next flush tries again", Shard);
+            // Everything is still in memory: write it all next time.
+            foreach (var slot in _segments.Keys)
+            {
+                _dirty.Add(slot);
+            }
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    private async Task<bool> WriteGuardedAsync(long slot, Func<Task> write)
+    {
+        try
+        {
+            await write();
+            _writes++;
+            return true;
+        }
+        catch (Exception ex)
+        {
+            // A segment that failed (or whose etag went stale) is written whole next time.
+            logger.LogWarning(ex, "Deadline shard {Shard} could not store segment {Slot}; the next flush tries again", Shard, slot);
+            _segmentEtags.Remove(slot);
+            _dirty.Add(slot);
+            return false;
+        }
+    }
+
+    private void Wake(string key)
+    {
+        if (key.StartsWith(AgentKey, StringComparison.Ordinal))
+        {
+            GrainFactory.GetGrain<Agents.IAgentGrain>(key[AgentKey.Length..]).WakeAsync().Ignore();
+        }
+        else
+        {
+            GrainFactory.GetGrain<IConversationGrain>(key[ConversationKey.Length..]).WakeAsync().Ignore();
+        }
+    }
+
+    private GrainId DirectoryId() => GrainId.Create("deadline-directory", Shard.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private GrainId SegmentId(long slot) => GrainId.Create("deadline-segment", $"{Shard}-{slot}");
+}
