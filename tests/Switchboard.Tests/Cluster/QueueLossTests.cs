@@ -15,15 +15,14 @@ public sealed class QueueLossClusterFixture : ClusterFixture
 
     public QueueLossClusterFixture()
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        Time = new FakeTimeProvider(FakeTimeStart);
         Configure = options =>
         {
             options.PresenceRefreshPeriod = Refresh;
             options.Sla.WakeUpPeriod = TimeSpan.FromHours(6);
             options.Sla.DefaultFirstResponse = TimeSpan.FromHours(1);
-            options.Sla.ReservationTimeout = TimeSpan.FromDays(1);
-            options.Sla.OverflowAfter = TimeSpan.FromDays(20);
-            options.Sla.TicketAfter = TimeSpan.FromDays(40);
+            NoReservationTimeout(options);
+            NoOverflow(options);
         };
     }
 }
@@ -57,5 +56,6 @@ public sealed class QueueLossTests(QueueLossClusterFixture fixture)
         var (agentId, _) = await fixture.Notifier.WaitForAssignmentAsync(id);
         Assert.Equal(agent.GetPrimaryKeyString(), agentId);
         Assert.Equal(ConversationStatus.Assigned, (await conversation.GetAsync()).Status);
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 }

@@ -108,6 +108,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         Assert.Equal(waiting.Order(), (await second.GetAsync())!.Conversations);
         Assert.Equal(10, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == first.GetPrimaryKeyString()));
         Assert.Equal(20, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == second.GetPrimaryKeyString()));
+        await fixture.AssertInvariantsAsync([first, second], ids, skill);
     }
 
     [Fact]
@@ -158,6 +159,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         Assert.Equal(held.Order(), (await agent.GetAsync())!.Conversations);
         Assert.Equal(2, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == agent.GetPrimaryKeyString()));
         Assert.Equal(0, Notifier.Count(n => n.Kind == RecordingNotifier.Withdrawn && held.Contains(n.ConversationId)));
+        await fixture.AssertInvariantsAsync([agent, colleague], conversations.Select(c => c.Id), skill);
     }
 
     /// <summary>An agent with a fresh id and the skill, configured but not yet connected.</summary>
@@ -194,5 +196,6 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         var (agentId, _) = await Notifier.WaitForAssignmentAsync(id);
         Assert.Equal(agent.GetPrimaryKeyString(), agentId);
         Assert.Equal(new[] { id }, (await agent.GetAsync())!.Conversations.AsEnumerable());
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 }
