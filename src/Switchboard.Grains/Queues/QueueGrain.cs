@@ -314,8 +314,9 @@ public sealed class QueueGrain(
                 break;
         }
 
-        // Taken or gone: either way this entry is done with (a newer entry of the same conversation stays).
-        RemoveIfCurrent(entry);
+        // Taken or gone: either way this entry is done with, and so is the same conversation's entry under the same
+        // ticket that came in while the offer was out (its priority raised by a breach, say); a newer ticket stays.
+        RemoveUpTo(entry);
         return true;
     }
 
@@ -513,9 +514,9 @@ public sealed class QueueGrain(
         }
     }
 
-    private void RemoveIfCurrent(QueueEntry entry)
+    private void RemoveUpTo(QueueEntry entry)
     {
-        if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
+        if (_waitingById.TryGetValue(entry.ConversationId, out var current) && current.Ticket <= entry.Ticket)
         {
             Remove(entry.ConversationId);
         }

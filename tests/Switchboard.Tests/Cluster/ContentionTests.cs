@@ -163,7 +163,7 @@ public sealed class ContentionTests(ITestOutputHelper output)
                 < 30 => StartOne(),
                 < 45 => ForHeld(AllAgents, (agent, conversation) => Conversation(conversation).PostAgentMessageAsync(agent, "Let me check that for you.")),
                 < 57 => ForHeld(AllAgents, (agent, conversation) => Conversation(conversation).ResolveAsync(agent)),
-                < 62 => ForHeld(_agents, (agent, conversation) => Conversation(conversation).TransferAsync(agent, Pick(Topics))),
+                < 62 => TransferHeld(Pick(Topics)),
                 < 65 => ForAnyOpen(conversation => _random.Next(2) == 0
                     ? Conversation(conversation).TransferAsSupervisorAsync(Pick(_supervisors), Pick(Topics))
                     : Conversation(conversation).ResolveAsSupervisorAsync(Pick(_supervisors))),
@@ -191,6 +191,10 @@ public sealed class ContentionTests(ITestOutputHelper output)
                 Amount: complaint ? _random.Next(3) switch { 0 => 100m, 1 => 1000m, _ => 9000m } : null);
             return () => Conversation(id).StartAsync(start);
         }
+
+        // The topic is drawn now, with the operation: the seeded sequence must not depend on how the calls interleave.
+        private Func<Task> TransferHeld(string topic) =>
+            ForHeld(_agents, (agent, conversation) => Conversation(conversation).TransferAsync(agent, topic));
 
         /// <summary>An agent acts on a conversation its grain says it holds (which may move on before the call lands).</summary>
         private Func<Task> ForHeld(IEnumerable<string> agents, Func<string, string, Task> act)

@@ -113,7 +113,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
     [Fact]
     public async Task TheHoldEndsAtTheFirstResponseDeadlineWhenThatComesFirst()
     {
-        var (skill, customer, _, bruno, _, _) = await LastAgentBusyAsync(capacity: 1);
+        var (skill, customer, alice, bruno, first, busy) = await LastAgentBusyAsync(capacity: 1);
 
         // Angry: first answer due in 30 s, sooner than the 40 s hold.
         var second = (await fixture.Grains.GetGrain<ICustomerGrain>(customer)
@@ -127,9 +127,9 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         Time.Advance(TimeSpan.FromSeconds(1));
         var (agentId, _) = await Notifier.WaitForAssignmentAsync(second.Id);
         Assert.Equal(Id(bruno), agentId);
-        // No invariant check here yet: it fails. At the deadline the breach re-queues the conversation (higher
-        // priority, same ticket) while the queue's offer to Bruno is in flight; the queue keeps that newer entry after
-        // Bruno takes it, so the queue lists an assigned conversation as waiting (LINGERING) until an agent has room.
+        // At the deadline the breach re-queues the conversation (higher priority, same ticket) while the queue's
+        // offer to Bruno is in flight: the queue must drop that entry too once Bruno has it.
+        await fixture.AssertInvariantsAsync([alice, bruno], [first, busy, second.Id], skill);
     }
 
     [Fact]

@@ -53,6 +53,8 @@ public sealed class OverflowTests(OverflowClusterFixture fixture)
             && ((ValueTuple<Queues.QueueEntry, QueuePlacement, string>)n.Payload!).Item3 == Queues.Queues.Supervisors);
         var supervisor = await fixture.OnlineAgentAsync(1, supervisor: true, (fixture.NewSkill(), 5));
         Assert.Equal(supervisor.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(secondId)).AgentId);
+        // The assignment is pushed before the conversation leaves its other queues: read them at rest.
+        await fixture.RestAsync([supervisor.GetPrimaryKeyString()], [secondId]);
         Assert.DoesNotContain(secondId, (await fixture.QueueAsync(skill)).Waiting.Select(e => e.ConversationId));
         Assert.DoesNotContain(secondId, (await fixture.QueueAsync("general")).Waiting.Select(e => e.ConversationId));
 
