@@ -41,7 +41,6 @@ public sealed class AgentGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Placement.MovableActivations.Track(this, ServiceProvider);
         var now = time.GetUtcNow();
         // Reservations from an earlier activation count from now: none is judged an orphan too early.
         foreach (var conversationId in State.Conversations)
@@ -82,7 +81,6 @@ public sealed class AgentGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        Placement.MovableActivations.Untrack(this, ServiceProvider);
         metrics.AgentPresence(Id, null);
         return Task.CompletedTask;
     }

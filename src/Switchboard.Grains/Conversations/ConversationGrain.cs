@@ -63,12 +63,6 @@ public sealed partial class ConversationGrain(
             return;
         }
 
-        if (State.Status != ConversationStatus.Resolved)
-        {
-            // An open conversation's clock runs in memory: a stopping silo hands it over rather than dropping it.
-            Placement.MovableActivations.Track(this, ServiceProvider);
-        }
-
         // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again.
         if (State.Status == ConversationStatus.Waiting)
         {
@@ -76,12 +70,6 @@ public sealed partial class ConversationGrain(
         }
 
         ScheduleClock();
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        Placement.MovableActivations.Untrack(this, ServiceProvider);
-        return Task.CompletedTask;
     }
 
     public Task<StartOutcome> StartAsync(StartConversation start) => StartCoreAsync(start, customer: null);
@@ -179,7 +167,6 @@ public sealed partial class ConversationGrain(
         }
 
         ScheduleClock();
-        Placement.MovableActivations.Track(this, ServiceProvider);
         metrics.Record(ConversationEvents.Started(State));
         await RegisterWakeUpAsync();
         ReportToCustomer(customer is null ? new Customers.CustomerDetails(State.CustomerName, State.Vip, start.Context) : null);
