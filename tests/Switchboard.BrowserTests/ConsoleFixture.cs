@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Switchboard.Auth;
@@ -22,7 +18,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     /// <summary>Debian's Chromium, unless <c>CHROMIUM_PATH</c> names another build.</summary>
     public static string ChromiumPath { get; } = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
-    private WebApplication? _app;
+    private LoopbackSilo? _silo;
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
@@ -30,7 +26,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>The silo's own token issuer (its key is made at start): for tokens the development sign-in does not give.</summary>
-    public TokenIssuer Tokens => _app!.Services.GetRequiredService<TokenIssuer>();
+    public TokenIssuer Tokens => _silo!.Services.GetRequiredService<TokenIssuer>();
 
     /// <summary>Why the browser tests cannot run here, or null when they can.</summary>
     public string? Unavailable { get; private set; }
@@ -53,30 +49,20 @@ public sealed class ConsoleFixture : IAsyncLifetime
             return;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ContentRootPath = siloFolder,
-            EnvironmentName = "Testing",
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Switchboard:Embedded:SiloPort"] = FreePort().ToString(),
-            ["Switchboard:Embedded:GatewayPort"] = FreePort().ToString(),
-            // A slow machine must not take the conversation away from the agent between two steps of a test.
-            ["Switchboard:Sla:ReservationTimeout"] = "00:10:00",
-            // Each test keeps to its own queues: nothing it leaves waiting spills into another test's queue.
-            ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
-            // An angry customer's clock runs out at once, so a breach alert comes without waiting.
-            ["Switchboard:Sla:AngryFirstResponse"] = "00:00:01",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
-        });
-        builder.AddSwitchboard();
-        _app = builder.Build();
-        _app.MapSwitchboard();
-        await _app.StartAsync();
-        BaseAddress = new Uri(_app.Urls.Single());
+        _silo = await LoopbackSilo.StartAsync(
+            new WebApplicationOptions { ContentRootPath = siloFolder, EnvironmentName = "Testing" },
+            new Dictionary<string, string?>
+            {
+                // A slow machine must not take the conversation away from the agent between two steps of a test.
+                ["Switchboard:Sla:ReservationTimeout"] = "00:10:00",
+                // Each test keeps to its own queues: nothing it leaves waiting spills into another test's queue.
+                ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
+                // An angry customer's clock runs out at once, so a breach alert comes without waiting.
+                ["Switchboard:Sla:AngryFirstResponse"] = "00:00:01",
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
+            });
+        BaseAddress = _silo.BaseAddress;
 
         Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
@@ -97,10 +83,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
 
         _playwright?.Dispose();
-        if (_app is not null)
+        if (_silo is not null)
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            await _silo.DisposeAsync();
         }
     }
 
@@ -131,13 +116,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
         }
 
         throw new InvalidOperationException($"No Cluster.sln above {AppContext.BaseDirectory}.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

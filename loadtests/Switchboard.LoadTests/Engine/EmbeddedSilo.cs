@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Switchboard.Auth;
@@ -11,22 +8,22 @@ using Switchboard.LoadTests.Simulation;
 namespace Switchboard.LoadTests.Engine;
 
 /// <summary>
-/// The real silo hosted in this process, as the end-to-end tests host it: Kestrel on 127.0.0.1 with a free port,
-/// localhost clustering on free ports, in-memory storage, and exactly the generated agents and the standard skills.
-/// Its per-client limits are raised (<see cref="TargetLimits"/>); the agents' tokens come from its own issuer.
+/// The real silo hosted in this process, as the end-to-end tests host it (<see cref="LoopbackSilo"/>): Kestrel on
+/// 127.0.0.1 with a free port, localhost clustering on free ports, in-memory storage, and exactly the generated agents
+/// and the standard skills. Its per-client limits are raised (<see cref="TargetLimits"/>); the agents' tokens come
+/// from its own issuer.
 /// </summary>
 public sealed class EmbeddedSilo : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly LoopbackSilo _silo;
 
-    private EmbeddedSilo(WebApplication app, Uri url)
+    private EmbeddedSilo(LoopbackSilo silo)
     {
-        _app = app;
-        Url = url;
-        Tokens = app.Services.GetRequiredService<TokenIssuer>();
+        _silo = silo;
+        Tokens = silo.Services.GetRequiredService<TokenIssuer>();
     }
 
-    public Uri Url { get; }
+    public Uri Url => _silo.BaseAddress;
 
     /// <summary>Signs tokens with the key this silo checks (one it made at start, unless the run named one).</summary>
     public TokenIssuer Tokens { get; }
@@ -35,9 +32,6 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Switchboard:Embedded:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Switchboard:Embedded:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
             // Its first check after start reports the time since boot as a stall; the run measures stalls itself.
@@ -54,41 +48,27 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             settings[$"{AuthOptions.Section}:SigningKey"] = signingKey;
         }
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            EnvironmentName = "LoadTest",
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        // Only what this run says: the Silo's appsettings.json (copied next to this tool) would add its demo agents.
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddSwitchboard();
-        // The tool owns Ctrl+C and SIGTERM (it stops the load and still reports); the host must not hold them.
-        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
-        var app = builder.Build();
-        app.MapSwitchboard();
-        await app.StartAsync();
-        return new EmbeddedSilo(app, new Uri(app.Urls.Single()));
+        var silo = await LoopbackSilo.StartAsync(
+            new WebApplicationOptions { EnvironmentName = "LoadTest", ContentRootPath = AppContext.BaseDirectory },
+            settings,
+            builder =>
+            {
+                // Only what this run says: the Silo's appsettings.json (copied next to this tool) would add its demo agents.
+                builder.Configuration.Sources.Clear();
+                // The tool owns Ctrl+C and SIGTERM (it stops the load and still reports); the host must not hold them.
+                builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
+                // A silo that will not stop must not keep the report from being written.
+                builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+            });
+        return new EmbeddedSilo(silo);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await _app.StopAsync(timeout.Token);
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _silo.DisposeAsync();
 
     private sealed class NoSignalLifetime : IHostLifetime
     {
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -22,9 +22,13 @@ public interface ICustomerGrain : IGrainWithStringKey
     /// <see cref="SwitchboardError.Conflict"/> when the customer already has the most open conversations allowed, and
     /// as <see cref="IConversationGrain.StartAsync"/> for bad input; nothing changes then.
     /// </summary>
-    /// <remarks>The grain's id says who proved the customer (see <c>CustomerIds</c>); callers check that proof.</remarks>
+    /// <remarks>
+    /// The grain's id says who proved the customer (see <c>CustomerIds</c>); callers check that proof.
+    /// <paramref name="lastKnownConversationId"/> is a conversation the customer's proof names (the one its identity
+    /// token was issued with): read back if this grain has not heard of it yet (its report is one-way).
+    /// </remarks>
     [RetrySafe]
-    Task<StartOutcome> StartAsync(StartConversation start, string conversationId, string? messageId = null);
+    Task<StartOutcome> StartAsync(StartConversation start, string conversationId, string? messageId = null, string? lastKnownConversationId = null);
 
     /// <summary>
     /// Opens an outbound conversation for a configured trigger under <paramref name="conversationId"/>: routed to the

@@ -32,11 +32,17 @@ public interface IDeadlineShardGrain : IGrainWithIntegerKey
     [AlwaysInterleave, OneWay]
     Task TrackAgentAsync(string agentId, DateTimeOffset? wakeAt);
 
-    /// <summary>A queue lost its waiting list (it activated anew): wake every conversation held here that waits in it.</summary>
-    [AlwaysInterleave, OneWay]
+    /// <summary>
+    /// A queue lost its waiting list (it activated anew): wake every conversation held here that waits in it. Returns
+    /// once they are woken (one-way), so the queue knows to ask again if the shard could not be reached.
+    /// </summary>
+    [AlwaysInterleave, RetrySafe]
     Task RequeueWaitingInAsync(string queue);
 
-    /// <summary>Activates the shard (after its silo died: it loads what it stored and fires what is overdue); how many it holds.</summary>
+    /// <summary>
+    /// Activates the shard (after its silo died: it loads what it stored and fires what is overdue); how many it holds.
+    /// <paramref name="siloLost"/>: a silo was just declared dead, so wakes not yet answered are sent again.
+    /// </summary>
     [AlwaysInterleave, RetrySafe]
-    Task<int> EnsureActiveAsync();
+    Task<int> EnsureActiveAsync(bool siloLost);
 }

@@ -27,8 +27,9 @@ public sealed class AgentGrain(
     private DateTimeOffset? _graceEndsAt;
     private IGrainTimer? _refreshTimer;
     // When the deadline service would wake this agent if its grain were lost: while it holds conversations, so that
-    // an agent who never comes back still loses them after its grace period.
-    private DateTimeOffset? _safetyNetAt;
+    // an agent who never comes back still loses them after its grace period. MinValue: not known (after an activation
+    // or a wake), so the next look tells the shard whatever it is.
+    private DateTimeOffset? _safetyNetAt = DateTimeOffset.MinValue;
     // What queues learn is ordered by these: an answer to a reservation can reach a queue after a later announcement.
     // The real clock, not the silo's TimeProvider: it only orders activations, and fake time may stand still.
     private readonly long _incarnation = TimeProvider.System.GetUtcNow().UtcTicks;
@@ -45,7 +46,6 @@ public sealed class AgentGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Placement.MovableActivations.Track(this, ServiceProvider);
         var now = time.GetUtcNow();
         // Reservations from an earlier activation count from now: none is judged an orphan too early.
         foreach (var conversationId in State.Conversations)
@@ -89,7 +89,7 @@ public sealed class AgentGrain(
     /// <summary>Woken by the deadline service (activation did the work: dropped connections of dead silos, started the grace period).</summary>
     public Task WakeAsync()
     {
-        _safetyNetAt = null;
+        _safetyNetAt = DateTimeOffset.MinValue;
         TrackSafetyNet();
         return Task.CompletedTask;
     }
@@ -117,7 +117,6 @@ public sealed class AgentGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        Placement.MovableActivations.Untrack(this, ServiceProvider);
         metrics.AgentPresence(Id, null);
         return Task.CompletedTask;
     }
@@ -232,7 +231,7 @@ public sealed class AgentGrain(
     private async Task GoOfflineAsync()
     {
         _version++;
-        _safetyNetAt = null;
+        _safetyNetAt = DateTimeOffset.MinValue;
         DelayDeactivation(TimeSpan.Zero);
         _refreshTimer?.Dispose();
         _refreshTimer = null;

@@ -22,7 +22,7 @@ public sealed partial class ConversationGrain
     private DateTimeOffset? _clockDueAt;
 
     // What this conversation's deadline shard holds for it, when known (unknown on activation, and after the shard
-    // fired it: the shard forgets what it fires).
+    // woke it: the shard then holds a time to wake it again, in case the wake was lost).
     private (DateTimeOffset? WakeAt, ImmutableArray<string> Queues)? _tracked;
     private DateTimeOffset? _trackRetryAt;
     private int _trackFailures;
@@ -48,9 +48,9 @@ public sealed partial class ConversationGrain
     }
 
     /// <summary>
-    /// Tells the shard the next due time. Earlier than what it holds (or not known to it): awaited, so a failure is
-    /// seen and retried (the shard being unreachable means the safety net is missing); later, or nothing: one-way (if
-    /// that is lost, the shard wakes the conversation early, which changes nothing).
+    /// Tells the shard the next due time. Earlier than what it holds, in a queue it does not know of, or not known to
+    /// it: awaited, so a failure is seen and retried (the shard being unreachable means the safety net is missing);
+    /// later, or nothing: one-way (if that is lost, the shard wakes the conversation early, which changes nothing).
     /// </summary>
     private async Task TrackDeadlineAsync(DateTimeOffset? next)
     {
@@ -63,17 +63,14 @@ public sealed partial class ConversationGrain
         var shard = GrainFactory.GetGrain<IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id));
         if (next is not { } wakeAt)
         {
-            // Nothing due: forget it, unless the shard surely holds nothing (a closed conversation just activated).
-            if (_tracked is not null)
-            {
-                shard.UpdateAsync(Id, null, []).Ignore();
-            }
-
+            // Nothing due: the shard forgets it (what it holds is not known after an activation or a wake).
+            shard.UpdateAsync(Id, null, []).Ignore();
             _tracked = (null, []);
             return;
         }
 
-        if (_tracked is { WakeAt: { } held } && held <= wakeAt)
+        // Later than what the shard holds, in no new queue: if this is lost, the shard only wakes it early.
+        if (_tracked is { WakeAt: { } held } known && held <= wakeAt && queues.All(known.Queues.Contains))
         {
             shard.UpdateAsync(Id, wakeAt, queues).Ignore();
             _tracked = (wakeAt, queues);
@@ -138,7 +135,7 @@ public sealed partial class ConversationGrain
 
     public async Task WakeAsync()
     {
-        // The shard forgot what it fired; the clock below tells it the next time.
+        // The shard holds a time to wake it again until the clock below tells it the next time.
         _tracked = null;
         if (!State.Started)
         {

@@ -56,12 +56,6 @@ public sealed partial class ConversationGrain(
             return;
         }
 
-        if (State.Status != ConversationStatus.Resolved)
-        {
-            // An open conversation's clock runs in memory: a stopping silo hands it over rather than dropping it.
-            Placement.MovableActivations.Track(this, ServiceProvider);
-        }
-
         // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again
         // (whatever fell due meanwhile is done at once).
         if (State.Status == ConversationStatus.Waiting)
@@ -70,12 +64,6 @@ public sealed partial class ConversationGrain(
         }
 
         await OnClockAsync();
-    }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        Placement.MovableActivations.Untrack(this, ServiceProvider);
-        return Task.CompletedTask;
     }
 
     public Task<StartOutcome> StartAsync(StartConversation start) => StartCoreAsync(start, customer: null);
@@ -162,7 +150,6 @@ public sealed partial class ConversationGrain(
 
         // Nothing stored on a failure: this activation's half-started state is dropped with it.
         await CommitAsync();
-        Placement.MovableActivations.Track(this, ServiceProvider);
         metrics.Record(ConversationEvents.Started(State));
         ReportToCustomer(customer is null ? new Customers.CustomerDetails(State.CustomerName, State.Vip, start.Context) : null);
         notifier.MessagePosted(Id, agentId: null, acknowledgement);

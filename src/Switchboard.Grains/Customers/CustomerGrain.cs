@@ -24,7 +24,7 @@ public sealed class CustomerGrain(
 
     private string Id => this.GetPrimaryKeyString();
 
-    public async Task<StartOutcome> StartAsync(StartConversation start, string conversationId, string? messageId = null)
+    public async Task<StartOutcome> StartAsync(StartConversation start, string conversationId, string? messageId = null, string? lastKnownConversationId = null)
     {
         ArgumentNullException.ThrowIfNull(start);
         var channel = CustomerIds.ChannelOf(Id);
@@ -41,6 +41,11 @@ public sealed class CustomerGrain(
             // The channel's retry of the message that opened this conversation: answered with it, nothing new.
             return await GrainFactory.GetGrain<IConversationGrain>(conversationId)
                 .StartForCustomerAsync(start, new CustomerStart([], null, Channel: channel, MessageId: messageId));
+        }
+
+        if (lastKnownConversationId is not null && !State.Conversations.Exists(c => c.Id == lastKnownConversationId))
+        {
+            await AdoptAsync(lastKnownConversationId);
         }
 
         var open = await RefreshAsync();
@@ -209,6 +214,23 @@ public sealed class CustomerGrain(
         }
 
         return open;
+    }
+
+    /// <summary>A conversation of this customer's that has not reported here yet (its first report is one-way): read it.</summary>
+    private async Task AdoptAsync(string conversationId)
+    {
+        try
+        {
+            var view = await GrainFactory.GetGrain<IConversationGrain>(conversationId).GetAsync();
+            if (view.CustomerId == Id)
+            {
+                Upsert(CustomerPolicy.Summarize(view), force: true);
+            }
+        }
+        catch (SwitchboardException ex) when (ex.Error == SwitchboardError.NotFound)
+        {
+            // Never stored: nothing to adopt.
+        }
     }
 
     private void EnsureRoom(List<ConversationView> open)

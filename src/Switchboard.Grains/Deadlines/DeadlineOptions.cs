@@ -10,7 +10,7 @@ public sealed class DeadlineOptions
     public int Shards { get; set; } = 16;
 
     /// <summary>How often, at most, a shard stores what changed: a silo failure can lose the last interval's changes of the shards it held.</summary>
-    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
     /// How long after a wake-up time a shard fires it: a conversation alive on its silo acts on its own clock at the
@@ -20,7 +20,14 @@ public sealed class DeadlineOptions
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Wake-up times are stored in segments of this width: a flush rewrites only the segments that changed.</summary>
-    public TimeSpan SegmentWidth { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan SegmentWidth { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// A woken conversation answers with its next time; until it does, its shard wakes it again after this, doubling
+    /// each time up to a minute (a wake sent to an activation on a silo that just died is lost), and at once when a
+    /// silo is declared dead.
+    /// </summary>
+    public TimeSpan RefireAfter { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Which shard holds a conversation: a stable hash of its id (not string.GetHashCode, which differs per process).</summary>
     public int ShardOf(string conversationId)
@@ -41,9 +48,9 @@ public sealed class DeadlineOptions
             yield return $"{section}:Shards must be between 1 and 4096.";
         }
 
-        if (FlushInterval <= TimeSpan.Zero || Grace < TimeSpan.Zero || SegmentWidth < TimeSpan.FromSeconds(1))
+        if (FlushInterval <= TimeSpan.Zero || RefireAfter <= TimeSpan.Zero || Grace < TimeSpan.Zero || SegmentWidth < TimeSpan.FromSeconds(1))
         {
-            yield return $"{section}:FlushInterval must be positive, Grace not negative, SegmentWidth at least 1 s.";
+            yield return $"{section}:FlushInterval and RefireAfter must be positive, Grace not negative, SegmentWidth at least 1 s.";
         }
     }
 }

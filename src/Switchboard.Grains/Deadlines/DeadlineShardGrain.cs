@@ -7,9 +7,12 @@ using Switchboard.Conversations;
 
 namespace Switchboard.Deadlines;
 
-/// <summary>A conversation's wake-up time as a shard stores it, with the queues it waits in (empty unless waiting).</summary>
+/// <summary>
+/// A conversation's (or agent's) wake-up time as a shard stores it, with the queues it waits in (empty unless
+/// waiting) and how many times the shard woke it without hearing back since it last said when to wake it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("Switchboard.DeadlineRecord")]
-public sealed record DeadlineRecord([property: Id(0)] long WakeAtTicks, [property: Id(1)] string[] Queues);
+public sealed record DeadlineRecord([property: Id(0)] long WakeAtTicks, [property: Id(1)] string[] Queues, [property: Id(2)] int Fired = 0);
 
 /// <summary>The wake-up times of one shard that fall within one segment of time, stored as one record.</summary>
 [GenerateSerializer, Alias("Switchboard.DeadlineSegment")]
@@ -29,8 +32,9 @@ public sealed class DeadlineDirectory
 /// A shard of the deadline service. Everything is in memory (a map by target, a heap by time, the targets of each
 /// segment); one grain timer is set for the earliest wake-up; a periodic flush writes the segments that changed, and
 /// the directory when segments appear or empty. A conversation (or agent) whose wake-up fires is told one-way and
-/// forgotten: it tells the shard its next time itself. Targets are keyed <c>c:&lt;conversation id&gt;</c> and
-/// <c>a:&lt;agent id&gt;</c>.
+/// answers by telling the shard its next time; until it does, the shard wakes it again, backing off (a wake sent to
+/// an activation on a silo that just died is lost), and at once when a silo leaves the cluster. Targets are keyed
+/// <c>c:&lt;conversation id&gt;</c> and <c>a:&lt;agent id&gt;</c>.
 /// </summary>
 [KeepAlive]
 public sealed class DeadlineShardGrain(
@@ -43,6 +47,7 @@ public sealed class DeadlineShardGrain(
     private const string ConversationKey = "c:";
     private const string AgentKey = "a:";
     private static readonly ImmutableArray<string> NoQueues = [];
+    private static readonly TimeSpan MaxRefire = TimeSpan.FromMinutes(1);
 
     private readonly DeadlineOptions _options = options.Value.Deadlines;
     private readonly Dictionary<string, DeadlineRecord> _entries = [];
@@ -56,6 +61,7 @@ public sealed class DeadlineShardGrain(
     private long _fireAtTicks = long.MaxValue;
     private IGrainTimer? _flushTimer;
     private bool _flushing;
+    private bool _firing;
     private long _fired;
     private long _writes;
 
@@ -124,15 +130,21 @@ public sealed class DeadlineShardGrain(
 
     public Task RequeueWaitingInAsync(string queue)
     {
-        var woken = 0;
+        List<string> waiting = [];
         foreach (var (key, record) in _entries)
         {
             if (Array.IndexOf(record.Queues, queue) >= 0)
             {
-                Wake(key);
-                woken++;
+                waiting.Add(key);
             }
         }
+
+        foreach (var key in waiting)
+        {
+            Wake(key);
+        }
+
+        var woken = waiting.Count;
 
         if (woken > 0)
         {
@@ -142,7 +154,29 @@ public sealed class DeadlineShardGrain(
         return Task.CompletedTask;
     }
 
-    public Task<int> EnsureActiveAsync() => Task.FromResult(_entries.Count);
+    public Task<int> EnsureActiveAsync(bool siloLost)
+    {
+        if (siloLost)
+        {
+            // Wakes sent since the last answer may have gone to activations on the silo that is gone: send them again
+            // now that the cluster places those grains elsewhere.
+            List<string> unanswered = [];
+            foreach (var (key, record) in _entries)
+            {
+                if (record.Fired > 0)
+                {
+                    unanswered.Add(key);
+                }
+            }
+
+            foreach (var key in unanswered)
+            {
+                Wake(key);
+            }
+        }
+
+        return Task.FromResult(_entries.Count);
+    }
 
     private void Set(string key, DateTimeOffset? wakeAt, ImmutableArray<string> queues)
     {
@@ -245,15 +279,22 @@ public sealed class DeadlineShardGrain(
         _fireTimer = null;
         _fireAtTicks = long.MaxValue;
         var dueBy = time.GetUtcNow().UtcTicks - _options.Grace.Ticks;
-        while (_byTime.TryPeek(out var key, out var ticks) && ticks <= dueBy)
+        _firing = true;
+        try
         {
-            _byTime.Dequeue();
-            if (_entries.TryGetValue(key, out var record) && record.WakeAtTicks == ticks)
+            while (_byTime.TryPeek(out var key, out var ticks) && ticks <= dueBy)
             {
-                Forget(key);
-                _fired++;
-                Wake(key);
+                _byTime.Dequeue();
+                if (_entries.TryGetValue(key, out var record) && record.WakeAtTicks == ticks)
+                {
+                    _fired++;
+                    Wake(key);
+                }
             }
+        }
+        finally
+        {
+            _firing = false;
         }
 
         SetFireTimer();
@@ -347,8 +388,21 @@ public sealed class DeadlineShardGrain(
         }
     }
 
+    /// <summary>
+    /// Wakes a target (one-way) and keeps it, due again after a backoff, until it answers with its next time: the
+    /// answer replaces the record.
+    /// </summary>
     private void Wake(string key)
     {
+        var record = _entries[key];
+        var backoff = Math.Min(_options.RefireAfter.Ticks << Math.Min(record.Fired, 8), MaxRefire.Ticks);
+        var again = time.GetUtcNow().UtcTicks + backoff - _options.Grace.Ticks;
+        Put(key, record with { WakeAtTicks = again, Fired = record.Fired + 1 }, markDirty: true);
+        if (!_firing && again + _options.Grace.Ticks < _fireAtTicks)
+        {
+            SetFireTimer();
+        }
+
         if (key.StartsWith(AgentKey, StringComparison.Ordinal))
         {
             GrainFactory.GetGrain<Agents.IAgentGrain>(key[AgentKey.Length..]).WakeAsync().Ignore();

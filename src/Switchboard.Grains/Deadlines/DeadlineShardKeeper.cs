@@ -37,7 +37,7 @@ public sealed class DeadlineShardKeeper(
 
     private async Task WatchAsync(CancellationToken stopping)
     {
-        await EnsureAllActiveAsync("silo started", stopping);
+        await EnsureAllActiveAsync("silo started", siloLost: false, stopping);
         var active = new HashSet<SiloAddress>();
         try
         {
@@ -48,7 +48,7 @@ public sealed class DeadlineShardKeeper(
                 active = now;
                 if (left.Count > 0)
                 {
-                    await EnsureAllActiveAsync($"silo {string.Join(", ", left)} left", stopping);
+                    await EnsureAllActiveAsync($"silo {string.Join(", ", left)} left", siloLost: true, stopping);
                 }
             }
         }
@@ -57,14 +57,14 @@ public sealed class DeadlineShardKeeper(
         }
     }
 
-    private async Task EnsureAllActiveAsync(string why, CancellationToken stopping)
+    private async Task EnsureAllActiveAsync(string why, bool siloLost, CancellationToken stopping)
     {
         var shards = options.Value.Deadlines.Shards;
         var held = await Task.WhenAll(Enumerable.Range(0, shards).Select(async shard =>
         {
             try
             {
-                return await grains.GetGrain<IDeadlineShardGrain>(shard).EnsureActiveAsync();
+                return await grains.GetGrain<IDeadlineShardGrain>(shard).EnsureActiveAsync(siloLost);
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {

@@ -6,9 +6,11 @@ using Orleans.Runtime.Placement;
 namespace Switchboard.Placement;
 
 /// <summary>
-/// The activations on this silo that should move, not stop, when the silo stops gracefully: queues (whose waiting
-/// lists and agent caches live only in memory), agents and open conversations (whose timers do). Grains add and remove
-/// themselves; the registry is optional, so a silo without <see cref="ShutdownMigration"/> simply has none.
+/// The activations on this silo that should move, not stop, when the silo stops gracefully: the queues, whose waiting
+/// lists and agent caches live only in memory. Agents and conversations are not moved: their state is stored (an
+/// agent's open connections with it) and they come back on their next call; moving them too made a stopping silo's
+/// grains wait on each other (a moving grain's calls to another moving grain) past the host's shutdown timeout.
+/// Grains add and remove themselves; the registry is optional, so a silo without <see cref="ShutdownMigration"/> has none.
 /// </summary>
 public sealed class MovableActivations
 {

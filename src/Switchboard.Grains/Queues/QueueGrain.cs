@@ -24,6 +24,8 @@ public sealed class QueueGrain(
     ILogger<QueueGrain> logger) : Grain, IQueueGrain, IGrainMigrationParticipant
 {
     private const int RateSamples = 32;
+    private const int RecallAttempts = 8;
+    private static readonly TimeSpan RecallMaxDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(15);
 
     // In service order, with ranks: a place in line is found in O(log n), however long the line.
@@ -65,14 +67,52 @@ public sealed class QueueGrain(
         else
         {
             // A new activation knows nobody waiting: the conversations that wait here are woken through the deadline
-            // service, which knows the queues of every waiting conversation, and come back (one-way: nobody waits).
-            for (var shard = 0; shard < Options.Deadlines.Shards; shard++)
-            {
-                GrainFactory.GetGrain<Deadlines.IDeadlineShardGrain>(shard).RequeueWaitingInAsync(Skill).Ignore();
-            }
+            // service, which knows the queues of every waiting conversation, and come back. Nobody waits for it.
+            _ = RecallWaitingAsync();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Asks every deadline shard to wake the conversations that wait here, again (backing off) for a shard that cannot
+    /// be reached yet: one that was on a silo that died comes back elsewhere once the silo is declared dead.
+    /// </summary>
+    private async Task RecallWaitingAsync()
+    {
+        var pending = Enumerable.Range(0, Options.Deadlines.Shards).ToList();
+        var delay = TimeSpan.FromSeconds(1);
+        for (var attempt = 1; ; attempt++)
+        {
+            var failed = await Task.WhenAll(pending.Select(async shard =>
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<Deadlines.IDeadlineShardGrain>(shard).RequeueWaitingInAsync(Skill);
+                    return -1;
+                }
+                catch (Exception ex)
+                {
+                    logger.LogDebug(ex, "Queue {Queue} could not reach deadline shard {Shard}", Skill, shard);
+                    return shard;
+                }
+            }));
+            pending = [.. failed.Where(shard => shard >= 0)];
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            if (attempt == RecallAttempts)
+            {
+                logger.LogError("Queue {Queue} could not recall its waiting conversations from deadline shards {Shards} after {Attempts} attempts; they come back at their next deadline", Skill, string.Join(", ", pending), attempt);
+                return;
+            }
+
+            logger.LogWarning("Queue {Queue} could not reach deadline shards {Shards} to recall its waiting conversations; trying again in {Delay}", Skill, string.Join(", ", pending), delay);
+            await Task.Delay(delay, time);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RecallMaxDelay.Ticks));
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -337,8 +377,9 @@ public sealed class QueueGrain(
                 break;
         }
 
-        // Taken or gone: either way this entry is done with (a newer entry of the same conversation stays).
-        RemoveIfCurrent(entry);
+        // Taken or gone: either way this entry is done with, and so is the same conversation's entry under the same
+        // ticket that came in while the offer was out (its priority raised by a breach, say); a newer ticket stays.
+        RemoveUpTo(entry);
         return true;
     }
 
@@ -552,9 +593,9 @@ public sealed class QueueGrain(
         }
     }
 
-    private void RemoveIfCurrent(QueueEntry entry)
+    private void RemoveUpTo(QueueEntry entry)
     {
-        if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
+        if (_waitingById.TryGetValue(entry.ConversationId, out var current) && current.Ticket <= entry.Ticket)
         {
             Remove(entry.ConversationId);
         }

@@ -33,7 +33,7 @@ public static class ConversationApi
             start = WithIdempotencyKey(start, http);
             var customerId = WebCustomer(http);
             var id = CustomerStarts.ProposeId(tokens, start, customerId);
-            var started = await CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id);
+            var started = await CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id, http.User.CustomerLastConversation());
             if (started.Replayed)
             {
                 http.Response.Headers[ChannelApi.ReplayedHeader] = "true";

@@ -63,8 +63,9 @@ public sealed class TokenIssuer
     /// Proves a web chat's customer (<paramref name="customerId"/>) on their next visit: it opens no conversation, it
     /// only makes the next start theirs (history, last agent) and lets them hear outreach.
     /// </summary>
-    public IssuedToken IssueCustomerIdentity(string customerId) =>
-        Issue(customerId, [Roles.Customer], Roles.CustomerClaim, customerId, _options.CustomerIdentityLifetime);
+    public IssuedToken IssueCustomerIdentity(string customerId, string? lastConversationId = null) =>
+        Issue(customerId, [Roles.Customer], Roles.CustomerClaim, customerId, _options.CustomerIdentityLifetime,
+            lastConversationId is null ? null : (Roles.LastConversationClaim, lastConversationId));
 
     /// <summary>
     /// The conversation a client's start id opens (for the customer <paramref name="customerId"/>, when known): every
@@ -91,7 +92,7 @@ public sealed class TokenIssuer
         return result.IsValid ? new ClaimsPrincipal(result.ClaimsIdentity) : null;
     }
 
-    private IssuedToken Issue(string subject, string[] roles, string? scopeClaim, string? scope, TimeSpan lifetime)
+    private IssuedToken Issue(string subject, string[] roles, string? scopeClaim, string? scope, TimeSpan lifetime, (string Name, string Value)? extra = null)
     {
         var now = _time.GetUtcNow();
         var expires = now + lifetime;
@@ -103,6 +104,11 @@ public sealed class TokenIssuer
         if (scopeClaim is not null && scope is not null)
         {
             claims[scopeClaim] = scope;
+        }
+
+        if (extra is { } claim)
+        {
+            claims[claim.Name] = claim.Value;
         }
 
         var token = _handler.CreateToken(new SecurityTokenDescriptor

@@ -64,12 +64,14 @@ internal sealed class AgentPresenceHeartbeat(
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
             {
-                var now = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
-                var left = active.Except(now).ToList();
+                // Dead, not stopping: a silo that stops gracefully hands its queues over, and its agents' grains come
+                // back with their connections; confirming into a stopping silo only makes its grains wait.
+                var now = snapshot.Members.Values.Where(m => m.Status != SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
+                var died = active.Except(now).ToList();
                 active = now;
-                if (left.Count > 0)
+                if (died.Count > 0)
                 {
-                    logger.LogInformation("Silo {Silos} left the cluster; confirming this silo's agent connections at once", string.Join(", ", left));
+                    logger.LogInformation("Silo {Silos} died; confirming this silo's agent connections at once", string.Join(", ", died));
                     await ConfirmAllAsync(announce: true, stoppingToken);
                 }
             }

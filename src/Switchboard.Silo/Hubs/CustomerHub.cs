@@ -14,6 +14,7 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
     public const string Path = "/hubs/customer";
 
     private const string CustomerKey = "customer";
+    private const string LastConversationKey = "customer-last";
 
     private HashSet<string> Joined =>
         (HashSet<string>)(Context.Items.TryGetValue(nameof(Joined), out var set) ? set! : Context.Items[nameof(Joined)] = new HashSet<string>());
@@ -33,7 +34,8 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
         StartedConversation started;
         try
         {
-            started = await CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id);
+            started = await CustomerStarts.StartAsync(
+                grains, tokens, limits, start, customerId, id, Context.Items.TryGetValue(LastConversationKey, out var last) ? (string?)last : null);
         }
         catch
         {
@@ -72,6 +74,11 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
         }
 
         await ListenAsAsync(customerId);
+        if (caller.CustomerLastConversation() is { } lastConversation)
+        {
+            Context.Items[LastConversationKey] = lastConversation;
+        }
+
         return customerId;
     }
 

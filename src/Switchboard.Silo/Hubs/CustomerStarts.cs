@@ -40,8 +40,10 @@ public static class CustomerStarts
     /// open conversation on that topic; without one, as a new customer, straight at the conversation (nothing is known
     /// of them yet, so there is nothing to ask their grain; the conversation's first report creates their record).
     /// </summary>
+    /// <param name="lastConversationId">The conversation the customer's identity token was issued with, if any.</param>
     public static async Task<StartedConversation> StartAsync(
-        IGrainFactory grains, TokenIssuer tokens, RateLimits limits, StartConversation? start, string? customerId, string proposedId)
+        IGrainFactory grains, TokenIssuer tokens, RateLimits limits, StartConversation? start, string? customerId, string proposedId,
+        string? lastConversationId = null)
     {
         if (start is null)
         {
@@ -64,12 +66,12 @@ public static class CustomerStarts
         else
         {
             limits.CountCustomerStart(customerId);
-            outcome = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId);
+            outcome = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId, lastKnownConversationId: lastConversationId);
         }
 
         var view = ForCustomer(outcome.Conversation);
         var token = tokens.IssueCustomer(view.Id);
-        var identity = tokens.IssueCustomerIdentity(customerId);
+        var identity = tokens.IssueCustomerIdentity(customerId, view.Id);
         return new StartedConversation(
             view, token.Token, token.ExpiresAt, new CustomerIdentity(customerId, identity.Token, identity.ExpiresAt), outcome.Replayed);
     }

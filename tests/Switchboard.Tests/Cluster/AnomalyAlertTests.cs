@@ -45,14 +45,13 @@ public sealed class PatientAgentsClusterFixture : ClusterFixture
 {
     public PatientAgentsClusterFixture()
     {
-        Time = new FakeTimeProvider(SlaClusterFixture.Start);
+        Time = new FakeTimeProvider(FakeTimeStart);
         Configure = options =>
         {
-            options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
-            options.Sla.ReservationTimeout = TimeSpan.FromDays(1);
+            NoPresenceRefresh(options);
+            NoReservationTimeout(options);
             options.Sla.DefaultFirstResponse = TimeSpan.FromDays(1);
-            options.Sla.OverflowAfter = TimeSpan.FromDays(20);
-            options.Sla.TicketAfter = TimeSpan.FromDays(40);
+            NoOverflow(options);
         };
     }
 }
@@ -76,6 +75,7 @@ public sealed class AnomalyFromConversationsTests(PatientAgentsClusterFixture fi
 
         // One new chat a minute; those started in the first hour are answered after 3 min, later ones after 10.
         var due = new List<(IConversationGrain Grain, int AnswerAt)>();
+        var ids = new List<string>();
         for (var minute = 0; minute < 90; minute++)
         {
             if (minute < 85)
@@ -83,6 +83,7 @@ public sealed class AnomalyFromConversationsTests(PatientAgentsClusterFixture fi
                 var (grain, id) = await fixture.StartAsync(skill);
                 await fixture.Notifier.WaitForAssignmentAsync(id);
                 due.Add((grain, minute + (minute < 60 ? 3 : 10)));
+                ids.Add(id);
             }
 
             fixture.Time!.Advance(TimeSpan.FromMinutes(1));
@@ -103,5 +104,6 @@ public sealed class AnomalyFromConversationsTests(PatientAgentsClusterFixture fi
         Assert.Equal(1, fixture.Notifier.Count(IsAnomaly));
         Assert.Equal(skill, alert.Topic);
         Assert.Equal("", alert.ConversationId);
+        await fixture.AssertInvariantsAsync([agent], ids, skill);
     }
 }

@@ -1,12 +1,8 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Orleans.TestingHost;
 using Switchboard.Agents;
 using Switchboard.Conversations;
-using Switchboard.Metrics;
-using Switchboard.Notifications;
 using Switchboard.Supervision;
 using Switchboard.Tests.Cluster.Invariants;
 using Xunit.Abstractions;
@@ -26,7 +22,7 @@ namespace Switchboard.Tests.Cluster;
 public sealed class ContentionTests(ITestOutputHelper output)
 {
     private static readonly string[] Topics = ["c-shipping", "c-payment", "c-returns"];
-    private const string General = "general";
+    private const string General = ClusterFixture.General;
     private const int AgentCount = 18;
     private const int SupervisorCount = 2;
     private const int Concurrency = 10;
@@ -53,7 +49,7 @@ public sealed class ContentionTests(ITestOutputHelper output)
     public async Task UnderContentionAndFailuresEveryAgentStaysWithinCapacityAndNoConversationIsStranded(int seed)
     {
         var steps = int.TryParse(Environment.GetEnvironmentVariable("SWITCHBOARD_CONTENTION_STEPS"), out var s) ? s : 1500;
-        await using var run = await ContentionRun.StartAsync(seed, output);
+        await using var run = await ContentionRun.StartAsync(seed);
         var clock = Stopwatch.StartNew();
         var phases = 0;
         while (run.Steps < steps)
@@ -79,11 +75,7 @@ public sealed class ContentionTests(ITestOutputHelper output)
     private sealed class ContentionRun : IAsyncDisposable
     {
         private readonly Random _random;
-        private readonly ITestOutputHelper _output;
-        private readonly InProcessTestCluster _cluster;
-        private readonly FakeTimeProvider _time;
-        private readonly ClusterActivity _activity;
-        private readonly RoutingInvariants _invariants;
+        private readonly ClusterFixture _cluster;
         private readonly List<string> _agents = [];
         private readonly List<string> _supervisors = [];
         private readonly HashSet<string> _connected = [];
@@ -92,57 +84,36 @@ public sealed class ContentionTests(ITestOutputHelper output)
         private readonly Dictionary<string, int> _outcomes = [];
         private int _nextConversation;
 
-        private ContentionRun(int seed, ITestOutputHelper output, InProcessTestCluster cluster, FakeTimeProvider time, ClusterActivity activity)
+        private ContentionRun(int seed, ClusterFixture cluster)
         {
             _random = new Random(seed);
-            _output = output;
             _cluster = cluster;
-            _time = time;
-            _activity = activity;
-            _invariants = new RoutingInvariants(cluster.Client);
         }
 
         public int Steps { get; private set; }
 
-        private IGrainFactory Grains => _cluster.Client;
+        private IGrainFactory Grains => _cluster.Grains;
 
         private IEnumerable<string> AllAgents => _agents.Concat(_supervisors);
 
-        public static async Task<ContentionRun> StartAsync(int seed, ITestOutputHelper output)
+        public static async Task<ContentionRun> StartAsync(int seed)
         {
-            var time = new FakeTimeProvider(Epoch);
-            var activity = new ClusterActivity();
-            var builder = new InProcessTestClusterBuilder(2);
-            builder.ConfigureClient(activity.Install);
-            builder.ConfigureSilo((_, silo) =>
+            var cluster = await ClusterFixture.DeployAsync(new ClusterFixture
             {
-                activity.Install(silo);
-                silo.AddSwitchboardMetrics();
-                silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
-                silo.UseInMemoryReminderService();
-                silo.Services.AddSingleton<IChatNotifier>(new RecordingNotifier());
-                silo.Services.AddSingleton<TimeProvider>(time);
-                silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
-                silo.Services.Configure<SwitchboardOptions>(options =>
+                Time = new FakeTimeProvider(Epoch),
+                Skills = Topics,
+                // Every stage comes round within a run: answer or lose it in 30 s, overflow after 20 s, a ticket
+                // after 150 s, offline agents' conversations back after 60 s.
+                OfflineGracePeriod = TimeSpan.FromSeconds(60),
+                Configure = options =>
                 {
-                    foreach (var topic in Topics.Append(General))
-                    {
-                        options.Skills[topic] = new SkillOptions();
-                    }
-
-                    // Every stage comes round within a run: answer or lose it in 30 s, overflow after 20 s, a ticket
-                    // after 150 s, offline agents' conversations back after 60 s.
                     options.Sla.ReservationTimeout = TimeSpan.FromSeconds(30);
                     options.Sla.OverflowAfter = TimeSpan.FromSeconds(20);
                     options.Sla.TicketAfter = TimeSpan.FromSeconds(150);
-                    options.OfflineGracePeriod = TimeSpan.FromSeconds(60);
                     options.PresenceRefreshPeriod = TimeSpan.FromSeconds(20);
-                });
+                },
             });
-
-            var cluster = builder.Build();
-            await cluster.DeployAsync();
-            var run = new ContentionRun(seed, output, cluster, time, activity);
+            var run = new ContentionRun(seed, cluster);
             await run.HireAsync(seed);
             return run;
         }
@@ -192,7 +163,7 @@ public sealed class ContentionTests(ITestOutputHelper output)
                 < 30 => StartOne(),
                 < 45 => ForHeld(AllAgents, (agent, conversation) => Conversation(conversation).PostAgentMessageAsync(agent, "Let me check that for you.")),
                 < 57 => ForHeld(AllAgents, (agent, conversation) => Conversation(conversation).ResolveAsync(agent)),
-                < 62 => ForHeld(_agents, (agent, conversation) => Conversation(conversation).TransferAsync(agent, Pick(Topics))),
+                < 62 => TransferHeld(Pick(Topics)),
                 < 65 => ForAnyOpen(conversation => _random.Next(2) == 0
                     ? Conversation(conversation).TransferAsSupervisorAsync(Pick(_supervisors), Pick(Topics))
                     : Conversation(conversation).ResolveAsSupervisorAsync(Pick(_supervisors))),
@@ -220,6 +191,10 @@ public sealed class ContentionTests(ITestOutputHelper output)
                 Amount: complaint ? _random.Next(3) switch { 0 => 100m, 1 => 1000m, _ => 9000m } : null);
             return () => Conversation(id).StartAsync(start);
         }
+
+        // The topic is drawn now, with the operation: the seeded sequence must not depend on how the calls interleave.
+        private Func<Task> TransferHeld(string topic) =>
+            ForHeld(_agents, (agent, conversation) => Conversation(conversation).TransferAsync(agent, topic));
 
         /// <summary>An agent acts on a conversation its grain says it holds (which may move on before the call lands).</summary>
         private Func<Task> ForHeld(IEnumerable<string> agents, Func<string, string, Task> act)
@@ -329,46 +304,16 @@ public sealed class ContentionTests(ITestOutputHelper output)
             while (by > TimeSpan.Zero)
             {
                 var next = by < step ? by : step;
-                _time.Advance(next);
+                _cluster.Time!.Advance(next);
                 by -= next;
                 await Task.WhenAll(_connected.Select(a => Grains.GetGrain<IAgentGrain>(a).ConfirmConnectionsAsync("", [Connection(a)], announce: false)));
                 await RestAsync();
             }
         }
 
-        /// <summary>
-        /// Lets the cluster finish what it was told: a call to every grain whose timer may have fired (its tick runs
-        /// first, and what the tick sends is counted), then no call in flight.
-        /// </summary>
-        private async Task RestAsync()
-        {
-            await Task.WhenAll(AllAgents.Select(a => Grains.GetGrain<IAgentGrain>(a).GetAsync()));
-            await Task.WhenAll(_conversations.Select(c => Conversation(c).GetAsync()));
-            await _activity.WaitForRestAsync(TimeSpan.FromSeconds(30));
-        }
+        private Task RestAsync() => _cluster.RestAsync(AllAgents, _conversations);
 
-        public async Task AssertInvariantsAsync(string when)
-        {
-            IReadOnlyList<string> violations = [];
-            // A change can still be on its way when the calls come to rest (a timer that fired during the check); a
-            // broken promise is one that stays broken at rest.
-            for (var attempt = 0; attempt < 3; attempt++)
-            {
-                await RestAsync();
-                (violations, _) = await _invariants.CheckAsync(AllAgents, _conversations, Topics.Append(General).Append(Switchboard.Queues.Queues.Supervisors), _time.GetUtcNow());
-                if (violations.Count == 0)
-                {
-                    return;
-                }
-            }
-
-            foreach (var violation in violations)
-            {
-                _output.WriteLine(violation);
-            }
-
-            Assert.Fail($"After {when}: {violations.Count} invariant violations, first: {violations[0]}");
-        }
+        public Task AssertInvariantsAsync(string when) => _cluster.AssertInvariantsAsync(AllAgents, _conversations, Topics, when);
 
         private IConversationGrain Conversation(string id) => Grains.GetGrain<IConversationGrain>(id);
 

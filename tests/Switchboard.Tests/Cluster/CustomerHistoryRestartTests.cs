@@ -50,6 +50,7 @@ public sealed class CustomerHistoryRestartTests(CrashClusterFixture fixture)
         var remembered = await customer.GetAsync();
         Assert.Equal(["77"], remembered!.Profile.Orders.AsEnumerable());
         Assert.Equal([second.Id, first.Id], remembered.Conversations.Select(c => c.Id));
+        await fixture.AssertInvariantsAsync([agent], [first.Id, second.Id], skill);
 
         await fixture.EnsureAllSilosAsync();
     }

@@ -15,13 +15,12 @@ public sealed class CustomerClusterFixture : ClusterFixture
 
     public CustomerClusterFixture()
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        Time = new FakeTimeProvider(FakeTimeStart);
         Configure = options =>
         {
-            options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
-            options.Sla.ReservationTimeout = TimeSpan.FromDays(1);
-            options.Sla.OverflowAfter = TimeSpan.FromDays(20);
-            options.Sla.TicketAfter = TimeSpan.FromDays(40);
+            NoPresenceRefresh(options);
+            NoReservationTimeout(options);
+            NoOverflow(options);
             options.Customers.LastAgentHold = Hold;
         };
     }
@@ -43,7 +42,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
     [Fact]
     public async Task AReturningCustomerGoesToTheirLastAgentAlthoughAnotherIsLessLoaded()
     {
-        var (skill, customer, alice, bruno, first, _) = await LastAgentBusyAsync(capacity: 3);
+        var (skill, customer, alice, bruno, first, busy) = await LastAgentBusyAsync(capacity: 3);
         Time.Advance(TimeSpan.FromMinutes(11));
 
         var second = await StartAsync(customer, skill, "It happened again");
@@ -54,12 +53,13 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         Assert.Null(assigned.ReopenedFrom);
         Assert.Equal(first, Assert.Single(assigned.History).Id);
         Assert.Empty((await bruno.GetAsync())!.Conversations);
+        await fixture.AssertInvariantsAsync([alice, bruno], [first, busy, second.Id], skill);
     }
 
     [Fact]
     public async Task ABusyLastAgentHoldsTheConversationForTheHoldThenTheNextFreeAgentGetsIt()
     {
-        var (skill, customer, alice, bruno, _, _) = await LastAgentBusyAsync(capacity: 1);
+        var (skill, customer, alice, bruno, first, busy) = await LastAgentBusyAsync(capacity: 1);
 
         var second = await StartAsync(customer, skill, "Hello again");
         await Notifier.WaitForQueuedAsync(second.Id);
@@ -73,12 +73,13 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         var (agentId, _) = await Notifier.WaitForAssignmentAsync(second.Id);
         Assert.Equal(Id(bruno), agentId);
         Assert.Single((await alice.GetAsync())!.Conversations);
+        await fixture.AssertInvariantsAsync([alice, bruno], [first, busy, second.Id], skill);
     }
 
     [Fact]
     public async Task ALastAgentWhoFreesASlotDuringTheHoldGetsTheConversation()
     {
-        var (skill, customer, alice, _, _, busy) = await LastAgentBusyAsync(capacity: 1);
+        var (skill, customer, alice, bruno, first, busy) = await LastAgentBusyAsync(capacity: 1);
 
         var second = await StartAsync(customer, skill, "Hello again");
         await Notifier.WaitForQueuedAsync(second.Id);
@@ -87,6 +88,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
 
         var (agentId, _) = await Notifier.WaitForAssignmentAsync(second.Id);
         Assert.Equal(Id(alice), agentId);
+        await fixture.AssertInvariantsAsync([alice, bruno], [first, busy, second.Id], skill);
     }
 
     [Fact]
@@ -95,7 +97,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         var skill = fixture.NewSkill();
         var alice = await fixture.OnlineAgentAsync(2, (skill, 3));
         var customer = NewCustomer();
-        await ServedAndResolvedAsync(customer, skill, alice);
+        var first = await ServedAndResolvedAsync(customer, skill, alice);
         await alice.DisconnectAsync(ClusterFixture.ConnectionOf(alice));
         var bruno = await fixture.OnlineAgentAsync(2, (skill, 3));
 
@@ -105,12 +107,13 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         Assert.Equal(Id(bruno), agentId);
         Assert.Equal(Id(alice), assigned.Preference?.AgentId);
         Assert.Null(assigned.Preference?.HoldUntil);
+        await fixture.AssertInvariantsAsync([alice, bruno], [first, second.Id], skill);
     }
 
     [Fact]
     public async Task TheHoldEndsAtTheFirstResponseDeadlineWhenThatComesFirst()
     {
-        var (skill, customer, _, bruno, _, _) = await LastAgentBusyAsync(capacity: 1);
+        var (skill, customer, alice, bruno, first, busy) = await LastAgentBusyAsync(capacity: 1);
 
         // Angry: first answer due in 30 s, sooner than the 40 s hold.
         var second = (await fixture.Grains.GetGrain<ICustomerGrain>(customer)
@@ -124,12 +127,15 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         Time.Advance(TimeSpan.FromSeconds(1));
         var (agentId, _) = await Notifier.WaitForAssignmentAsync(second.Id);
         Assert.Equal(Id(bruno), agentId);
+        // At the deadline the breach re-queues the conversation (higher priority, same ticket) while the queue's
+        // offer to Bruno is in flight: the queue must drop that entry too once Bruno has it.
+        await fixture.AssertInvariantsAsync([alice, bruno], [first, busy, second.Id], skill);
     }
 
     [Fact]
     public async Task ACustomerWritingAgainWithinTenMinutesOfTheResolveGoesBackToTheAgentWhoResolvedIt()
     {
-        var (skill, customer, alice, _, first, _) = await LastAgentBusyAsync(capacity: 3);
+        var (skill, customer, alice, bruno, first, busy) = await LastAgentBusyAsync(capacity: 3);
         Time.Advance(TimeSpan.FromMinutes(5));
 
         var second = await StartAsync(customer, skill, "One more thing about that order");
@@ -140,6 +146,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         Assert.Equal(first, assigned.ReopenedFrom);
         Assert.NotEqual(first, second.Id);
         Assert.Equal(ConversationStatus.Resolved, (await Conversation(first).GetAsync()).Status);
+        await fixture.AssertInvariantsAsync([alice, bruno], [first, busy, second.Id], skill);
     }
 
     [Fact]
@@ -148,9 +155,10 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         var skill = fixture.NewSkill();
         var alice = await fixture.OnlineAgentAsync(2, (skill, 3));
         var customers = Enumerable.Range(0, 5).Select(_ => NewCustomer()).ToList();
+        var served = new List<string>();
         foreach (var customer in customers)
         {
-            await ServedAndResolvedAsync(customer, skill, alice);
+            served.Add(await ServedAndResolvedAsync(customer, skill, alice));
         }
 
         var bruno = await fixture.OnlineAgentAsync(5, (skill, 3));
@@ -165,6 +173,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         Assert.Equal(2, assigned.Count(a => a.AgentId == Id(alice)));
         Assert.Equal(3, assigned.Count(a => a.AgentId == Id(bruno)));
         Assert.Equal(2, (await alice.GetAsync())!.Conversations.Length);
+        await fixture.AssertInvariantsAsync([alice, bruno], [.. served, .. ids], skill);
     }
 
     [Fact]
@@ -179,15 +188,18 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         var view = await Conversation(both[0].Id).GetAsync();
         Assert.Single(view.Messages, m => m.From == MessageAuthor.Customer);
         Assert.Single((await fixture.Grains.GetGrain<ICustomerGrain>(customer).GetAsync())!.Conversations);
+        await fixture.AssertInvariantsAsync([], [both[0].Id], skill);
     }
 
     [Fact]
     public async Task AStartBeyondTheOpenLimitIsRefusedAndChangesNothing()
     {
         var customer = NewCustomer();
-        foreach (var skill in new[] { fixture.NewSkill(), fixture.NewSkill(), fixture.NewSkill() })
+        var skills = new[] { fixture.NewSkill(), fixture.NewSkill(), fixture.NewSkill() };
+        var open = new List<string>();
+        foreach (var skill in skills)
         {
-            await StartAsync(customer, skill, "Hello");
+            open.Add((await StartAsync(customer, skill, "Hello")).Id);
         }
 
         var refusedId = NewId();
@@ -198,6 +210,7 @@ public sealed class CustomerRoutingTests(CustomerClusterFixture fixture)
         Assert.Contains("at most 3 may be open at once", refused.Message);
         Assert.Equal(3, (await fixture.Grains.GetGrain<ICustomerGrain>(customer).GetAsync())!.Conversations.Length);
         Assert.Equal(SwitchboardError.NotFound, (await Assert.ThrowsAsync<SwitchboardException>(() => Conversation(refusedId).GetAsync())).Error);
+        await fixture.AssertInvariantsAsync([], open, skills);
     }
 
     private static string NewCustomer() => CustomerIds.NewWeb();

@@ -91,6 +91,7 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
         Assert.Equal(1.0, today.SlaAttainment);
         Assert.Equal(4, today.FirstResponse.Count);
         Assert.Equal(4, KpiReport.From(kpis[KpiScopes.Agent(agentId)].Today).Handled);
+        await fixture.AssertInvariantsAsync([agent], conversations.Select(c => c.Id), skill);
     }
 
     [Fact]
@@ -118,6 +119,7 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
         var today = (await OnSilo<ClusterKpis>(0).ReadAsync())[KpiScopes.Skill(skill)].Today;
         Assert.Equal(1, today.Ratings);
         Assert.Equal(0, today.GoodRatings);
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -139,6 +141,7 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
         var today = (await OnSilo<ClusterKpis>(0).ReadAsync())[KpiScopes.Skill(skill)].Today;
         Assert.Equal(1, today.Abandoned);
         Assert.Equal(0, today.Resolved);
+        await fixture.AssertInvariantsAsync([], [id], skill);
     }
 
     [Fact]
@@ -161,6 +164,7 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
         Assert.Equal(1, today.Handled);
         Assert.Equal(0, today.Abandoned);
         Assert.Equal(1.0, today.Csat);
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     private static (KpiReport Hour, KpiReport Today, KpiReport Rolling) Reports(ScopeKpis kpis) =>

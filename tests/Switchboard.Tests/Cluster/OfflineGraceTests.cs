@@ -8,9 +8,9 @@ public sealed class FakeTimeClusterFixture : ClusterFixture
 {
     public FakeTimeClusterFixture()
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        Time = new FakeTimeProvider(FakeTimeStart);
         OfflineGracePeriod = TimeSpan.FromSeconds(60);
-        Configure = options => options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
+        Configure = NoPresenceRefresh;
     }
 }
 
@@ -53,6 +53,7 @@ public sealed class OfflineGraceTests(FakeTimeClusterFixture fixture)
         var colleague = await fixture.OnlineAgentAsync(1, (skill, 3));
         await fixture.Notifier.WaitAsync(n =>
             n.Kind == RecordingNotifier.Assigned && n.ConversationId == id && n.AgentId == colleague.GetPrimaryKeyString());
+        await fixture.AssertInvariantsAsync([leaver, colleague], [id, urgent], skill);
     }
 
     [Fact]
@@ -74,5 +75,6 @@ public sealed class OfflineGraceTests(FakeTimeClusterFixture fixture)
         Assert.Equal(new[] { id }, view!.Conversations.AsEnumerable());
         Assert.Equal(agent.GetPrimaryKeyString(), (await conversation.GetAsync()).AgentId);
         Assert.Equal(0, fixture.Notifier.Count(n => n.Kind == RecordingNotifier.Withdrawn && n.ConversationId == id));
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 }

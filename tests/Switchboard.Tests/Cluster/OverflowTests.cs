@@ -9,12 +9,12 @@ public sealed class OverflowClusterFixture : ClusterFixture
 {
     public OverflowClusterFixture()
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+        Time = new FakeTimeProvider(FakeTimeStart);
         Configure = options =>
         {
-            options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
+            NoPresenceRefresh(options);
             // Nobody answers in this story; keep the other clocks out of its way.
-            options.Sla.ReservationTimeout = TimeSpan.FromDays(1);
+            NoReservationTimeout(options);
         };
     }
 }
@@ -53,6 +53,8 @@ public sealed class OverflowTests(OverflowClusterFixture fixture)
             && ((ValueTuple<Queues.QueueEntry, QueuePlacement, string>)n.Payload!).Item3 == Queues.Queues.Supervisors);
         var supervisor = await fixture.OnlineAgentAsync(1, supervisor: true, (fixture.NewSkill(), 5));
         Assert.Equal(supervisor.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(secondId)).AgentId);
+        // The assignment is pushed before the conversation leaves its other queues: read them at rest.
+        await fixture.RestAsync([supervisor.GetPrimaryKeyString()], [secondId]);
         Assert.DoesNotContain(secondId, (await fixture.QueueAsync(skill)).Waiting.Select(e => e.ConversationId));
         Assert.DoesNotContain(secondId, (await fixture.QueueAsync("general")).Waiting.Select(e => e.ConversationId));
 
@@ -86,5 +88,6 @@ public sealed class OverflowTests(OverflowClusterFixture fixture)
         Assert.Equal(supervisor.GetPrimaryKeyString(), claimed.AgentId);
         Assert.Equal("Still there?", claimed.Messages.Last(m => m.From == MessageAuthor.Customer).Text);
         Assert.DoesNotContain(thirdId, (await fixture.Grains.GetGrain<ITicketBoardGrain>(0).GetAsync()).Select(t => t.ConversationId));
+        await fixture.AssertInvariantsAsync([generalist, supervisor], [firstId, secondId, thirdId], skill);
     }
 }

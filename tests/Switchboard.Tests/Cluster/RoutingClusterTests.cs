@@ -26,6 +26,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         Assert.Equal(agentId, view.AgentId);
         Assert.Contains(id, (await shipper.GetAsync())!.Conversations);
         Assert.Empty((await payments.GetAsync())!.Conversations);
+        await fixture.AssertInvariantsAsync([shipper, payments], [id], shipping, payment);
     }
 
     [Fact]
@@ -41,6 +42,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         // The expert now carries 1/2; the idle junior is the least loaded.
         var (_, second) = await fixture.StartAsync(skill);
         Assert.Equal(junior.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(second)).AgentId);
+        await fixture.AssertInvariantsAsync([expert, junior], [first, second], skill);
     }
 
     [Fact]
@@ -63,6 +65,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         var assigned = Assert.Single(statuses, s => s.Status == ConversationStatus.Assigned);
         Assert.Equal(held[0], assigned.Id);
         Assert.Equal(1, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == agent.GetPrimaryKeyString()));
+        await fixture.AssertInvariantsAsync([agent], ids, shipping, returns);
     }
 
     [Fact]
@@ -86,6 +89,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         Assert.Equal(agentId, (await Notifier.WaitForAssignmentAsync(normalId)).AgentId);
         Assert.Equal(ConversationStatus.Assigned, (await normal.GetAsync()).Status);
         Assert.Empty((await fixture.QueueAsync(skill)).Waiting);
+        await fixture.AssertInvariantsAsync([agent], [firstId, urgentId, normalId], skill);
     }
 
     [Fact]
@@ -99,6 +103,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         var agent = await fixture.OnlineAgentAsync(2, (skill, 1));
 
         Assert.Equal(agent.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(id)).AgentId);
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -114,6 +119,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
 
         await agent.SetPresenceAsync(AgentPresence.Online);
         Assert.Equal(agent.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(id)).AgentId);
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -130,6 +136,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
 
         Assert.Equal(expert.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(id)).AgentId);
         Assert.Empty((await junior.GetAsync())!.Conversations);
+        await fixture.AssertInvariantsAsync([junior, expert], [id], skill);
     }
 
     [Fact]
@@ -150,6 +157,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         Assert.Equal(cashier.GetPrimaryKeyString(), view.AgentId);
         Assert.Empty((await shipper.GetAsync())!.Conversations);
         await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Withdrawn && n.ConversationId == id && n.AgentId == shipper.GetPrimaryKeyString());
+        await fixture.AssertInvariantsAsync([shipper, cashier], [id], shipping, payment);
     }
 
     [Fact]
@@ -170,6 +178,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         Assert.Equal(before.Messages.Length, after.Messages.Length);
         Assert.Equal(owner.GetPrimaryKeyString(), after.AgentId);
         Assert.Equal(ConversationStatus.Assigned, after.Status);
+        await fixture.AssertInvariantsAsync([owner], [id], skill);
     }
 
     [Fact]
@@ -189,6 +198,7 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         Assert.DoesNotContain(id, after.Waiting.Select(e => e.ConversationId));
         Assert.Equal(new[] { id }, (await agent.GetAsync())!.Conversations.AsEnumerable());
         Assert.Equal(1, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id));
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -207,5 +217,6 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
         Assert.Equal([id], (await fixture.QueueAsync(skill)).Waiting.Select(e => e.ConversationId));
         Assert.Equal(ConversationStatus.Waiting, (await conversation.GetAsync()).Status);
         Assert.Equal(0, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id));
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 }

@@ -71,7 +71,19 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         });
         hub.Keep(second);
 
-        await Notifier.WaitUntilAsync(seen => waiting.All(id => seen.Any(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id)), Recovery);
+        try { await Notifier.WaitUntilAsync(seen => waiting.All(id => seen.Any(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id)), Recovery); }
+        catch (TimeoutException)
+        {
+            foreach (var c in conversations.Where(c => waiting.Contains(c.Id)))
+            {
+                var v = await c.Grain.GetAsync();
+                output.WriteLine($"DEBUG {c.Id} {v.Status} {v.AgentId} queues? host {fixture.HostOf(c.Grain)} victim={onVictim.Contains(c.Id)}");
+            }
+            var qv = await queue.GetAsync();
+            output.WriteLine($"DEBUG queue host {fixture.HostOf(queue)} waiting {qv.Waiting.Length}: {string.Join(",", qv.Waiting.Select(w => w.ConversationId))} agents {string.Join(",", qv.Agents.Select(a => a.AgentId + ":" + a.Accepting + ":" + a.Active + "/" + a.Capacity))}");
+            output.WriteLine($"DEBUG second {(await second.GetAsync())!.Presence} {(await second.GetAsync())!.Conversations.Length}");
+            throw;
+        }
         var breaches = (await Task.WhenAll(ids.Select(id => Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery))))
             .ToDictionary(n => n.ConversationId, n => (SupervisorAlert)n.Payload!);
         var allBreached = sinceKill.Elapsed;
@@ -108,6 +120,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         Assert.Equal(waiting.Order(), (await second.GetAsync())!.Conversations);
         Assert.Equal(10, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == first.GetPrimaryKeyString()));
         Assert.Equal(20, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == second.GetPrimaryKeyString()));
+        await fixture.AssertInvariantsAsync([first, second], ids, skill);
     }
 
     [Fact]
@@ -158,6 +171,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         Assert.Equal(held.Order(), (await agent.GetAsync())!.Conversations);
         Assert.Equal(2, Notifier.Count(n => n.Kind == RecordingNotifier.Assigned && n.AgentId == agent.GetPrimaryKeyString()));
         Assert.Equal(0, Notifier.Count(n => n.Kind == RecordingNotifier.Withdrawn && held.Contains(n.ConversationId)));
+        await fixture.AssertInvariantsAsync([agent, colleague], conversations.Select(c => c.Id), skill);
     }
 
     /// <summary>An agent with a fresh id and the skill, configured but not yet connected.</summary>
@@ -194,5 +208,6 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         var (agentId, _) = await Notifier.WaitForAssignmentAsync(id);
         Assert.Equal(agent.GetPrimaryKeyString(), agentId);
         Assert.Equal(new[] { id }, (await agent.GetAsync())!.Conversations.AsEnumerable());
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 }

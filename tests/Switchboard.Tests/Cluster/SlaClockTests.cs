@@ -14,16 +14,13 @@ namespace Switchboard.Tests.Cluster;
 /// </summary>
 public sealed class SlaClusterFixture : ClusterFixture
 {
-    public static readonly DateTimeOffset Start = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
-
     public SlaClusterFixture()
     {
-        Time = new FakeTimeProvider(Start);
+        Time = new FakeTimeProvider(FakeTimeStart);
         Configure = options =>
         {
-            options.PresenceRefreshPeriod = TimeSpan.FromDays(30);
-            options.Sla.OverflowAfter = TimeSpan.FromDays(20);
-            options.Sla.TicketAfter = TimeSpan.FromDays(40);
+            NoPresenceRefresh(options);
+            NoOverflow(options);
             options.MessageRules.Mode = MessageRuleMode.Refuse;
         };
     }
@@ -59,12 +56,16 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
             (new("Ann", skill, "Broken", Complaint: true, Amount: 12000), TimeSpan.FromMinutes(10)),
         ];
 
+        var ids = new List<string>();
         foreach (var (start, clock) in cases)
         {
-            var (conversation, _) = await fixture.StartAsync(start);
+            var (conversation, id) = await fixture.StartAsync(start);
             var view = await conversation.GetAsync();
             Assert.Equal(clock, view.FirstResponseDueAt - view.StartedAt);
+            ids.Add(id);
         }
+
+        await fixture.AssertInvariantsAsync([], ids, skill);
     }
 
     [Fact]
@@ -88,6 +89,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         await Notifier.WaitUntilAsync(seen => seen.Count(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == id) >= 2);
         var after = (await fixture.QueueAsync(skill)).Waiting.Single(e => e.ConversationId == id).Priority;
         Assert.Equal(before + 3, after);
+        await fixture.AssertInvariantsAsync([], [id], skill);
     }
 
     [Fact]
@@ -108,6 +110,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         Assert.Equal(ConversationStatus.Assigned, view.Status);
         Assert.Equal(agent.GetPrimaryKeyString(), view.AgentId);
         Assert.DoesNotContain(view.SlaEvents, e => e.Kind is SlaEventKind.Breached or SlaEventKind.Warning or SlaEventKind.ReservationExpired);
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -126,6 +129,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         Assert.Equal(agent.GetPrimaryKeyString(), warning.AgentId);
         Assert.Equal(TimeSpan.FromSeconds(30), (TimeSpan)warning.Payload!);
         Assert.Contains((await conversation.GetAsync()).SlaEvents, e => e.Kind == SlaEventKind.Warning && e.Detail.Contains("30 s"));
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -137,7 +141,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         Time.Advance(TimeSpan.FromSeconds(95));
         await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id);
 
-        await fixture.OnlineAgentAsync(1, (skill, 3));
+        var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
         await Notifier.WaitForAssignmentAsync(id);
         Time.Advance(TimeSpan.FromSeconds(5));
 
@@ -146,6 +150,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Withdrawn && n.ConversationId == id);
         Assert.DoesNotContain((await conversation.GetAsync()).SlaEvents, e => e.Kind == SlaEventKind.Warning);
         Assert.Equal(0, Notifier.Count(n => n.Kind == RecordingNotifier.Warning && n.ConversationId == id));
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -165,6 +170,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         var view = await conversation.GetAsync();
         Assert.Equal(second.GetPrimaryKeyString(), view.AgentId);
         Assert.Contains(view.SlaEvents, e => e.Kind == SlaEventKind.ReservationExpired && e.AgentId == first.GetPrimaryKeyString());
+        await fixture.AssertInvariantsAsync([first, second], [id], skill);
     }
 
     [Fact]
@@ -180,6 +186,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Withdrawn && n.ConversationId == id);
         await Notifier.WaitUntilAsync(seen => seen.Count(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id) == 2);
         Assert.Equal(new[] { id }, (await only.GetAsync())!.Conversations.AsEnumerable());
+        await fixture.AssertInvariantsAsync([only], [id], skill);
     }
 
     [Fact]
@@ -204,6 +211,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         Time.Advance(TimeSpan.FromSeconds(20));
         await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id);
         Assert.False((await calmer.GetAsync()).Breached);
+        await fixture.AssertInvariantsAsync([], [calmerId, id], skill);
     }
 
     [Fact]
@@ -230,6 +238,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
 
         await conversation.PostCustomerMessageAsync("Thanks");
         await conversation.PostAgentMessageAsync(agentId, "You are welcome.");
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
@@ -248,6 +257,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
             Assert.Equal(supervisor.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(high)).AgentId);
             Assert.Equal(senior.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(medium)).AgentId);
             Assert.Equal(junior.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(low)).AgentId);
+            await fixture.AssertInvariantsAsync([supervisor, senior, junior], [high, medium, low], skill);
         }
         finally
         {
@@ -274,13 +284,15 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         Assert.Equal(agentId, (await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.FollowUp && n.ConversationId == id)).AgentId);
         await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Alert && n.ConversationId == id && ((SupervisorAlert)n.Payload!).Kind == SupervisorAlertKind.FollowUp);
         Assert.Contains((await conversation.GetAsync()).SlaEvents, e => e.Kind == SlaEventKind.FollowUpDue && e.AgentId == agentId);
+        await fixture.AssertInvariantsAsync([agent], [id], skill);
     }
 
     [Fact]
     public async Task TheCustomerIsToldAnHonestWaitAndHearsWhenTheLineMoves()
     {
         var skill = fixture.NewSkill();
-        var (nobody, _) = await fixture.StartAsync(fixture.NewSkill());
+        var nobodysSkill = fixture.NewSkill();
+        var (nobody, nobodyId) = await fixture.StartAsync(nobodysSkill);
         Assert.Contains("All our agents are busy", (await nobody.GetAsync()).Messages[1].Text);
 
         var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
@@ -302,5 +314,6 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         var moved = await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == thirdId
             && ((ValueTuple<QueueEntry, QueuePlacement, string>)n.Payload!).Item2.Position == 1);
         Assert.NotNull(moved);
+        await fixture.AssertInvariantsAsync([agent], [nobodyId, firstId, secondId, thirdId], skill, nobodysSkill);
     }
 }

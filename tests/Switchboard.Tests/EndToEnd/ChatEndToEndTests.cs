@@ -89,23 +89,34 @@ public sealed class ChatEndToEndTests(SiloFixture silo, ITestOutputHelper output
         var (agentId, skill) = silo.NewLane();
         var (agent, assignments, _, _) = await ConnectAgentAsync(agentId);
         var customer = await ConnectAsync(silo.CustomerConnection());
+        var started = new List<string>(count);
         var latencies = new List<double>(count);
 
         for (var i = 0; i < count; i++)
         {
             var clock = Stopwatch.StartNew();
-            var started = (await customer.InvokeAsync<StartedConversation>(
+            var conversation = (await customer.InvokeAsync<StartedConversation>(
                 nameof(CustomerHub.StartConversation), new StartConversation($"Customer {i}", skill, "Hello"))).Conversation;
-            await assignments.WaitAsync(c => c.Id == started.Id);
+            await assignments.WaitAsync(c => c.Id == conversation.Id);
             latencies.Add(clock.Elapsed.TotalMilliseconds);
-            await agent.InvokeAsync(nameof(AgentHub.Resolve), started.Id);
+            started.Add(conversation.Id);
+            await agent.InvokeAsync(nameof(AgentHub.Resolve), conversation.Id);
         }
 
         latencies.Sort();
         output.WriteLine(
             $"Assignment latency over SignalR, {count} sequential chats on one silo: p50 {latencies[count / 2]:F2} ms, " +
             $"p90 {latencies[(int)(count * 0.9)]:F2} ms, max {latencies[^1]:F2} ms");
-        Assert.Equal(count, latencies.Count);
+
+        // Routed, each: the agent was handed every conversation once, in the order the customer started them, and the
+        // silo's own record of each names that agent (as the one who resolved it).
+        Assert.Equal(started, assignments.Received.Select(c => c.Id));
+        Assert.All(assignments.Received, c => Assert.Equal(agentId, c.AgentId));
+        foreach (var id in started)
+        {
+            var stored = await silo.ReadConversationAsync(id);
+            Assert.Equal((ConversationStatus.Resolved, agentId), (stored.Status, stored.AgentId));
+        }
     }
 
     [Fact]

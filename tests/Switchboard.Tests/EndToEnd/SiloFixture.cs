@@ -1,13 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Hosting;
@@ -23,7 +20,7 @@ public class SiloFixture : IAsyncLifetime
 {
     private const int Lanes = 80;
     private int _nextLane;
-    private WebApplication _app = null!;
+    private LoopbackSilo _silo = null!;
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -49,9 +46,6 @@ public class SiloFixture : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Switchboard:Embedded:SiloPort"] = FreePort().ToString(),
-            ["Switchboard:Embedded:GatewayPort"] = FreePort().ToString(),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
             ["Logging:LogLevel:Microsoft.AspNetCore.StaticFiles"] = "Error",
@@ -86,16 +80,9 @@ public class SiloFixture : IAsyncLifetime
         settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Priority"] = "2";
         settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Reason"] = "Delivery more than 24 h late";
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(settings);
-        Customize(builder);
-        builder.AddSwitchboard();
-        _app = builder.Build();
-        _app.MapSwitchboard();
-        await _app.StartAsync();
-
-        BaseAddress = new Uri(_app.Urls.Single());
-        Tokens = _app.Services.GetRequiredService<TokenIssuer>();
+        _silo = await LoopbackSilo.StartAsync(new WebApplicationOptions { EnvironmentName = "Testing" }, settings, Customize);
+        BaseAddress = _silo.BaseAddress;
+        Tokens = _silo.Services.GetRequiredService<TokenIssuer>();
         Http = new HttpClient { BaseAddress = BaseAddress };
         SupervisorHttp = As(AgentToken(Supervisor));
     }
@@ -104,8 +91,7 @@ public class SiloFixture : IAsyncLifetime
     {
         Http.Dispose();
         SupervisorHttp.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _silo.DisposeAsync();
     }
 
     /// <summary>A configured supervisor (it serves only the general queue, which lanes never use).</summary>
@@ -118,7 +104,10 @@ public class SiloFixture : IAsyncLifetime
 
     public const string OutreachAgent = "outreach-agent";
 
-    /// <summary>Changes a derived fixture makes to the silo before it is built.</summary>
+    /// <summary>
+    /// Changes a derived fixture makes to the silo before it is built: services, Kestrel, settings of its own (added
+    /// before the fixture's, which win where both name a key).
+    /// </summary>
     protected virtual void Customize(WebApplicationBuilder builder)
     {
     }
@@ -192,13 +181,6 @@ public class SiloFixture : IAsyncLifetime
         SwitchboardHosting.ConfigureJson(json);
         return json;
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A refusal is a problem-details body with the expected status.</summary>
@@ -228,6 +210,18 @@ public sealed class Inbox<T>
     private readonly List<(Func<T, bool> Match, TaskCompletionSource<T> Done)> _waiters = [];
 
     public Inbox(HubConnection connection, string method) => connection.On<T>(method, Add);
+
+    /// <summary>Everything pushed so far, in the order it arrived.</summary>
+    public IReadOnlyList<T> Received
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _items];
+            }
+        }
+    }
 
     public Task<T> WaitAsync(Func<T, bool> match, TimeSpan? timeout = null)
     {

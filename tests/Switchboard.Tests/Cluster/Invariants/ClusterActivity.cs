@@ -63,6 +63,23 @@ public sealed class ClusterActivity : IOutgoingGrainCallFilter, IIncomingGrainCa
         }
     }
 
+    /// <summary>
+    /// Stops counting the calls in flight now, for a cluster that lost a silo: the calls that silo had taken, and the
+    /// one-way calls sent to it, never finish.
+    /// </summary>
+    public void ForgetInFlight()
+    {
+        List<TaskCompletionSource> ready;
+        lock (_lock)
+        {
+            _inFlight.Clear();
+            ready = [.. _waiters];
+            _waiters.Clear();
+        }
+
+        ready.ForEach(w => w.TrySetResult());
+    }
+
     async Task IOutgoingGrainCallFilter.Invoke(IOutgoingGrainCallContext context)
     {
         if (!IsOurs(context.InterfaceMethod?.DeclaringType))

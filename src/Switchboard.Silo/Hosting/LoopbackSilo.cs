@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Switchboard.Hosting;
+
+/// <summary>
+/// One Switchboard process hosted inside another on embedded defaults, reachable only from this machine: Kestrel on
+/// 127.0.0.1 with a port the system picks, and the embedded Orleans silo and gateway on free ports, so several can run
+/// side by side (test collections in parallel, the load-test tool next to a silo on the default ports). The load-test
+/// tool's embedded mode and the end-to-end and browser tests start the silo through it.
+/// </summary>
+public sealed class LoopbackSilo : IAsyncDisposable
+{
+    private LoopbackSilo(WebApplication app)
+    {
+        App = app;
+        BaseAddress = new Uri(app.Urls.Single());
+    }
+
+    public WebApplication App { get; }
+
+    /// <summary>Where Kestrel listens: <c>http://127.0.0.1:port/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>
+    /// Builds, maps and starts the silo. <paramref name="configure"/> runs first, on the new builder (it may replace
+    /// the default configuration sources, add services such as a fake clock, or change Kestrel); then
+    /// <paramref name="settings"/> are added, and the loopback endpoints last, so those two win over whatever came
+    /// before them.
+    /// </summary>
+    public static async Task<LoopbackSilo> StartAsync(
+        WebApplicationOptions options,
+        IEnumerable<KeyValuePair<string, string?>> settings,
+        Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(options);
+        configure?.Invoke(builder);
+        builder.Configuration.AddInMemoryCollection(settings);
+        var (siloPort, gatewayPort) = FreePorts();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Switchboard:Embedded:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["Switchboard:Embedded:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+        });
+        builder.AddSwitchboard();
+        var app = builder.Build();
+        app.MapSwitchboard();
+        await app.StartAsync();
+        return new LoopbackSilo(app);
+    }
+
+    /// <summary>Stops the silo (bounded by the host's <see cref="HostOptions.ShutdownTimeout"/>) and releases it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Two ports nothing listens on now, both held until both are chosen so they differ. Orleans must be told its
+    /// ports (it cannot report a system-picked one), so another program may still take one before the silo binds it.
+    /// </summary>
+    private static (int Silo, int Gateway) FreePorts()
+    {
+        var silo = new TcpListener(IPAddress.Loopback, 0);
+        var gateway = new TcpListener(IPAddress.Loopback, 0);
+        try
+        {
+            silo.Start();
+            gateway.Start();
+            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
+        }
+        finally
+        {
+            silo.Stop();
+            gateway.Stop();
+        }
+    }
+}
