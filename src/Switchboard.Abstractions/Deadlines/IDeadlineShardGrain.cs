@@ -14,13 +14,17 @@ public interface IDeadlineShardGrain : IGrainWithIntegerKey
 {
     /// <summary>
     /// Wake <paramref name="conversationId"/> at <paramref name="wakeAt"/> (plus the service's grace) unless it says
-    /// otherwise before; replaces what the shard held for it. In the shard's memory when the call returns, stored
-    /// within the service's flush interval.
+    /// otherwise before; replaces what the shard held for it. Stored when the call returns (writes are batched: calls
+    /// that arrive while one is under way share the next), so a conversation that dies with its silo right after is
+    /// still woken elsewhere; fails if it could not be stored.
     /// </summary>
     [AlwaysInterleave, RetrySafe]
     Task TrackAsync(string conversationId, DateTimeOffset wakeAt, ImmutableArray<string> queues);
 
-    /// <summary>Like <see cref="TrackAsync"/> for a later time, or null to forget it; nobody waits for it.</summary>
+    /// <summary>
+    /// Like <see cref="TrackAsync"/> for a later time, or null to forget it; nobody waits for it, and it is stored with
+    /// the next periodic flush (if it is lost, the shard wakes the conversation early, which changes nothing).
+    /// </summary>
     [AlwaysInterleave, OneWay]
     Task UpdateAsync(string conversationId, DateTimeOffset? wakeAt, ImmutableArray<string> queues);
 

@@ -9,7 +9,11 @@ public sealed class DeadlineOptions
     /// </summary>
     public int Shards { get; set; } = 16;
 
-    /// <summary>How often, at most, a shard stores what changed: a silo failure can lose the last interval's changes of the shards it held.</summary>
+    /// <summary>
+    /// How often a shard stores changes nobody waits for (a later wake-up time, a forgotten one, a re-armed wake). A
+    /// conversation's earlier or first wake-up time is stored before its call returns, in a batch with whatever else
+    /// arrived meanwhile, so a crash loses only changes whose loss wakes a conversation early.
+    /// </summary>
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>

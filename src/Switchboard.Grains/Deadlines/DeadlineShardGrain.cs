@@ -61,6 +61,8 @@ public sealed class DeadlineShardGrain(
     private long _fireAtTicks = long.MaxValue;
     private IGrainTimer? _flushTimer;
     private bool _flushing;
+    private bool _directoryDirty;
+    private TaskCompletionSource? _stored;
     private bool _firing;
     private long _fired;
     private long _writes;
@@ -113,7 +115,22 @@ public sealed class DeadlineShardGrain(
     public Task TrackAsync(string conversationId, DateTimeOffset wakeAt, ImmutableArray<string> queues)
     {
         Set(ConversationKey + conversationId, wakeAt, queues);
-        return Task.CompletedTask;
+        return StoredAsync();
+    }
+
+    /// <summary>
+    /// Completes once what is in memory now is stored: the next write starts at once if none is under way, else right
+    /// after it, and carries every change made meanwhile (a group commit: the busier the shard, the larger the batch).
+    /// </summary>
+    private Task StoredAsync()
+    {
+        var stored = _stored ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_flushing)
+        {
+            FlushAsync().Ignore();
+        }
+
+        return stored.Task;
     }
 
     public Task UpdateAsync(string conversationId, DateTimeOffset? wakeAt, ImmutableArray<string> queues)
@@ -301,10 +318,13 @@ public sealed class DeadlineShardGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>Writes the segments that changed (a copy each: calls interleave while it writes), then the directory if needed.</summary>
+    /// <summary>
+    /// Writes the segments that changed (a copy each: calls interleave while it writes), then the directory if needed,
+    /// and tells those waiting for their change to be stored; again while changes someone waits for came in meanwhile.
+    /// </summary>
     private async Task FlushAsync()
     {
-        if (_flushing || _dirty.Count == 0)
+        if (_flushing)
         {
             return;
         }
@@ -312,9 +332,42 @@ public sealed class DeadlineShardGrain(
         _flushing = true;
         try
         {
-            var dirty = _dirty.ToArray();
-            _dirty.Clear();
-            var directoryChanged = false;
+            while (_dirty.Count > 0 || _stored is not null)
+            {
+                var waiting = _stored;
+                _stored = null;
+                var failure = await WriteDirtyAsync();
+                if (failure is null)
+                {
+                    waiting?.TrySetResult();
+                }
+                else
+                {
+                    waiting?.TrySetException(failure);
+                    // The periodic flush tries again; whoever waited hears the failure and asks again later.
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    /// <summary>One write of everything that changed; the failure, if any part was not stored (it stays dirty).</summary>
+    private async Task<Exception?> WriteDirtyAsync()
+    {
+        if (_dirty.Count == 0)
+        {
+            return null;
+        }
+
+        var dirty = _dirty.ToArray();
+        _dirty.Clear();
+        Exception? failure = null;
+        try
+        {
             foreach (var slot in dirty)
             {
                 var members = _segments.GetValueOrDefault(slot);
@@ -324,9 +377,10 @@ public sealed class DeadlineShardGrain(
                     _segments.Remove(slot);
                     if (Directory.Segments.Remove(slot))
                     {
-                        directoryChanged = true;
+                        _directoryDirty = true;
                         var gone = new GrainState<DeadlineSegment>(new DeadlineSegment()) { ETag = _segmentEtags.GetValueOrDefault(slot), RecordExists = true };
-                        await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone));
+                        var cleared = await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone));
+                        failure ??= cleared;
                         _segmentEtags.Remove(slot);
                     }
 
@@ -341,42 +395,48 @@ public sealed class DeadlineShardGrain(
                     ETag = _segmentEtags.GetValueOrDefault(slot),
                     RecordExists = _segmentEtags.ContainsKey(slot),
                 };
-                if (await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment)))
+                if (await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment)) is { } failed)
+                {
+                    failure ??= failed;
+                }
+                else
                 {
                     _segmentEtags[slot] = segment.ETag ?? "";
                 }
 
-                directoryChanged |= Directory.Segments.Add(slot);
+                _directoryDirty |= Directory.Segments.Add(slot);
             }
 
-            if (directoryChanged)
+            // Written last, after a failure too, so the directory stored never names fewer segments than were stored.
+            if (_directoryDirty || failure is not null)
             {
+                _directoryDirty = true;
                 await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
+                _directoryDirty = failure is not null;
                 _writes++;
             }
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Deadline shard {Shard} could not store its wake-up times; the next flush tries again", Shard);
+            failure ??= ex;
             // Everything is still in memory: write it all next time.
             foreach (var slot in _segments.Keys)
             {
                 _dirty.Add(slot);
             }
         }
-        finally
-        {
-            _flushing = false;
-        }
+
+        return failure;
     }
 
-    private async Task<bool> WriteGuardedAsync(long slot, Func<Task> write)
+    private async Task<Exception?> WriteGuardedAsync(long slot, Func<Task> write)
     {
         try
         {
             await write();
             _writes++;
-            return true;
+            return null;
         }
         catch (Exception ex)
         {
@@ -384,7 +444,7 @@ public sealed class DeadlineShardGrain(
             logger.LogWarning(ex, "Deadline shard {Shard} could not store segment {Slot}; the next flush tries again", Shard, slot);
             _segmentEtags.Remove(slot);
             _dirty.Add(slot);
-            return false;
+            return ex;
         }
     }
 

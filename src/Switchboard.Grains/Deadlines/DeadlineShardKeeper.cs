@@ -17,6 +17,9 @@ public sealed class DeadlineShardKeeper(
     IOptions<SwitchboardOptions> options,
     ILogger<DeadlineShardKeeper> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
+    private const int Attempts = 8;
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _stopping = new();
     private Task _watching = Task.CompletedTask;
 
@@ -60,7 +63,18 @@ public sealed class DeadlineShardKeeper(
     private async Task EnsureAllActiveAsync(string why, bool siloLost, CancellationToken stopping)
     {
         var shards = options.Value.Deadlines.Shards;
-        var held = await Task.WhenAll(Enumerable.Range(0, shards).Select(async shard =>
+        var held = await Task.WhenAll(Enumerable.Range(0, shards).Select(shard => EnsureActiveAsync(shard, why, siloLost, stopping)));
+        logger.LogDebug("Deadline shards active ({Why}): {Count} wake-up times held", why, held.Sum());
+    }
+
+    /// <summary>
+    /// Calls one shard, trying again a few times: right after a silo is declared dead, a call may still be routed to
+    /// the activation it held until the directory forgets it.
+    /// </summary>
+    private async Task<int> EnsureActiveAsync(int shard, string why, bool siloLost, CancellationToken stopping)
+    {
+        var delay = FirstRetry;
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
@@ -68,11 +82,26 @@ public sealed class DeadlineShardKeeper(
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
-                logger.LogWarning(ex, "Deadline shard {Shard} could not be reached ({Why}); its reminder brings it back", shard, why);
+                if (attempt == Attempts)
+                {
+                    logger.LogWarning(ex, "Deadline shard {Shard} could not be reached ({Why}); its reminder brings it back", shard, why);
+                    return 0;
+                }
+
+                logger.LogDebug(ex, "Deadline shard {Shard} could not be reached ({Why}); trying again in {Delay}", shard, why, delay);
+            }
+
+            try
+            {
+                await Task.Delay(delay, stopping);
+            }
+            catch (OperationCanceledException)
+            {
                 return 0;
             }
-        }));
-        logger.LogDebug("Deadline shards active ({Why}): {Count} wake-up times held", why, held.Sum());
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LastRetry.Ticks));
+        }
     }
 }
 

@@ -47,6 +47,9 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
 
     public ClusterStorage Storage { get; init; } = ClusterStorage.PerSilo;
 
+    /// <summary>The store every silo writes to, with <see cref="ClusterStorage.Shared"/>.</summary>
+    public SharedGrainStore? SharedStore { get; private set; }
+
     public RecordingNotifier Notifier { get; } = new();
 
     /// <summary>The Switchboard calls in flight, counted on the client and every silo.</summary>
@@ -83,10 +86,6 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
         {
             Activity.Install(silo);
             silo.AddSwitchboardGrains();
-            if (Environment.GetEnvironmentVariable("SWITCHBOARD_TEST_LOG") is { Length: > 0 } logPath)
-            {
-                silo.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(new FileLogProvider(logPath));
-            }
             silo.Services.AddSingleton<IChatNotifier>(Notifier);
             silo.Services.Configure<SwitchboardOptions>(options =>
             {
@@ -135,7 +134,7 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
             return;
         }
 
-        var store = new SharedGrainStore();
+        var store = SharedStore = new SharedGrainStore();
         var reminders = new SharedReminderTable();
         builder.ConfigureSilo((_, silo) =>
         {

@@ -12,7 +12,41 @@ public sealed class SharedGrainStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string StateName, GrainId GrainId), (byte[] Data, string ETag)> _records = [];
+    private readonly HashSet<string> _refused = [];
+    private readonly List<(string StateName, GrainId? Of, bool Refused, TaskCompletionSource Seen)> _watchers = [];
     private long _lastETag;
+
+    /// <summary>From now on, writes of <paramref name="stateName"/> fail as a database that is down would.</summary>
+    public void Refuse(string stateName)
+    {
+        lock (_lock)
+        {
+            _refused.Add(stateName);
+        }
+    }
+
+    public void Accept(string stateName)
+    {
+        lock (_lock)
+        {
+            _refused.Remove(stateName);
+        }
+    }
+
+    /// <summary>
+    /// Completes at the next write of <paramref name="stateName"/> (of grain <paramref name="of"/> only, if given) that
+    /// is refused, or, if <paramref name="refused"/> is false, that is stored.
+    /// </summary>
+    public Task NextWriteAsync(string stateName, bool refused, GrainId? of = null)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _watchers.Add((stateName, of, refused, seen));
+        }
+
+        return seen.Task;
+    }
 
     public int Count
     {
@@ -38,6 +72,22 @@ public sealed class SharedGrainStore
     {
         lock (_lock)
         {
+            var refused = _refused.Contains(stateName);
+            _watchers.RemoveAll(w =>
+            {
+                var match = w.StateName == stateName && (w.Of is null || w.Of == grainId) && w.Refused == refused;
+                if (match)
+                {
+                    w.Seen.TrySetResult();
+                }
+
+                return match;
+            });
+            if (refused)
+            {
+                throw new InvalidOperationException($"The store refuses writes of '{stateName}' (a test made it fail).");
+            }
+
             CheckETag(stateName, grainId, expectedETag);
             var eTag = (++_lastETag).ToString(CultureInfo.InvariantCulture);
             _records[(stateName, grainId)] = (data, eTag);

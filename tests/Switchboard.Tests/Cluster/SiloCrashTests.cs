@@ -1,7 +1,12 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using Switchboard.Agents;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Orleans.Core.Internal;
 using Switchboard.Conversations;
+using Switchboard.Deadlines;
 using Switchboard.Queues;
 using Switchboard.Supervision;
 using Xunit.Abstractions;
@@ -71,19 +76,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         });
         hub.Keep(second);
 
-        try { await Notifier.WaitUntilAsync(seen => waiting.All(id => seen.Any(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id)), Recovery); }
-        catch (TimeoutException)
-        {
-            foreach (var c in conversations.Where(c => waiting.Contains(c.Id)))
-            {
-                var v = await c.Grain.GetAsync();
-                output.WriteLine($"DEBUG {c.Id} {v.Status} {v.AgentId} queues? host {fixture.HostOf(c.Grain)} victim={onVictim.Contains(c.Id)}");
-            }
-            var qv = await queue.GetAsync();
-            output.WriteLine($"DEBUG queue host {fixture.HostOf(queue)} waiting {qv.Waiting.Length}: {string.Join(",", qv.Waiting.Select(w => w.ConversationId))} agents {string.Join(",", qv.Agents.Select(a => a.AgentId + ":" + a.Accepting + ":" + a.Active + "/" + a.Capacity))}");
-            output.WriteLine($"DEBUG second {(await second.GetAsync())!.Presence} {(await second.GetAsync())!.Conversations.Length}");
-            throw;
-        }
+        await Notifier.WaitUntilAsync(seen => waiting.All(id => seen.Any(n => n.Kind == RecordingNotifier.Assigned && n.ConversationId == id)), Recovery);
         var breaches = (await Task.WhenAll(ids.Select(id => Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery))))
             .ToDictionary(n => n.ConversationId, n => (SupervisorAlert)n.Payload!);
         var allBreached = sinceKill.Elapsed;
@@ -174,6 +167,78 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         await fixture.AssertInvariantsAsync([agent, colleague], conversations.Select(c => c.Id), skill);
     }
 
+    [Fact]
+    public async Task AWakeUpTimeTheStoreRefusedIsStoredOnceItRecoversAndFiresAfterTheSiloDies()
+    {
+        await fixture.EnsureAllSilosAsync();
+        var victim = fixture.Cluster.Silos[1];
+        var store = fixture.SharedStore!;
+        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
+
+        // A conversation whose deadline shard lives on the silo that will die with it, so only what the shard stored
+        // can bring its deadline back.
+        var shard = await ShardOnAsync(victim, deadlines.Shards);
+        string id;
+        do
+        {
+            id = Guid.NewGuid().ToString("N");
+        }
+        while (deadlines.ShardOf(id) != shard);
+
+        var skill = fixture.NewSkill();
+        var grain = fixture.Grains.GetGrain<IConversationGrain>(id);
+        store.Refuse(DeadlineState);
+        var refused = store.NextWriteAsync(DeadlineState, refused: true);
+        var started = (await CrashClusterFixture.OnSiloAsync(victim, () => grain.StartAsync(new StartConversation("Ann", skill, "Where is my parcel?")))).Conversation;
+        await Notifier.WaitForQueuedAsync(id);
+        await refused.WaitAsync(Recovery);
+        // The customer was not kept waiting on the deadline service: the start went through while it could not store.
+        Assert.Equal(ConversationStatus.Waiting, started.Status);
+        Assert.Equal(victim.SiloAddress, fixture.HostOf(grain));
+
+        // A shard writes its directory of segments last, once every segment of that flush is stored.
+        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: GrainId.Create("deadline-directory", shard.ToString(CultureInfo.InvariantCulture)));
+        store.Accept(DeadlineState);
+        await stored.WaitAsync(Recovery);
+
+        var killedAt = DateTimeOffset.UtcNow;
+        await fixture.CrashAsync(victim);
+        var breach = await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery);
+        var lateness = ((SupervisorAlert)breach.Payload!).At - started.FirstResponseDueAt;
+        output.WriteLine($"Killed {Until(started.FirstResponseDueAt, killedAt)} before the deadline; the breach fired {lateness.TotalSeconds:0.0} s after it");
+
+        var after = await grain.GetAsync();
+        Assert.True(after.Breached);
+        Assert.NotEqual(victim.SiloAddress, fixture.HostOf(grain));
+        Assert.True(((SupervisorAlert)breach.Payload!).At >= started.FirstResponseDueAt, "The breach fired before the deadline.");
+        await fixture.RestAsync([], [id]);
+        Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id));
+    }
+
+    /// <summary>A deadline shard active on <paramref name="silo"/> (one is moved there if none is).</summary>
+    private async Task<int> ShardOnAsync(Orleans.TestingHost.InProcessSiloHandle silo, int shards)
+    {
+        for (var i = 0; i < shards; i++)
+        {
+            var shard = fixture.Grains.GetGrain<IDeadlineShardGrain>(i);
+            await shard.EnsureActiveAsync(siloLost: false);
+            if (fixture.HostOf(shard) == silo.SiloAddress)
+            {
+                return i;
+            }
+        }
+
+        // Shards are placed where they were first called (often all on the first silo up): move one.
+        var moved = fixture.Grains.GetGrain<IDeadlineShardGrain>(0);
+        await CrashClusterFixture.OnSiloAsync(silo, async () =>
+        {
+            await moved.AsReference<IGrainManagementExtension>().MigrateOnIdle();
+            return await moved.EnsureActiveAsync(siloLost: false);
+        });
+        Assert.Equal(silo.SiloAddress, fixture.HostOf(moved));
+        return 0;
+    }
+
     /// <summary>An agent with a fresh id and the skill, configured but not yet connected.</summary>
     private async Task<IAgentGrain> NewAgentAsync(string skill, int capacity)
     {
@@ -187,6 +252,8 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
 
     private static bool IsBreach(Notification n) =>
         n.Kind == RecordingNotifier.Alert && n.Payload is SupervisorAlert { Kind: SupervisorAlertKind.Breach };
+
+    private const string DeadlineState = "deadlines";
 
     private static string Until(DateTimeOffset at, DateTimeOffset from) => $"{(at - from).TotalSeconds:0.0} s";
 
