@@ -302,31 +302,43 @@ public sealed class AgentGrain(
     /// conversation gives it back. The check is a read the conversation answers interleaved, so this never waits
     /// behind a conversation that is calling this agent.
     /// </summary>
+    private TimeSpan ClaimCheckTimeout => TimeSpan.FromTicks(Math.Clamp(_options.PresenceRefreshPeriod.Ticks, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerSecond));
+
     private async Task ReleaseOrphanedReservationsAsync()
     {
         var checkedBefore = time.GetUtcNow() - (_options.PresenceRefreshPeriod * 2);
-        var orphans = new List<string>();
-        foreach (var conversationId in State.Conversations.ToArray())
+        var unclaimed = State.Conversations
+            .Where(c => !_claimed.Contains(c) && _reservedAt.GetValueOrDefault(c, DateTimeOffset.MinValue) <= checkedBefore)
+            .ToArray();
+        if (unclaimed.Length == 0)
         {
-            if (_claimed.Contains(conversationId) || _reservedAt.GetValueOrDefault(conversationId, DateTimeOffset.MinValue) > checkedBefore)
-            {
-                continue;
-            }
+            return;
+        }
 
+        // Asked at once and each bounded: a conversation whose activation was on a silo that just died may not answer
+        // until the call times out, and the agent must not stop serving meanwhile. Unanswered: asked again next time.
+        var answers = await Task.WhenAll(unclaimed.Select(async conversationId =>
+        {
             try
             {
-                if (await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id))
-                {
-                    _claimed.Add(conversationId);
-                }
-                else
-                {
-                    orphans.Add(conversationId);
-                }
+                return (bool?)await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id).WaitAsync(ClaimCheckTimeout);
             }
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "Agent {AgentId} could not check conversation {ConversationId}", Id, conversationId);
+                return null;
+            }
+        }));
+        var orphans = new List<string>();
+        for (var i = 0; i < unclaimed.Length; i++)
+        {
+            if (answers[i] == true)
+            {
+                _claimed.Add(unclaimed[i]);
+            }
+            else if (answers[i] == false)
+            {
+                orphans.Add(unclaimed[i]);
             }
         }
 

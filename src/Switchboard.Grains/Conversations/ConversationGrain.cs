@@ -27,6 +27,8 @@ public sealed partial class ConversationGrain(
     // Queued again by this activation (on activation or a wake-up) since the last assignment: the assigning queue
     // may hold that fresh entry, so an assignment must take it out of every queue.
     private bool _requeued;
+    private IGrainTimer? _enqueueRetry;
+    private int _enqueueFailures;
 
     /// <summary>The agent this conversation is asking for a slot right now (an offer between reservation and store).</summary>
     private string? _reservingWith;
@@ -612,14 +614,32 @@ public sealed partial class ConversationGrain(
             hold is null ? null : State.Preference!.AgentId, hold);
         try
         {
-            return await GrainFactory.GetGrain<IQueueGrain>(queue).EnqueueAsync(entry);
+            var placement = await GrainFactory.GetGrain<IQueueGrain>(queue).EnqueueAsync(entry);
+            _enqueueFailures = 0;
+            return placement;
         }
         catch (Exception ex)
         {
-            // The conversation is stored as waiting and its wake-up reminder queues it again; a queue that cannot be
-            // reached now must not fail the customer's request.
-            logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}", Id, queue);
+            // The conversation is stored as waiting; a queue that cannot be reached now must not fail the customer's
+            // request. It is queued again shortly (backing off), while it still waits.
+            var delay = TimeSpan.FromTicks(Math.Min(FirstTrackRetry.Ticks << Math.Min(_enqueueFailures++, 5), LastTrackRetry.Ticks));
+            logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}; trying again in {Delay}", Id, queue, delay);
+            _enqueueRetry?.Dispose();
+            _enqueueRetry = this.RegisterGrainTimer(
+                static (grain, _) => grain.RetryEnqueueAsync(),
+                this,
+                new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
             return null;
+        }
+    }
+
+    private async Task RetryEnqueueAsync()
+    {
+        _enqueueRetry?.Dispose();
+        _enqueueRetry = null;
+        if (State.Started && State.Status == ConversationStatus.Waiting)
+        {
+            await RequeueAsync();
         }
     }
 

@@ -40,6 +40,7 @@ public sealed class DeadlineDirectory
 public sealed class DeadlineShardGrain(
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
+    DeadlineMetrics metrics,
     ILogger<DeadlineShardGrain> logger) : Grain, IDeadlineShardGrain, IRemindable
 {
     private const string StateName = "deadlines";
@@ -64,8 +65,6 @@ public sealed class DeadlineShardGrain(
     private bool _directoryDirty;
     private TaskCompletionSource? _stored;
     private bool _firing;
-    private long _fired;
-    private long _writes;
 
     private long Shard => this.GetPrimaryKeyLong();
 
@@ -304,7 +303,6 @@ public sealed class DeadlineShardGrain(
                 _byTime.Dequeue();
                 if (_entries.TryGetValue(key, out var record) && record.WakeAtTicks == ticks)
                 {
-                    _fired++;
                     Wake(key);
                 }
             }
@@ -413,7 +411,7 @@ public sealed class DeadlineShardGrain(
                 _directoryDirty = true;
                 await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
                 _directoryDirty = failure is not null;
-                _writes++;
+                metrics.Written();
             }
         }
         catch (Exception ex)
@@ -435,7 +433,7 @@ public sealed class DeadlineShardGrain(
         try
         {
             await write();
-            _writes++;
+            metrics.Written();
             return null;
         }
         catch (Exception ex)
@@ -455,6 +453,7 @@ public sealed class DeadlineShardGrain(
     private void Wake(string key)
     {
         var record = _entries[key];
+        metrics.Woke();
         var backoff = Math.Min(_options.RefireAfter.Ticks << Math.Min(record.Fired, 8), MaxRefire.Ticks);
         var again = time.GetUtcNow().UtcTicks + backoff - _options.Grace.Ticks;
         Put(key, record with { WakeAtTicks = again, Fired = record.Fired + 1 }, markDirty: true);

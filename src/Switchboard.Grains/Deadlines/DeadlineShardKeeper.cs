@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -110,6 +111,8 @@ public static class DeadlineSiloExtensions
     /// <summary>The deadline service's keeper on this silo (the shards themselves are ordinary grains).</summary>
     public static ISiloBuilder AddDeadlineService(this ISiloBuilder silo)
     {
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<DeadlineMetrics>();
         silo.Services.AddSingleton<DeadlineShardKeeper>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<DeadlineShardKeeper>());
         return silo;

@@ -66,7 +66,7 @@ public static class ClusterHosting
 
         // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);
-        // A conversation's wake-up reminder bounds recovery after a silo dies; tests shorten it below Orleans' minute.
+        // Reminders are the deadline shards' backstop (one per shard); a deployment may tune Orleans' reminder options.
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration(ReminderSection);
         return silo;
     }

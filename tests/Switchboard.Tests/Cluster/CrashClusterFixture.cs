@@ -12,7 +12,7 @@ namespace Switchboard.Tests.Cluster;
 /// test takes seconds: first answers due in <see cref="FirstResponse"/>, and a dead silo is
 /// declared dead after a few missed one-second probes.
 /// </summary>
-public sealed class CrashClusterFixture : ClusterFixture
+public class CrashClusterFixture : ClusterFixture
 {
     /// <summary>Long enough for a test to set up and kill a silo before any deadline passes.</summary>
     public static readonly TimeSpan FirstResponse = TimeSpan.FromSeconds(15);
