@@ -55,6 +55,10 @@ public sealed class DeadlineShardGrain(
     private readonly PriorityQueue<string, long> _byTime = new();
     private readonly Dictionary<long, HashSet<string>> _segments = [];
     private readonly Dictionary<long, string> _segmentEtags = [];
+    // Segments (and the directory) whose stored version is unknown after a failed write: read again before the next
+    // write, so a conflict (another activation wrote it, or a write whose answer was lost) does not repeat forever.
+    private readonly HashSet<long> _staleSlots = [];
+    private bool _directoryStale;
     private readonly HashSet<long> _dirty = [];
     private GrainState<DeadlineDirectory> _directory = new(new DeadlineDirectory());
     private IGrainStorage _storage = null!;
@@ -368,8 +372,14 @@ public sealed class DeadlineShardGrain(
         {
             foreach (var slot in dirty)
             {
-                var members = _segments.GetValueOrDefault(slot);
                 var id = SegmentId(slot);
+                if (_staleSlots.Contains(slot))
+                {
+                    await RefreshSegmentAsync(slot, id);
+                    _staleSlots.Remove(slot);
+                }
+
+                var members = _segments.GetValueOrDefault(slot);
                 if (members is null || members.Count == 0)
                 {
                     _segments.Remove(slot);
@@ -409,7 +419,19 @@ public sealed class DeadlineShardGrain(
             if (_directoryDirty || failure is not null)
             {
                 _directoryDirty = true;
+                if (_directoryStale)
+                {
+                    var stored = new GrainState<DeadlineDirectory>(new DeadlineDirectory());
+                    await _storage.ReadStateAsync(StateName, DirectoryId(), stored);
+                    _directory.ETag = stored.ETag;
+                    _directory.RecordExists = stored.RecordExists;
+                    Directory.Segments.UnionWith(stored.State?.Segments ?? []);
+                    _directoryStale = false;
+                }
+
+                _directoryStale = true;
                 await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
+                _directoryStale = false;
                 _directoryDirty = failure is not null;
                 metrics.Written();
             }
@@ -428,6 +450,38 @@ public sealed class DeadlineShardGrain(
         return failure;
     }
 
+    /// <summary>
+    /// Reads a segment whose stored version is unknown: takes its version, and keeps the entries it holds that this
+    /// activation does not (at worst a conversation is woken once more than needed, never once less).
+    /// </summary>
+    private async Task RefreshSegmentAsync(long slot, GrainId id)
+    {
+        var stored = new GrainState<DeadlineSegment>(new DeadlineSegment());
+        await _storage.ReadStateAsync(StateName, id, stored);
+        if (!stored.RecordExists)
+        {
+            _segmentEtags.Remove(slot);
+            return;
+        }
+
+        _segmentEtags[slot] = stored.ETag ?? "";
+        var merged = 0;
+        foreach (var (key, record) in stored.State?.Entries ?? [])
+        {
+            if (!_entries.ContainsKey(key))
+            {
+                Put(key, record, markDirty: true);
+                merged++;
+            }
+        }
+
+        if (merged > 0 && !_firing)
+        {
+            logger.LogInformation("Deadline shard {Shard} found {Count} wake-up times another activation stored in segment {Slot}", Shard, merged, slot);
+            SetFireTimer();
+        }
+    }
+
     private async Task<Exception?> WriteGuardedAsync(long slot, Func<Task> write)
     {
         try
@@ -438,9 +492,10 @@ public sealed class DeadlineShardGrain(
         }
         catch (Exception ex)
         {
-            // A segment that failed (or whose etag went stale) is written whole next time.
+            // A segment that failed is read again (its version, and entries this activation does not know) and written
+            // whole next time.
             logger.LogWarning(ex, "Deadline shard {Shard} could not store segment {Slot}; the next flush tries again", Shard, slot);
-            _segmentEtags.Remove(slot);
+            _staleSlots.Add(slot);
             _dirty.Add(slot);
             return ex;
         }

@@ -73,24 +73,16 @@ public sealed class SharedGrainStore
         lock (_lock)
         {
             var refused = _refused.Contains(stateName);
-            _watchers.RemoveAll(w =>
-            {
-                var match = w.StateName == stateName && (w.Of is null || w.Of == grainId) && w.Refused == refused;
-                if (match)
-                {
-                    w.Seen.TrySetResult();
-                }
-
-                return match;
-            });
             if (refused)
             {
+                Notify(stateName, grainId, refused: true);
                 throw new InvalidOperationException($"The store refuses writes of '{stateName}' (a test made it fail).");
             }
 
             CheckETag(stateName, grainId, expectedETag);
             var eTag = (++_lastETag).ToString(CultureInfo.InvariantCulture);
             _records[(stateName, grainId)] = (data, eTag);
+            Notify(stateName, grainId, refused: false);
             return eTag;
         }
     }
@@ -103,6 +95,36 @@ public sealed class SharedGrainStore
             _records.Remove((stateName, grainId));
         }
     }
+
+    /// <summary>
+    /// Gives every record of <paramref name="stateName"/> whose grain key starts with <paramref name="keyPrefix"/> a
+    /// new version, as another writer would: a writer holding the old version then conflicts. How many it touched.
+    /// </summary>
+    public int Touch(string stateName, string keyPrefix)
+    {
+        lock (_lock)
+        {
+            var touched = _records.Keys.Where(k => k.StateName == stateName && k.GrainId.Key.ToString()!.StartsWith(keyPrefix, StringComparison.Ordinal)).ToList();
+            foreach (var key in touched)
+            {
+                _records[key] = (_records[key].Data, (++_lastETag).ToString(CultureInfo.InvariantCulture));
+            }
+
+            return touched.Count;
+        }
+    }
+
+    private void Notify(string stateName, GrainId grainId, bool refused) =>
+        _watchers.RemoveAll(w =>
+        {
+            var match = w.StateName == stateName && (w.Of is null || w.Of == grainId) && w.Refused == refused;
+            if (match)
+            {
+                w.Seen.TrySetResult();
+            }
+
+            return match;
+        });
 
     private void CheckETag(string stateName, GrainId grainId, string? expectedETag)
     {

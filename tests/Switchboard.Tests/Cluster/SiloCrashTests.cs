@@ -178,12 +178,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         // A conversation whose deadline shard lives on the silo that will die with it, so only what the shard stored
         // can bring its deadline back.
         var shard = await ShardOnAsync(victim, deadlines.Shards);
-        string id;
-        do
-        {
-            id = Guid.NewGuid().ToString("N");
-        }
-        while (deadlines.ShardOf(id) != shard);
+        var id = IdOnShard(deadlines, shard);
 
         var skill = fixture.NewSkill();
         var grain = fixture.Grains.GetGrain<IConversationGrain>(id);
@@ -213,6 +208,58 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         Assert.True(((SupervisorAlert)breach.Payload!).At >= started.FirstResponseDueAt, "The breach fired before the deadline.");
         await fixture.RestAsync([], [id]);
         Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id));
+    }
+
+    [Fact]
+    public async Task AShardWhoseSegmentAnotherWriterChangedReadsItAgainStoresAndStillFiresAfterTheSiloDies()
+    {
+        await fixture.EnsureAllSilosAsync();
+        var victim = fixture.Cluster.Silos[1];
+        var store = fixture.SharedStore!;
+        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
+        var shard = await ShardOnAsync(victim, deadlines.Shards);
+        var skill = fixture.NewSkill();
+        var (first, second) = (IdOnShard(deadlines, shard), IdOnShard(deadlines, shard));
+        var started = new Dictionary<string, ConversationView>();
+        started[first] = await StartOnAsync(victim, first, skill);
+
+        // Another writer (a duplicate activation for a moment, or a write whose answer was lost) changes the stored
+        // segments: the shard's next write of them conflicts, and it must read them again rather than fail forever.
+        Assert.True(store.Touch(DeadlineState, $"{shard}-") > 0);
+        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: GrainId.Create("deadline-directory", shard.ToString(CultureInfo.InvariantCulture)));
+        started[second] = await StartOnAsync(victim, second, skill);
+        await Notifier.WaitForQueuedAsync(first, second);
+        await stored.WaitAsync(Recovery);
+
+        await fixture.CrashAsync(victim);
+        foreach (var id in started.Keys)
+        {
+            var breach = (SupervisorAlert)(await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery)).Payload!;
+            Assert.True(breach.At >= started[id].FirstResponseDueAt, $"Conversation {id} breached before its deadline.");
+            Assert.True((await fixture.Grains.GetGrain<IConversationGrain>(id).GetAsync()).Breached);
+        }
+
+        await fixture.RestAsync([], started.Keys);
+        Assert.All(started.Keys, id => Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id)));
+    }
+
+    private async Task<ConversationView> StartOnAsync(Orleans.TestingHost.InProcessSiloHandle silo, string id, string skill)
+    {
+        var grain = fixture.Grains.GetGrain<IConversationGrain>(id);
+        var outcome = await CrashClusterFixture.OnSiloAsync(silo, () => grain.StartAsync(new StartConversation("Ann", skill, "Where is my parcel?")));
+        Assert.Equal(silo.SiloAddress, fixture.HostOf(grain));
+        return outcome.Conversation;
+    }
+
+    private static string IdOnShard(DeadlineOptions deadlines, int shard)
+    {
+        string id;
+        do
+        {
+            id = Guid.NewGuid().ToString("N");
+        }
+        while (deadlines.ShardOf(id) != shard);
+        return id;
     }
 
     /// <summary>A deadline shard active on <paramref name="silo"/> (one is moved there if none is).</summary>
