@@ -370,26 +370,53 @@ public sealed class DeadlineShardGrain(
         Exception? failure = null;
         try
         {
+            // Segments whose stored version is unknown are read first: they may hold entries this activation lacks.
+            foreach (var slot in dirty)
+            {
+                if (_staleSlots.Contains(slot))
+                {
+                    await RefreshSegmentAsync(slot, SegmentId(slot));
+                    _staleSlots.Remove(slot);
+                }
+            }
+
+            // The directory before the segments: it names every segment that may be stored (one it names that holds
+            // nothing reads as empty), so a crash between the writes never hides a stored segment from the next
+            // activation.
+            foreach (var slot in dirty)
+            {
+                if (_segments.TryGetValue(slot, out var held) && held.Count > 0)
+                {
+                    _directoryDirty |= Directory.Segments.Add(slot);
+                }
+            }
+
+            if (_directoryDirty)
+            {
+                await WriteDirectoryAsync();
+            }
+
             foreach (var slot in dirty)
             {
                 var id = SegmentId(slot);
-                if (_staleSlots.Contains(slot))
-                {
-                    await RefreshSegmentAsync(slot, id);
-                    _staleSlots.Remove(slot);
-                }
-
                 var members = _segments.GetValueOrDefault(slot);
                 if (members is null || members.Count == 0)
                 {
                     _segments.Remove(slot);
-                    if (Directory.Segments.Remove(slot))
+                    if (Directory.Segments.Contains(slot))
                     {
-                        _directoryDirty = true;
                         var gone = new GrainState<DeadlineSegment>(new DeadlineSegment()) { ETag = _segmentEtags.GetValueOrDefault(slot), RecordExists = true };
-                        var cleared = await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone));
-                        failure ??= cleared;
-                        _segmentEtags.Remove(slot);
+                        if (await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone)) is { } notCleared)
+                        {
+                            failure ??= notCleared;
+                        }
+                        else
+                        {
+                            // Named until the directory is next written: harmless, it reads as empty.
+                            Directory.Segments.Remove(slot);
+                            _directoryDirty = true;
+                            _segmentEtags.Remove(slot);
+                        }
                     }
 
                     continue;
@@ -411,29 +438,6 @@ public sealed class DeadlineShardGrain(
                 {
                     _segmentEtags[slot] = segment.ETag ?? "";
                 }
-
-                _directoryDirty |= Directory.Segments.Add(slot);
-            }
-
-            // Written last, after a failure too, so the directory stored never names fewer segments than were stored.
-            if (_directoryDirty || failure is not null)
-            {
-                _directoryDirty = true;
-                if (_directoryStale)
-                {
-                    var stored = new GrainState<DeadlineDirectory>(new DeadlineDirectory());
-                    await _storage.ReadStateAsync(StateName, DirectoryId(), stored);
-                    _directory.ETag = stored.ETag;
-                    _directory.RecordExists = stored.RecordExists;
-                    Directory.Segments.UnionWith(stored.State?.Segments ?? []);
-                    _directoryStale = false;
-                }
-
-                _directoryStale = true;
-                await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
-                _directoryStale = false;
-                _directoryDirty = failure is not null;
-                metrics.Written();
             }
         }
         catch (Exception ex)
@@ -448,6 +452,25 @@ public sealed class DeadlineShardGrain(
         }
 
         return failure;
+    }
+
+    private async Task WriteDirectoryAsync()
+    {
+        if (_directoryStale)
+        {
+            var stored = new GrainState<DeadlineDirectory>(new DeadlineDirectory());
+            await _storage.ReadStateAsync(StateName, DirectoryId(), stored);
+            _directory.ETag = stored.ETag;
+            _directory.RecordExists = stored.RecordExists;
+            Directory.Segments.UnionWith(stored.State?.Segments ?? []);
+            _directoryStale = false;
+        }
+
+        _directoryStale = true;
+        await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
+        _directoryStale = false;
+        _directoryDirty = false;
+        metrics.Written();
     }
 
     /// <summary>

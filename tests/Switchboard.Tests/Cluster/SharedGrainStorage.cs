@@ -13,7 +13,7 @@ public sealed class SharedGrainStore
     private readonly Lock _lock = new();
     private readonly Dictionary<(string StateName, GrainId GrainId), (byte[] Data, string ETag)> _records = [];
     private readonly HashSet<string> _refused = [];
-    private readonly List<(string StateName, GrainId? Of, bool Refused, TaskCompletionSource Seen)> _watchers = [];
+    private readonly List<(string StateName, Func<GrainId, bool>? Of, bool Refused, TaskCompletionSource Seen)> _watchers = [];
     private long _lastETag;
 
     /// <summary>From now on, writes of <paramref name="stateName"/> fail as a database that is down would.</summary>
@@ -34,10 +34,10 @@ public sealed class SharedGrainStore
     }
 
     /// <summary>
-    /// Completes at the next write of <paramref name="stateName"/> (of grain <paramref name="of"/> only, if given) that
-    /// is refused, or, if <paramref name="refused"/> is false, that is stored.
+    /// Completes at the next write of <paramref name="stateName"/> (of a grain <paramref name="of"/> accepts, if given)
+    /// that is refused, or, if <paramref name="refused"/> is false, that is stored.
     /// </summary>
-    public Task NextWriteAsync(string stateName, bool refused, GrainId? of = null)
+    public Task NextWriteAsync(string stateName, bool refused, Func<GrainId, bool>? of = null)
     {
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
@@ -117,7 +117,7 @@ public sealed class SharedGrainStore
     private void Notify(string stateName, GrainId grainId, bool refused) =>
         _watchers.RemoveAll(w =>
         {
-            var match = w.StateName == stateName && (w.Of is null || w.Of == grainId) && w.Refused == refused;
+            var match = w.StateName == stateName && (w.Of is null || w.Of(grainId)) && w.Refused == refused;
             if (match)
             {
                 w.Seen.TrySetResult();

@@ -4,7 +4,6 @@ using System.Globalization;
 using Switchboard.Agents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Orleans.Core.Internal;
 using Switchboard.Conversations;
 using Switchboard.Deadlines;
 using Switchboard.Queues;
@@ -171,13 +170,11 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
     public async Task AWakeUpTimeTheStoreRefusedIsStoredOnceItRecoversAndFiresAfterTheSiloDies()
     {
         await fixture.EnsureAllSilosAsync();
-        var victim = fixture.Cluster.Silos[1];
-        var store = fixture.SharedStore!;
-        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
-
         // A conversation whose deadline shard lives on the silo that will die with it, so only what the shard stored
         // can bring its deadline back.
-        var shard = await ShardOnAsync(victim, deadlines.Shards);
+        var (victim, shard) = await ShardToKillAsync();
+        var store = fixture.SharedStore!;
+        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
         var id = IdOnShard(deadlines, shard);
 
         var skill = fixture.NewSkill();
@@ -191,8 +188,8 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         Assert.Equal(ConversationStatus.Waiting, started.Status);
         Assert.Equal(victim.SiloAddress, fixture.HostOf(grain));
 
-        // A shard writes its directory of segments last, once every segment of that flush is stored.
-        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: GrainId.Create("deadline-directory", shard.ToString(CultureInfo.InvariantCulture)));
+        // The segment of the shard that holds its wake-up time (its deadline: nothing else falls due before it).
+        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: SegmentHolding(shard, started.FirstResponseDueAt, deadlines));
         store.Accept(DeadlineState);
         await stored.WaitAsync(Recovery);
 
@@ -202,7 +199,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         var lateness = ((SupervisorAlert)breach.Payload!).At - started.FirstResponseDueAt;
         output.WriteLine($"Killed {Until(started.FirstResponseDueAt, killedAt)} before the deadline; the breach fired {lateness.TotalSeconds:0.0} s after it");
 
-        var after = await grain.GetAsync();
+        var after = await ClusterFixture.ThroughAnyGatewayAsync(grain.GetAsync);
         Assert.True(after.Breached);
         Assert.NotEqual(victim.SiloAddress, fixture.HostOf(grain));
         Assert.True(((SupervisorAlert)breach.Payload!).At >= started.FirstResponseDueAt, "The breach fired before the deadline.");
@@ -214,10 +211,9 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
     public async Task AShardWhoseSegmentAnotherWriterChangedReadsItAgainStoresAndStillFiresAfterTheSiloDies()
     {
         await fixture.EnsureAllSilosAsync();
-        var victim = fixture.Cluster.Silos[1];
+        var (victim, shard) = await ShardToKillAsync();
         var store = fixture.SharedStore!;
         var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
-        var shard = await ShardOnAsync(victim, deadlines.Shards);
         var skill = fixture.NewSkill();
         var (first, second) = (IdOnShard(deadlines, shard), IdOnShard(deadlines, shard));
         var started = new Dictionary<string, ConversationView>();
@@ -226,7 +222,10 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         // Another writer (a duplicate activation for a moment, or a write whose answer was lost) changes the stored
         // segments: the shard's next write of them conflicts, and it must read them again rather than fail forever.
         Assert.True(store.Touch(DeadlineState, $"{shard}-") > 0);
-        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: GrainId.Create("deadline-directory", shard.ToString(CultureInfo.InvariantCulture)));
+        // Its first write conflicts (the version it holds is old, and a conflict stores nothing); the next, after reading
+        // the segment again, stores it with both conversations.
+        var expected = DateTimeOffset.UtcNow + CrashClusterFixture.FirstResponse;
+        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: id => SegmentHolding(shard, expected, deadlines)(id) || SegmentHolding(shard, expected + TimeSpan.FromSeconds(1), deadlines)(id));
         started[second] = await StartOnAsync(victim, second, skill);
         await Notifier.WaitForQueuedAsync(first, second);
         await stored.WaitAsync(Recovery);
@@ -236,7 +235,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         {
             var breach = (SupervisorAlert)(await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery)).Payload!;
             Assert.True(breach.At >= started[id].FirstResponseDueAt, $"Conversation {id} breached before its deadline.");
-            Assert.True((await fixture.Grains.GetGrain<IConversationGrain>(id).GetAsync()).Breached);
+            Assert.True((await ClusterFixture.ThroughAnyGatewayAsync(fixture.Grains.GetGrain<IConversationGrain>(id).GetAsync)).Breached);
         }
 
         await fixture.RestAsync([], started.Keys);
@@ -251,6 +250,13 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         return outcome.Conversation;
     }
 
+    /// <summary>The stored segment of <paramref name="shard"/> that holds a wake-up time of <paramref name="at"/>.</summary>
+    private static Func<GrainId, bool> SegmentHolding(int shard, DateTimeOffset at, DeadlineOptions deadlines)
+    {
+        var segment = GrainId.Create("deadline-segment", $"{shard}-{at.UtcTicks / deadlines.SegmentWidth.Ticks}");
+        return id => id == segment;
+    }
+
     private static string IdOnShard(DeadlineOptions deadlines, int shard)
     {
         string id;
@@ -262,28 +268,15 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         return id;
     }
 
-    /// <summary>A deadline shard active on <paramref name="silo"/> (one is moved there if none is).</summary>
-    private async Task<int> ShardOnAsync(Orleans.TestingHost.InProcessSiloHandle silo, int shards)
+    /// <summary>
+    /// A deadline shard and the silo it is active on, which the test will kill (shards are placed where they were
+    /// first called: in a fresh cluster all on the first silo up).
+    /// </summary>
+    private async Task<(Orleans.TestingHost.InProcessSiloHandle Silo, int Shard)> ShardToKillAsync()
     {
-        for (var i = 0; i < shards; i++)
-        {
-            var shard = fixture.Grains.GetGrain<IDeadlineShardGrain>(i);
-            await shard.EnsureActiveAsync(siloLost: false);
-            if (fixture.HostOf(shard) == silo.SiloAddress)
-            {
-                return i;
-            }
-        }
-
-        // Shards are placed where they were first called (often all on the first silo up): move one.
-        var moved = fixture.Grains.GetGrain<IDeadlineShardGrain>(0);
-        await CrashClusterFixture.OnSiloAsync(silo, async () =>
-        {
-            await moved.AsReference<IGrainManagementExtension>().MigrateOnIdle();
-            return await moved.EnsureActiveAsync(siloLost: false);
-        });
-        Assert.Equal(silo.SiloAddress, fixture.HostOf(moved));
-        return 0;
+        var shard = fixture.Grains.GetGrain<IDeadlineShardGrain>(0);
+        await shard.EnsureActiveAsync(siloLost: false);
+        return ((Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos.Single(s => s.SiloAddress == fixture.HostOf(shard)), 0);
     }
 
     /// <summary>An agent with a fresh id and the skill, configured but not yet connected.</summary>
