@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using HdrHistogram;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,14 +10,22 @@ using Switchboard.Conversations;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Queues;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Switchboard.Supervision;
 
 // SLA timer precision: open conversations whose first-response deadlines are spread over a window fire their
 // breach on one silo; how late each fires is recorded. Usage:
-//   dotnet run -c Release --project benchmarks/Switchboard.SlaBenchmark -- [conversations] [spreadSeconds] [clockSeconds]
-var conversations = args.Length > 0 ? int.Parse(args[0]) : 50_000;
-var spread = TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1]) : 90);
-var clock = TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2]) : 90);
+//   dotnet run -c Release --project benchmarks/Switchboard.SlaBenchmark -- [conversations] [spreadSeconds] [clockSeconds] [--postgres]
+// --postgres stores grain state and reminders in the PostgreSQL that ConnectionStrings__postgres names
+// (eval "$(scripts/services.sh env)" after scripts/services.sh start); otherwise in memory.
+var postgres = args.Contains("--postgres")
+    ? Environment.GetEnvironmentVariable("ConnectionStrings__postgres") ?? throw new InvalidOperationException("--postgres needs ConnectionStrings__postgres: run scripts/services.sh start, then eval \"$(scripts/services.sh env)\".")
+    : null;
+var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+var conversations = numbers.Length > 0 ? int.Parse(numbers[0]) : 100_000;
+var spread = TimeSpan.FromSeconds(numbers.Length > 1 ? double.Parse(numbers[1]) : 90);
+var clock = TimeSpan.FromSeconds(numbers.Length > 2 ? double.Parse(numbers[2]) : 90);
 string[] skills = ["shipping", "returns", "payment", "account", "general"];
 
 var breaches = new BreachRecorder(conversations);
@@ -36,17 +45,37 @@ builder.Services.Configure<SwitchboardOptions>(options =>
     options.Sla.OverflowAfter = TimeSpan.FromHours(1);
     options.Sla.TicketAfter = TimeSpan.FromHours(3);
 });
-builder.UseOrleans(silo => silo
-    .UseLocalhostClustering(siloPort: 11_411, gatewayPort: 30_411)
-    .AddMemoryGrainStorage(SwitchboardOptions.StorageName)
-    .UseInMemoryReminderService()
-    .AddSwitchboardMetrics());
+builder.UseOrleans(silo =>
+{
+    silo.UseLocalhostClustering(siloPort: 11_411, gatewayPort: 30_411).AddSwitchboardGrains();
+    if (postgres is null)
+    {
+        silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName).UseInMemoryReminderService();
+        return;
+    }
+
+    silo.AddAdoNetGrainStorage(SwitchboardOptions.StorageName, o =>
+    {
+        o.Invariant = "Npgsql";
+        o.ConnectionString = postgres;
+    });
+    silo.UseAdoNetReminderService(o =>
+    {
+        o.Invariant = "Npgsql";
+        o.ConnectionString = postgres;
+    });
+    silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(
+        SwitchboardOptions.StorageName,
+        (services, _) => new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()));
+});
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
 
-Console.WriteLine($"{conversations:N0} conversations, deadlines {clock.TotalSeconds:0} s after start, starts spread over {spread.TotalSeconds:0} s; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
+Console.WriteLine($"{conversations:N0} conversations, deadlines {clock.TotalSeconds:0} s after start, starts spread over {spread.TotalSeconds:0} s, storage {(postgres is null ? "memory" : "PostgreSQL")}; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
 var baseline = Measure();
+var machine = MachineLoad.Start();
+using var shardWrites = new CounterReader("switchboard.deadlines.writes");
 var started = Stopwatch.StartNew();
 var interval = spread / conversations;
 var pending = new List<Task>(256);
@@ -74,8 +103,11 @@ var loaded = Measure();
 Console.WriteLine($"memory with every conversation open: working set +{(loaded.WorkingSet - baseline.WorkingSet) / (double)conversations / 1024:F1} KiB, managed heap +{(loaded.Managed - baseline.Managed) / (double)conversations / 1024:F1} KiB per conversation");
 
 await breaches.AllFired.WaitAsync(clock + spread + TimeSpan.FromMinutes(2));
+var elapsed = started.Elapsed;
 Console.WriteLine($"all {conversations:N0} breaches fired; lateness after the deadline (ms):");
 breaches.Print();
+Console.WriteLine($"deadline shards wrote {shardWrites.Total:N0} records in {elapsed.TotalSeconds:F0} s ({shardWrites.Total / elapsed.TotalSeconds:F0}/s, {shardWrites.Total / (double)conversations:F2} per conversation)");
+Console.WriteLine(machine.Report());
 await host.StopAsync();
 
 async Task StartAsync(int i)
@@ -167,4 +199,68 @@ internal sealed class BreachRecorder(int expected) : IChatNotifier
     }
 
     public Task SentToAgentAsync(string agentId) => Task.CompletedTask;
+}
+
+/// <summary>Sums one counter of the Switchboard meter over the run.</summary>
+internal sealed class CounterReader : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private long _total;
+
+    public CounterReader(string name)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == SiloServiceMetrics.MeterName && instrument.Name == name)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _total, value));
+        _listener.Start();
+    }
+
+    public long Total => Interlocked.Read(ref _total);
+
+    public void Dispose() => _listener.Dispose();
+}
+
+/// <summary>
+/// The load average and how much CPU other processes took while the benchmark ran (from /proc): a run that shared the
+/// cores is void.
+/// </summary>
+internal sealed class MachineLoad
+{
+    private readonly string _loadBefore = LoadAverage();
+    private readonly long _busyBefore = MachineBusyTicks();
+    private readonly TimeSpan _ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    private readonly Stopwatch _wall = Stopwatch.StartNew();
+
+    public static MachineLoad Start() => new();
+
+    public string Report()
+    {
+        var own = Process.GetCurrentProcess().TotalProcessorTime - _ownBefore;
+        // /proc/stat counts in USER_HZ (100 per second on Linux).
+        var busy = TimeSpan.FromSeconds((MachineBusyTicks() - _busyBefore) / 100.0);
+        var others = busy - own;
+        var wall = _wall.Elapsed;
+        return $"load average {_loadBefore} before, {LoadAverage()} after; this process {own.TotalSeconds:F0} s CPU ({own / wall:F2} cores), " +
+            $"other processes {Math.Max(0, others.TotalSeconds):F0} s CPU ({Math.Max(0, others / wall):F2} cores) over {wall.TotalSeconds:F0} s";
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private static long MachineBusyTicks()
+    {
+        if (!File.Exists("/proc/stat"))
+        {
+            return 0;
+        }
+
+        // cpu  user nice system idle iowait irq softirq steal ...: busy is everything but idle and iowait.
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+        return fields.Sum() - fields[3] - (fields.Length > 4 ? fields[4] : 0);
+    }
 }

@@ -28,6 +28,9 @@ public sealed class SwitchboardOptions
     /// <summary>First-response clocks and their staged actions.</summary>
     public SlaOptions Sla { get; set; } = new();
 
+    /// <summary>The deadline service: the safety net for conversations' clocks (<c>Switchboard:Deadlines</c>).</summary>
+    public Deadlines.DeadlineOptions Deadlines { get; set; } = new();
+
     /// <summary>Customers remembered: history, return to the last agent, one open conversation per topic, outreach.</summary>
     public Customers.CustomerOptions Customers { get; set; } = new();
 
@@ -44,6 +47,12 @@ public sealed class SwitchboardOptions
     public TimeSpan OfflineGracePeriod { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Waiting this long adds one point of priority, so a long wait eventually beats a higher priority.</summary>
+    /// <summary>
+    /// How often, at most, a queue tells its waiting customers that the line moved (new arrivals hear their place at
+    /// once): one pass over the line per period, however many assignments moved it.
+    /// </summary>
+    public TimeSpan PositionReportInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     public TimeSpan AgingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Priority points a VIP customer gets on top of the channel's priority.</summary>
@@ -67,6 +76,11 @@ public sealed class SwitchboardOptions
     /// <summary>Everything wrong with these settings, empty when they are usable.</summary>
     public IEnumerable<string> Problems()
     {
+        foreach (var problem in Deadlines.Problems($"{Section}:Deadlines"))
+        {
+            yield return problem;
+        }
+
         if (Skills.Count == 0)
         {
             yield return "Switchboard:Skills must name at least one skill.";
@@ -110,6 +124,11 @@ public sealed class SwitchboardOptions
         if (OfflineGracePeriod < TimeSpan.Zero)
         {
             yield return "Switchboard:OfflineGracePeriod must not be negative.";
+        }
+
+        if (PositionReportInterval <= TimeSpan.Zero)
+        {
+            yield return "Switchboard:PositionReportInterval must be positive.";
         }
 
         if (AgingInterval <= TimeSpan.Zero)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Concurrency;
 
 namespace Switchboard.Agents;
 
@@ -48,6 +49,13 @@ public interface IAgentGrain : IGrainWithStringKey
     /// </summary>
     [RetrySafe]
     Task<ReserveResult> TryReserveAsync(string conversationId, string skill, int requiredProficiency);
+
+    /// <summary>
+    /// The deadline service wakes the agent: its grain may have been lost with a silo while it held conversations. It
+    /// drops connections whose silo is gone, and if none is left its offline grace period starts. Nobody waits for it.
+    /// </summary>
+    [OneWay]
+    Task WakeAsync();
 
     /// <summary>Gives back the capacity held for a conversation (resolved, transferred, returned); called by that conversation. Idempotent.</summary>
     [RetrySafe]

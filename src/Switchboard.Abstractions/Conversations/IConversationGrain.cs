@@ -110,6 +110,14 @@ public interface IConversationGrain : IGrainWithStringKey
     Task<bool> IsAssignedToAsync(string agentId);
 
     /// <summary>
+    /// The deadline service wakes the conversation: its own clock may have been lost with its silo (or a queue it
+    /// waits in lost its waiting list). It does whatever fell due, joins its queues again if it waits, and tells the
+    /// service its next time. Nobody waits for it.
+    /// </summary>
+    [OneWay]
+    Task WakeAsync();
+
+    /// <summary>
     /// The agent went offline and its grace period ran out: if the conversation is still theirs, it returns to the front of its queue.
     /// One-way so an agent never waits on a conversation (conversations call agents).
     /// </summary>

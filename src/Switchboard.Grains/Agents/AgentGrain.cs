@@ -24,7 +24,12 @@ public sealed class AgentGrain(
     // Reservations a conversation has confirmed as its assignment: only the conversation gives those back.
     private readonly HashSet<string> _claimed = [];
     private IGrainTimer? _graceTimer;
+    private DateTimeOffset? _graceEndsAt;
     private IGrainTimer? _refreshTimer;
+    // When the deadline service would wake this agent if its grain were lost: while it holds conversations, so that
+    // an agent who never comes back still loses them after its grace period. MinValue: not known (after an activation
+    // or a wake), so the next look tells the shard whatever it is.
+    private DateTimeOffset? _safetyNetAt = DateTimeOffset.MinValue;
     // What queues learn is ordered by these: an answer to a reservation can reach a queue after a later announcement.
     // The real clock, not the silo's TimeProvider: it only orders activations, and fake time may stand still.
     private readonly long _incarnation = TimeProvider.System.GetUtcNow().UtcTicks;
@@ -74,9 +79,40 @@ public sealed class AgentGrain(
         }
         else if (State.Conversations.Count > 0)
         {
-            // Deactivated while offline with conversations held: the grace period still has to end.
+            // Deactivated (or lost with a silo) while offline with conversations held: the grace period still has to end.
             StartGracePeriod();
         }
+
+        TrackSafetyNet();
+    }
+
+    /// <summary>Woken by the deadline service (activation did the work: dropped connections of dead silos, started the grace period).</summary>
+    public Task WakeAsync()
+    {
+        _safetyNetAt = DateTimeOffset.MinValue;
+        TrackSafetyNet();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Keeps the deadline service's wake-up for this agent ahead of it while it holds conversations: the end of its
+    /// grace period when offline, a few refresh periods ahead when online (moved on every refresh); none otherwise.
+    /// One-way, and only when it moves by a refresh period or more.
+    /// </summary>
+    private void TrackSafetyNet()
+    {
+        var period = _options.PresenceRefreshPeriod;
+        DateTimeOffset? desired = State.Conversations.Count == 0
+            ? null
+            : _graceEndsAt ?? time.GetUtcNow() + (period * 3);
+        if (desired == _safetyNetAt
+            || (desired is { } d && _safetyNetAt is { } held && d >= held && d - held < period))
+        {
+            return;
+        }
+
+        _safetyNetAt = desired;
+        GrainFactory.GetGrain<Deadlines.IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id)).TrackAgentAsync(Id, desired).Ignore();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -195,11 +231,13 @@ public sealed class AgentGrain(
     private async Task GoOfflineAsync()
     {
         _version++;
+        _safetyNetAt = DateTimeOffset.MinValue;
         DelayDeactivation(TimeSpan.Zero);
         _refreshTimer?.Dispose();
         _refreshTimer = null;
         logger.LogInformation("Agent {AgentId} is offline; holding {Count} conversations for {Grace}", Id, State.Conversations.Count, _options.OfflineGracePeriod);
         StartGracePeriod();
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 
@@ -232,6 +270,7 @@ public sealed class AgentGrain(
         }
 
         await ReleaseOrphanedReservationsAsync();
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 
@@ -263,31 +302,43 @@ public sealed class AgentGrain(
     /// conversation gives it back. The check is a read the conversation answers interleaved, so this never waits
     /// behind a conversation that is calling this agent.
     /// </summary>
+    private TimeSpan ClaimCheckTimeout => TimeSpan.FromTicks(Math.Clamp(_options.PresenceRefreshPeriod.Ticks, TimeSpan.TicksPerSecond, 5 * TimeSpan.TicksPerSecond));
+
     private async Task ReleaseOrphanedReservationsAsync()
     {
         var checkedBefore = time.GetUtcNow() - (_options.PresenceRefreshPeriod * 2);
-        var orphans = new List<string>();
-        foreach (var conversationId in State.Conversations.ToArray())
+        var unclaimed = State.Conversations
+            .Where(c => !_claimed.Contains(c) && _reservedAt.GetValueOrDefault(c, DateTimeOffset.MinValue) <= checkedBefore)
+            .ToArray();
+        if (unclaimed.Length == 0)
         {
-            if (_claimed.Contains(conversationId) || _reservedAt.GetValueOrDefault(conversationId, DateTimeOffset.MinValue) > checkedBefore)
-            {
-                continue;
-            }
+            return;
+        }
 
+        // Asked at once and each bounded: a conversation whose activation was on a silo that just died may not answer
+        // until the call times out, and the agent must not stop serving meanwhile. Unanswered: asked again next time.
+        var answers = await Task.WhenAll(unclaimed.Select(async conversationId =>
+        {
             try
             {
-                if (await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id))
-                {
-                    _claimed.Add(conversationId);
-                }
-                else
-                {
-                    orphans.Add(conversationId);
-                }
+                return (bool?)await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id).WaitAsync(ClaimCheckTimeout);
             }
             catch (Exception ex)
             {
                 logger.LogWarning(ex, "Agent {AgentId} could not check conversation {ConversationId}", Id, conversationId);
+                return null;
+            }
+        }));
+        var orphans = new List<string>();
+        for (var i = 0; i < unclaimed.Length; i++)
+        {
+            if (answers[i] == true)
+            {
+                _claimed.Add(unclaimed[i]);
+            }
+            else if (answers[i] == false)
+            {
+                orphans.Add(unclaimed[i]);
             }
         }
 
@@ -355,6 +406,7 @@ public sealed class AgentGrain(
         _reservedAt[conversationId] = State.LastAssignedAt.Value;
         _claimed.Remove(conversationId);
         await WriteAsync();
+        TrackSafetyNet();
         await AnnounceAsync(except: skill);
         return new ReserveResult(true, Availability(profile, skill), profile.Name);
     }
@@ -370,6 +422,7 @@ public sealed class AgentGrain(
 
         _version++;
         await WriteAsync();
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 
@@ -380,6 +433,7 @@ public sealed class AgentGrain(
             return;
         }
 
+        _graceEndsAt = time.GetUtcNow() + _options.OfflineGracePeriod;
         _graceTimer = this.RegisterGrainTimer(
             static (grain, _) => grain.OnGracePeriodEndedAsync(),
             this,
@@ -390,6 +444,7 @@ public sealed class AgentGrain(
     {
         _graceTimer?.Dispose();
         _graceTimer = null;
+        _graceEndsAt = null;
     }
 
     private async Task OnGracePeriodEndedAsync()
@@ -413,6 +468,7 @@ public sealed class AgentGrain(
             await GrainFactory.GetGrain<IConversationGrain>(conversationId).ReclaimAsync(Id);
         }
 
+        TrackSafetyNet();
         await AnnounceAsync();
     }
 

@@ -1,5 +1,6 @@
 using Switchboard.Agents;
 using Switchboard.Metrics;
+using Switchboard.Sla;
 using Switchboard.Supervision;
 
 namespace Switchboard.Conversations;
@@ -25,17 +26,9 @@ public sealed partial class ConversationGrain
         State.ResolvedAt = now;
         State.Queues.Clear();
         // A served complaint still gets its follow-up, from the agent who held it.
-        var followUp = !State.Abandoned && State.Tier != ComplaintTier.None && agentId is not null;
-        if (followUp)
-        {
-            State.FollowUpDueAt = now + Sla.FollowUpAfter;
-        }
-
-        var stopWakeUp = !followUp && State.WakeUp;
-        State.WakeUp &= followUp;
+        State.FollowUpDueAt = !State.Abandoned && agentId is not null ? ConversationClock.FollowUpDueAt(State.Tier, now, Sla) : null;
         var notice = Append(MessageAuthor.System, null, "The customer left the conversation.", now);
-        await Stored.WriteStateAsync();
-        ScheduleClock();
+        await CommitAsync();
         Metrics.Record(State.Abandoned ? ConversationEvents.Abandoned(State, now) : ConversationEvents.Resolved(State, agentId, now));
         ReportToCustomer();
 
@@ -50,11 +43,6 @@ public sealed partial class ConversationGrain
         if (agentId is not null)
         {
             await ReleaseAgentAsync(agentId);
-        }
-
-        if (stopWakeUp)
-        {
-            await UnregisterWakeUpAsync();
         }
 
         return View();
@@ -89,7 +77,7 @@ public sealed partial class ConversationGrain
 
         var now = Time.GetUtcNow();
         State.Rating = new ConversationRating(score, comment, now);
-        await Stored.WriteStateAsync();
+        await CommitAsync();
         Metrics.Record(ConversationEvents.Rated(State, score, now));
         ReportToCustomer();
         return State.Rating;

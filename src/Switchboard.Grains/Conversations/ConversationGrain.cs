@@ -11,9 +11,9 @@ using Switchboard.Supervision;
 namespace Switchboard.Conversations;
 
 /// <summary>
-/// One conversation and its first-response clock. The clock runs on an in-memory grain timer set for the next due
-/// action (precision); a durable reminder wakes the conversation while it is open, so after a silo dies the
-/// deadlines still fire and a waiting conversation re-enters its queue (durability).
+/// One conversation: the authority on its status, messages, assignment and first-response clock. Every command checks,
+/// changes the state, commits it (<see cref="CommitAsync"/>: stored, then the clock and the deadline service set for
+/// the next due time) and then tells people; the clock itself is in ConversationGrain.Clock.cs.
 /// </summary>
 public sealed partial class ConversationGrain(
     [PersistentState("conversation", SwitchboardOptions.StorageName)] IPersistentState<ConversationState> state,
@@ -21,22 +21,17 @@ public sealed partial class ConversationGrain(
     IChatNotifier notifier,
     TimeProvider time,
     IServiceMetrics metrics,
-    ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
-    private const string WakeUpReminder = "wake-up";
-    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(30);
     private readonly SwitchboardOptions _options = options.Value;
-    private IGrainTimer? _clock;
-    private DateTimeOffset? _clockDueAt;
     // Queued again by this activation (on activation or a wake-up) since the last assignment: the assigning queue
     // may hold that fresh entry, so an assignment must take it out of every queue.
     private bool _requeued;
+    private IGrainTimer? _enqueueRetry;
+    private int _enqueueFailures;
 
     /// <summary>The agent this conversation is asking for a slot right now (an offer between reservation and store).</summary>
     private string? _reservingWith;
-
-    /// <summary>When this activation last sent its entry to its queues (in memory: a new activation queues at once).</summary>
-    private DateTimeOffset _announcedAt = DateTimeOffset.MinValue;
 
     private ConversationState State => state.State;
 
@@ -63,13 +58,14 @@ public sealed partial class ConversationGrain(
             return;
         }
 
-        // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again.
+        // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again
+        // (whatever fell due meanwhile is done at once).
         if (State.Status == ConversationStatus.Waiting)
         {
             await RequeueAsync();
         }
 
-        ScheduleClock();
+        await OnClockAsync();
     }
 
     public Task<StartOutcome> StartAsync(StartConversation start) => StartCoreAsync(start, customer: null);
@@ -131,7 +127,6 @@ public sealed partial class ConversationGrain(
         State.QueuedAt = now;
         State.Ticket = 1;
         State.Queues = [PrimaryQueue];
-        State.WakeUp = true;
         State.History = [.. customer?.History ?? []];
         State.Outreach = outreach;
         State.ReopenedFrom = customer?.ReopenedFrom;
@@ -155,20 +150,9 @@ public sealed partial class ConversationGrain(
             Record(SlaEventKind.Acknowledged, null, acknowledgement.Text, now);
         }
 
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Nothing was stored: drop this activation's half-started state.
-            DeactivateOnIdle();
-            throw;
-        }
-
-        ScheduleClock();
+        // Nothing stored on a failure: this activation's half-started state is dropped with it.
+        await CommitAsync();
         metrics.Record(ConversationEvents.Started(State));
-        await RegisterWakeUpAsync();
         ReportToCustomer(customer is null ? new Customers.CustomerDetails(State.CustomerName, State.Vip, start.Context) : null);
         notifier.MessagePosted(Id, agentId: null, acknowledgement);
         if (outreach is not null && State.CustomerId is { } customerId)
@@ -307,8 +291,7 @@ public sealed partial class ConversationGrain(
             State.Outreach = State.Outreach! with { CustomerAnswered = true };
         }
 
-        await state.WriteStateAsync();
-        ScheduleClock();
+        await CommitAsync();
         if (answered)
         {
             ReportToCustomer();
@@ -352,8 +335,7 @@ public sealed partial class ConversationGrain(
             State.MessageIds[key] = message.Sequence;
         }
 
-        await state.WriteStateAsync();
-        ScheduleClock();
+        await CommitAsync();
         metrics.Record(ConversationEvents.Replied(State, agentId, firstResponse));
         notifier.MessagePosted(Id, agentId, message);
         if (firstResponse)
@@ -392,9 +374,8 @@ public sealed partial class ConversationGrain(
             // The offering queue dropped its entry already, unless this activation queued it again since.
             var otherQueues = State.Queues.Where(q => q != skill || _requeued).ToArray();
             var joined = Assign(agentId, reservation.AgentName);
-            await StoreOrForgetAsync();
+            await CommitAsync();
             _requeued = false;
-            ScheduleClock();
             metrics.Record(ConversationEvents.Assigned(State));
             ReportToCustomer();
 
@@ -453,8 +434,7 @@ public sealed partial class ConversationGrain(
         ReturnToWaiting(toSkill, front: false, now);
         // Whoever transferred it gave it away: it should not bounce straight back to them.
         State.ExcludedAgentId = agentId;
-        await state.WriteStateAsync();
-        ScheduleClock();
+        await CommitAsync();
         ReportToCustomer();
 
         notifier.ConversationWithdrawn(agentId, Id, byWhom is null ? $"transferred to {toSkill}" : $"transferred to {toSkill} by supervisor {byWhom}");
@@ -486,27 +466,15 @@ public sealed partial class ConversationGrain(
         var now = time.GetUtcNow();
         State.Status = ConversationStatus.Resolved;
         State.ResolvedAt = now;
-        var followUp = State.Tier != ComplaintTier.None;
-        if (followUp)
-        {
-            State.FollowUpDueAt = now + Sla.FollowUpAfter;
-        }
-
-        var stopWakeUp = !followUp && State.WakeUp;
-        State.WakeUp &= followUp;
+        State.FollowUpDueAt = ConversationClock.FollowUpDueAt(State.Tier, now, Sla);
         var notice = Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
-        await state.WriteStateAsync();
-        ScheduleClock();
+        await CommitAsync();
         metrics.Record(ConversationEvents.Resolved(State, agentId, now));
         ReportToCustomer();
 
         notifier.MessagePosted(Id, agentId, notice);
         notifier.ConversationClosed(Id, agentId);
         await ReleaseAgentAsync(agentId);
-        if (stopWakeUp)
-        {
-            await UnregisterWakeUpAsync();
-        }
     }
 
     public async Task<ConversationView> ClaimTicketAsync(string agentId)
@@ -540,8 +508,7 @@ public sealed partial class ConversationGrain(
             }
 
             var joined = Assign(agentId, reservation.AgentName);
-            await StoreOrForgetAsync();
-            ScheduleClock();
+            await CommitAsync();
             metrics.Record(ConversationEvents.Assigned(State));
             ReportToCustomer();
 
@@ -570,8 +537,7 @@ public sealed partial class ConversationGrain(
         var now = time.GetUtcNow();
         var notice = Append(MessageAuthor.System, agentId, "Your agent was disconnected; the next free agent will answer.", now);
         ReturnToWaiting(PrimaryQueue, front: true, now);
-        await state.WriteStateAsync();
-        ScheduleClock();
+        await CommitAsync();
         ReportToCustomer();
 
         logger.LogInformation("Conversation {ConversationId} returned to queue {Queue} from offline agent {AgentId}", Id, PrimaryQueue, agentId);
@@ -579,192 +545,6 @@ public sealed partial class ConversationGrain(
         notifier.ConversationWithdrawn(agentId, Id, "offline grace period ended");
         notifier.MessagePosted(Id, agentId: null, notice);
         await EnqueueAsync();
-    }
-
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != WakeUpReminder)
-        {
-            return;
-        }
-
-        if (!State.Started || !State.WakeUp)
-        {
-            await UnregisterWakeUpAsync();
-            return;
-        }
-
-        // A waiting conversation joins its queues again: a queue is soft state, and one lost with its silo is rebuilt
-        // only from the conversations that come back to it (an entry it still holds is left as it is). An assigned
-        // one wakes its agent, whose grain may have been lost with a silo: if nobody reconnects, its offline grace
-        // period starts and ends.
-        if (State.Status == ConversationStatus.Waiting)
-        {
-            await RequeueAsync();
-        }
-        else if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
-        {
-            await GrainFactory.GetGrain<IAgentGrain>(agentId).GetAsync();
-        }
-
-        await OnClockAsync();
-    }
-
-    /// <summary>Runs every staged action that is due, stores the result once, then tells people.</summary>
-    private async Task OnClockAsync()
-    {
-        var now = time.GetUtcNow();
-        List<Func<Task>> then = [];
-
-        if (State.FirstResponseAt is null && State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned or ConversationStatus.Ticket)
-        {
-            if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
-            {
-                if (!State.Warned && now >= WarningAt)
-                {
-                    State.Warned = true;
-                    // Past the deadline a warning says nothing new: the breach speaks instead.
-                    if (now < State.FirstResponseDueAt)
-                    {
-                        var left = State.FirstResponseDueAt - now;
-                        Record(SlaEventKind.Warning, agentId, $"First answer due in {Format(left)}.", now);
-                        then.Add(() => Push(() => notifier.SlaWarning(agentId, Id, State.FirstResponseDueAt, left)));
-                    }
-                }
-
-                if (now >= State.AssignedAt + Sla.ReservationTimeout)
-                {
-                    ExpireReservation(agentId, now, then);
-                }
-            }
-
-            if (!State.Breached && now >= State.FirstResponseDueAt)
-            {
-                State.Breached = true;
-                metrics.Record(ConversationEvents.Breached(State, now));
-                var detail = $"No first answer within {Format(State.FirstResponseDueAt - State.StartedAt)} ({State.Topic}, {State.Status}).";
-                Record(SlaEventKind.Breached, State.AgentId, detail, now);
-                then.Add(() => Push(() => notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Breach, Id, State.Topic, detail, now))));
-                then.Add(() => RecordFirstResponseAsync(withinSla: false));
-                if (State.Status == ConversationStatus.Waiting)
-                {
-                    then.Add(EnqueueAsync);
-                }
-            }
-        }
-
-        if (State.Status == ConversationStatus.Waiting)
-        {
-            Overflow(now, then);
-            if (now >= State.QueuedAt + Sla.TicketAfter)
-            {
-                MakeTicket(now, then);
-            }
-        }
-
-        if (State is { Status: ConversationStatus.Resolved, FollowUpDueAt: { } followUpAt, FollowUpDone: false } && now >= followUpAt)
-        {
-            State.FollowUpDone = true;
-            State.WakeUp = false;
-            var agentId = State.AgentId!;
-            Record(SlaEventKind.FollowUpDue, agentId, "Follow up with the customer on the resolved complaint.", now);
-            then.Add(() => Push(() =>
-            {
-                notifier.FollowUpDue(agentId, Id);
-                notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.FollowUp, Id, State.Topic, $"Follow-up due (resolved by {agentId}).", now));
-            }));
-            then.Add(UnregisterWakeUpAsync);
-        }
-
-        if (then.Count == 0)
-        {
-            ScheduleClock();
-            return;
-        }
-
-        await state.WriteStateAsync();
-        // Before anyone hears of it: the next timer is set by the time a notification is seen.
-        ScheduleClock();
-        foreach (var action in then)
-        {
-            await action();
-        }
-    }
-
-    private void ExpireReservation(string agentId, DateTimeOffset now, List<Func<Task>> then)
-    {
-        var detail = $"Not answered within {Format(Sla.ReservationTimeout)}; offered to the next agent.";
-        Record(SlaEventKind.ReservationExpired, agentId, detail, now);
-        var notice = Append(MessageAuthor.System, agentId, "We are bringing in another agent to answer you.", now);
-        ReturnToWaiting(PrimaryQueue, front: true, now);
-        State.ExcludedAgentId = agentId;
-        then.Add(() => Push(() =>
-        {
-            ReportToCustomer();
-            notifier.ConversationWithdrawn(agentId, Id, detail);
-            notifier.MessagePosted(Id, agentId: null, notice);
-        }));
-        then.Add(() => ReleaseAgentAsync(agentId));
-        then.Add(EnqueueAsync);
-    }
-
-    private void Overflow(DateTimeOffset now, List<Func<Task>> then)
-    {
-        while (State.OverflowStage < 2 && now >= State.QueuedAt + (Sla.OverflowAfter * (State.OverflowStage + 1)))
-        {
-            State.OverflowStage++;
-            var queue = State.OverflowStage == 1 ? Sla.FallbackQueue : Queues.Queues.Supervisors;
-            if (!_options.IsQueue(queue) || State.Queues.Contains(queue))
-            {
-                continue;
-            }
-
-            State.Queues.Add(queue);
-            Record(SlaEventKind.Overflowed, null, $"Nobody took it for {Format(now - State.QueuedAt)}; also queued with {queue}.", now);
-            then.Add(() => EnqueueInAsync(queue));
-        }
-    }
-
-    private void MakeTicket(DateTimeOffset now, List<Func<Task>> then)
-    {
-        var queues = State.Queues.ToArray();
-        State.Status = ConversationStatus.Ticket;
-        State.Queues.Clear();
-        var detail = $"Nobody could take it for {Format(now - State.QueuedAt)}; kept as a ticket.";
-        Record(SlaEventKind.Ticketed, null, detail, now);
-        var notice = Append(MessageAuthor.System, null, "All our agents are busy. Your question is saved and an agent will answer it here as soon as possible.", now);
-        var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, State.Messages[0].Text);
-        then.Add(() => RemoveFromQueuesAsync(queues));
-        then.Add(() => GrainFactory.GetGrain<ITicketBoardGrain>(0).AddAsync(ticket));
-        then.Add(() => Push(() =>
-        {
-            notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Ticket, Id, State.Topic, detail, now));
-            notifier.MessagePosted(Id, agentId: null, notice);
-        }));
-    }
-
-    private bool RaiseEmotion(string text, DateTimeOffset now)
-    {
-        var shown = SlaPolicy.Detect(text, State.Emotion, Sla);
-        if (shown == State.Emotion)
-        {
-            return false;
-        }
-
-        State.Emotion = shown;
-        var detail = $"The customer seems {shown.ToString().ToLowerInvariant()}.";
-        if (State.FirstResponseAt is null)
-        {
-            var due = State.StartedAt + SlaPolicy.FirstResponseTarget(State.Tier, shown, Sla);
-            if (due < State.FirstResponseDueAt)
-            {
-                State.FirstResponseDueAt = due;
-                detail += $" First answer now due by {due:HH:mm:ss}.";
-            }
-        }
-
-        Record(SlaEventKind.EmotionRaised, State.AgentId, detail, now);
-        return true;
     }
 
     private ChatMessage Assign(string agentId, string agentName)
@@ -807,7 +587,6 @@ public sealed partial class ConversationGrain(
     /// <summary>Puts the conversation in every queue it waits in; the placement in its own queue is returned.</summary>
     private async Task<QueuePlacement?> EnqueueAsync()
     {
-        _announcedAt = time.GetUtcNow();
         QueuePlacement? placement = null;
         foreach (var queue in State.Queues.ToArray())
         {
@@ -835,22 +614,33 @@ public sealed partial class ConversationGrain(
             hold is null ? null : State.Preference!.AgentId, hold);
         try
         {
-            return await GrainFactory.GetGrain<IQueueGrain>(queue).EnqueueAsync(entry);
+            var placement = await GrainFactory.GetGrain<IQueueGrain>(queue).EnqueueAsync(entry);
+            _enqueueFailures = 0;
+            return placement;
         }
         catch (Exception ex)
         {
-            // The conversation is stored as waiting and its wake-up reminder queues it again; a queue that cannot be
-            // reached now must not fail the customer's request.
-            logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}", Id, queue);
+            // The conversation is stored as waiting; a queue that cannot be reached now must not fail the customer's
+            // request. It is queued again shortly (backing off), while it still waits.
+            var delay = TimeSpan.FromTicks(Math.Min(FirstTrackRetry.Ticks << Math.Min(_enqueueFailures++, 5), LastTrackRetry.Ticks));
+            logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}; trying again in {Delay}", Id, queue, delay);
+            _enqueueRetry?.Dispose();
+            _enqueueRetry = this.RegisterGrainTimer(
+                static (grain, _) => grain.RetryEnqueueAsync(),
+                this,
+                new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
             return null;
         }
     }
 
-    /// <summary>An action among the staged ones that only tells people (nothing to wait for).</summary>
-    private static Task Push(Action tell)
+    private async Task RetryEnqueueAsync()
     {
-        tell();
-        return Task.CompletedTask;
+        _enqueueRetry?.Dispose();
+        _enqueueRetry = null;
+        if (State.Started && State.Status == ConversationStatus.Waiting)
+        {
+            await RequeueAsync();
+        }
     }
 
     /// <summary>
@@ -897,122 +687,6 @@ public sealed partial class ConversationGrain(
                 // and the queue gives back only capacity it took for that attempt.
                 logger.LogWarning(ex, "Conversation {ConversationId} could not leave queue {Queue}", Id, queue);
             }
-        }
-    }
-
-    private DateTimeOffset WarningAt => SlaPolicy.WarningAt(State.StartedAt, State.FirstResponseDueAt, Sla);
-
-    /// <summary>Sets the in-memory timer for the next due action, or clears it when nothing is due.</summary>
-    private void ScheduleClock()
-    {
-        var next = NextDue();
-        if (next == _clockDueAt)
-        {
-            return;
-        }
-
-        _clock?.Dispose();
-        _clock = null;
-        _clockDueAt = next;
-        if (next is not { } dueAt)
-        {
-            return;
-        }
-
-        // Timers take at most about 49 days; a longer wait simply wakes early and sets the timer again.
-        var delay = TimeSpan.FromTicks(Math.Clamp((dueAt - time.GetUtcNow()).Ticks, 0, MaxTimerDelay.Ticks));
-        _clock = this.RegisterGrainTimer(
-            static (grain, _) => grain.OnTimerAsync(),
-            this,
-            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan)
-            {
-                // Live conversations stay in memory for precision; a follow-up days away relies on the reminder.
-                KeepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned,
-            });
-    }
-
-    private async Task OnTimerAsync()
-    {
-        _clockDueAt = null;
-        if (State.Status == ConversationStatus.Waiting && time.GetUtcNow() >= _announcedAt + _options.PresenceRefreshPeriod)
-        {
-            // Queues are soft state: one lost with its silo learns its waiting conversations again from the
-            // conversations themselves, as it learns its agents from theirs, within a refresh period and without
-            // waiting for the durable reminder (which also covers a conversation lost with its silo). An entry the
-            // queue still holds is left as it is.
-            await RequeueAsync();
-        }
-
-        await OnClockAsync();
-    }
-
-    private DateTimeOffset? NextDue()
-    {
-        DateTimeOffset? next = null;
-        void Consider(DateTimeOffset? at)
-        {
-            if (at is { } value && (next is null || value < next))
-            {
-                next = value;
-            }
-        }
-
-        if (!State.Started)
-        {
-            return null;
-        }
-
-        if (State.FirstResponseAt is null && State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned or ConversationStatus.Ticket)
-        {
-            if (State.Status == ConversationStatus.Assigned)
-            {
-                Consider(State.Warned ? null : WarningAt);
-                Consider(State.AssignedAt + Sla.ReservationTimeout);
-            }
-
-            Consider(State.Breached ? null : State.FirstResponseDueAt);
-        }
-
-        if (State.Status == ConversationStatus.Waiting)
-        {
-            Consider(_announcedAt + _options.PresenceRefreshPeriod);
-            Consider(State.OverflowStage < 2 ? State.QueuedAt + (Sla.OverflowAfter * (State.OverflowStage + 1)) : null);
-            Consider(State.QueuedAt + Sla.TicketAfter);
-        }
-
-        if (State is { Status: ConversationStatus.Resolved, FollowUpDone: false })
-        {
-            Consider(State.FollowUpDueAt);
-        }
-
-        return next;
-    }
-
-    private async Task RegisterWakeUpAsync()
-    {
-        try
-        {
-            await this.RegisterOrUpdateReminder(WakeUpReminder, Sla.WakeUpPeriod, Sla.WakeUpPeriod);
-        }
-        catch (Exception ex)
-        {
-            // The in-memory clock still runs; only recovery after a silo failure is weaker until the next try.
-            logger.LogError(ex, "Conversation {ConversationId} could not register its wake-up reminder", Id);
-        }
-    }
-
-    private async Task UnregisterWakeUpAsync()
-    {
-        try
-        {
-            if (await this.GetReminder(WakeUpReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Conversation {ConversationId} could not unregister its wake-up reminder; its next tick retries", Id);
         }
     }
 

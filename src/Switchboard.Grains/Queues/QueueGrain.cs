@@ -24,10 +24,12 @@ public sealed class QueueGrain(
     ILogger<QueueGrain> logger) : Grain, IQueueGrain, IGrainMigrationParticipant
 {
     private const int RateSamples = 32;
-    private const int FrontWalk = 64;
+    private const int RecallAttempts = 8;
+    private static readonly TimeSpan RecallMaxDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(15);
 
-    private readonly SortedSet<QueueEntry> _waiting = new(new WaitingOrder(options.Value.AgingInterval));
+    // In service order, with ranks: a place in line is found in O(log n), however long the line.
+    private readonly RankedSet<QueueEntry> _waiting = new(new WaitingOrder(options.Value.AgingInterval));
     private readonly Dictionary<string, QueueEntry> _waitingById = [];
     private readonly Dictionary<string, AgentAvailability> _agents = [];
 
@@ -41,6 +43,10 @@ public sealed class QueueGrain(
     private IGrainTimer? _holdTimer;
     private DateTimeOffset? _holdTimerDueAt;
     private bool _assignedSinceReport;
+    // Moves of the line are told at most once per period: a pass over a long line per assignment would cost more than
+    // the assignments themselves when a backlog drains.
+    private IGrainTimer? _reportTimer;
+    private DateTimeOffset _movesReportedAt = DateTimeOffset.MinValue;
     private DateOnly _slaDay;
     private int _slaMet;
     private int _slaMissed;
@@ -48,16 +54,65 @@ public sealed class QueueGrain(
 
     private string Skill => this.GetPrimaryKeyString();
 
+    private SwitchboardOptions Options => options.Value;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         MovableActivations.Track(this, ServiceProvider);
-        // Moved here from a silo that stopped, with its waiting list: match what it brought.
         if (_waiting.Count > 0)
         {
+            // Moved here from a silo that stopped, with its waiting list: match what it brought.
             ScheduleDispatch();
+        }
+        else
+        {
+            // A new activation knows nobody waiting: the conversations that wait here are woken through the deadline
+            // service, which knows the queues of every waiting conversation, and come back. Nobody waits for it.
+            _ = RecallWaitingAsync();
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Asks every deadline shard to wake the conversations that wait here, again (backing off) for a shard that cannot
+    /// be reached yet: one that was on a silo that died comes back elsewhere once the silo is declared dead.
+    /// </summary>
+    private async Task RecallWaitingAsync()
+    {
+        var pending = Enumerable.Range(0, Options.Deadlines.Shards).ToList();
+        var delay = TimeSpan.FromSeconds(1);
+        for (var attempt = 1; ; attempt++)
+        {
+            var failed = await Task.WhenAll(pending.Select(async shard =>
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<Deadlines.IDeadlineShardGrain>(shard).RequeueWaitingInAsync(Skill);
+                    return -1;
+                }
+                catch (Exception ex)
+                {
+                    logger.LogDebug(ex, "Queue {Queue} could not reach deadline shard {Shard}", Skill, shard);
+                    return shard;
+                }
+            }));
+            pending = [.. failed.Where(shard => shard >= 0)];
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            if (attempt == RecallAttempts)
+            {
+                logger.LogError("Queue {Queue} could not recall its waiting conversations from deadline shards {Shards} after {Attempts} attempts; they come back at their next deadline", Skill, string.Join(", ", pending), attempt);
+                return;
+            }
+
+            logger.LogWarning("Queue {Queue} could not reach deadline shards {Shards} to recall its waiting conversations; trying again in {Delay}", Skill, string.Join(", ", pending), delay);
+            await Task.Delay(delay, time);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RecallMaxDelay.Ticks));
+        }
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -202,10 +257,13 @@ public sealed class QueueGrain(
     public async Task DispatchAsync()
     {
         _dispatchScheduled = false;
-        if (_waiting.Count > 0 && AnyFreeAgent())
+        if (_waiting.Count > 0 && FreeSlots() is var free and > 0)
         {
-            // A copy: reporting calls interleave with this pass and may add or remove entries while it awaits.
-            foreach (var entry in _waiting.ToArray())
+            // A copy of the front of the line (reporting calls interleave with this pass and may add or remove entries
+            // while it awaits), long enough to fill every free slot even if many entries ahead cannot be served by the
+            // agents free now; a pass that uses it up with agents still free schedules the next.
+            var front = _waiting.Take((free * 2) + 64).ToArray();
+            foreach (var entry in front)
             {
                 if (!AnyFreeAgent())
                 {
@@ -216,6 +274,11 @@ public sealed class QueueGrain(
                 {
                     await TryAssignAsync(entry);
                 }
+            }
+
+            if (front.Length < _waiting.Count && AnyFreeAgent())
+            {
+                ScheduleDispatch();
             }
         }
 
@@ -347,8 +410,9 @@ public sealed class QueueGrain(
     }
 
     /// <summary>
-    /// Tells new arrivals their place, and, after assignments moved the line, everyone whose place changed
-    /// materially: by a quarter or more, or anywhere in the first three.
+    /// Tells new arrivals their place at once, and, after assignments moved the line, everyone whose place changed
+    /// materially (by a quarter or more, or anywhere in the first three) — at most once per
+    /// <see cref="SwitchboardOptions.PositionReportInterval"/>, however many assignments there were.
     /// </summary>
     private void ReportPlaces()
     {
@@ -357,16 +421,29 @@ public sealed class QueueGrain(
             return;
         }
 
-        // Pushes leave at once (nobody waits on a customer's connection), after the positions are settled.
-        var report = new List<(QueueEntry Entry, QueuePlacement Placement)>();
-        if (!_assignedSinceReport)
+        var now = time.GetUtcNow();
+        var interval = options.Value.PositionReportInterval;
+        var tellMoves = _assignedSinceReport && now - _movesReportedAt >= interval;
+        if (_assignedSinceReport && !tellMoves && _reportTimer is null)
         {
-            // Only arrivals to tell: each is found from the back of the line, where new arrivals usually are.
+            _reportTimer = this.RegisterGrainTimer(
+                static (grain, _) => grain.OnReportDueAsync(),
+                this,
+                new GrainTimerCreationOptions(_movesReportedAt + interval - now, Timeout.InfiniteTimeSpan));
+        }
+
+        var estimate = new WaitEstimate(this);
+        var report = new List<(QueueEntry Entry, QueuePlacement Placement)>();
+        if (!tellMoves)
+        {
             foreach (var entry in _arrived)
             {
-                var at = PositionOf(entry);
-                _reportedPosition[entry.ConversationId] = at;
-                report.Add((entry, Placement(at)));
+                var at = _waiting.RankOf(entry);
+                if (at > 0)
+                {
+                    _reportedPosition[entry.ConversationId] = at;
+                    report.Add((entry, estimate.At(at)));
+                }
             }
         }
         else
@@ -380,55 +457,74 @@ public sealed class QueueGrain(
                 if (isNew || (position != last && (position <= 3 || Math.Abs(position - last) * 4 >= last)))
                 {
                     _reportedPosition[entry.ConversationId] = position;
-                    report.Add((entry, Placement(position)));
+                    report.Add((entry, estimate.At(position)));
                 }
             }
+
+            _assignedSinceReport = false;
+            _movesReportedAt = now;
         }
 
         _arrived.Clear();
-        _assignedSinceReport = false;
+        // Pushes leave at once (nobody waits on a customer's connection), after the positions are settled.
         foreach (var (entry, placement) in report)
         {
             notifier.ConversationQueued(Skill, entry, placement);
         }
     }
 
+    private Task OnReportDueAsync()
+    {
+        _reportTimer?.Dispose();
+        _reportTimer = null;
+        ReportPlaces();
+        return Task.CompletedTask;
+    }
+
     /// <summary>
     /// An honest wait: with free agents, none; else the line ahead divided by the recent assignment rate, or, with no
     /// recent assignments, by what the online agents' capacity turns over in the assumed handle time; unknown when
-    /// nobody who serves the queue is online.
+    /// nobody who serves the queue is online. Reads the agents once for any number of places.
     /// </summary>
-    private QueuePlacement Placement(int position)
+    private readonly struct WaitEstimate
     {
-        int freeSlots = 0, capacity = 0;
-        foreach (var agent in _agents.Values)
+        private readonly int _freeSlots;
+        private readonly int _capacity;
+        private readonly double _perMinute;
+
+        public WaitEstimate(QueueGrain queue)
         {
-            if (agent.Accepting)
+            foreach (var agent in queue._agents.Values)
             {
-                capacity += agent.Capacity;
-                freeSlots += Math.Max(0, agent.Capacity - agent.Active);
+                if (agent.Accepting)
+                {
+                    _capacity += agent.Capacity;
+                    _freeSlots += Math.Max(0, agent.Capacity - agent.Active);
+                }
+            }
+
+            _perMinute = queue.RecentAssignmentsPerMinute();
+            if (_perMinute <= 0 && _capacity > 0)
+            {
+                _perMinute = _capacity / queue.Options.Sla.AssumedHandleTime.TotalMinutes;
             }
         }
 
-        if (capacity == 0)
+        public QueuePlacement At(int position)
         {
-            return new QueuePlacement(position, null);
-        }
+            if (_capacity == 0)
+            {
+                return new QueuePlacement(position, null);
+            }
 
-        var ahead = position - freeSlots;
-        if (ahead <= 0)
-        {
-            return new QueuePlacement(position, TimeSpan.Zero);
+            var ahead = position - _freeSlots;
+            return ahead <= 0
+                ? new QueuePlacement(position, TimeSpan.Zero)
+                : new QueuePlacement(position, TimeSpan.FromMinutes(ahead / _perMinute));
         }
-
-        var perMinute = RecentAssignmentsPerMinute();
-        if (perMinute <= 0)
-        {
-            perMinute = capacity / options.Value.Sla.AssumedHandleTime.TotalMinutes;
-        }
-
-        return new QueuePlacement(position, TimeSpan.FromMinutes(ahead / perMinute));
     }
+
+    private QueuePlacement Placement(int position) => new WaitEstimate(this).At(position);
 
     private double RecentAssignmentsPerMinute()
     {
@@ -457,37 +553,20 @@ public sealed class QueueGrain(
         }
     }
 
-    private int PositionOf(QueueEntry entry)
+    private int PositionOf(QueueEntry entry) => _waiting.RankOf(entry);
+
+    private int FreeSlots()
     {
-        // A sorted set has no ranks. New arrivals are usually near the back and raised priorities near the front,
-        // so look at the front first, then count from the back.
-        var position = 0;
-        foreach (var waiting in _waiting)
+        var free = 0;
+        foreach (var agent in _agents.Values)
         {
-            position++;
-            if (waiting == entry)
+            if (agent.HasFreeCapacity)
             {
-                return position;
-            }
-
-            if (position == FrontWalk)
-            {
-                break;
+                free += agent.Capacity - agent.Active;
             }
         }
 
-        var behind = 0;
-        foreach (var waiting in _waiting.Reverse())
-        {
-            if (waiting == entry)
-            {
-                return _waiting.Count - behind;
-            }
-
-            behind++;
-        }
-
-        return _waiting.Count;
+        return free;
     }
 
     private bool AnyFreeAgent()

@@ -45,12 +45,6 @@ public sealed class SlaOptions
     /// <summary>A resolved complaint's agent is reminded to follow up after this.</summary>
     public TimeSpan FollowUpAfter { get; set; } = TimeSpan.FromDays(3);
 
-    /// <summary>
-    /// How often an open conversation's durable reminder wakes it (Orleans allows no less than its minimum reminder
-    /// period, one minute by default). After a silo dies this bounds how late a deadline fires.
-    /// </summary>
-    public TimeSpan WakeUpPeriod { get; set; } = TimeSpan.FromMinutes(1);
-
     /// <summary>How long the whole queue's work is assumed to take per conversation when nothing was assigned lately.</summary>
     public TimeSpan AssumedHandleTime { get; set; } = TimeSpan.FromMinutes(4);
 
@@ -79,7 +73,7 @@ public sealed class SlaOptions
         [
             DefaultFirstResponse, CalmFirstResponse, UpsetFirstResponse, AngryFirstResponse, HighComplaintFirstResponse,
             MediumComplaintFirstResponse, LowComplaintFirstResponse, ReservationTimeout, OverflowAfter, TicketAfter,
-            FollowUpAfter, WakeUpPeriod, AssumedHandleTime,
+            FollowUpAfter, AssumedHandleTime,
         ];
         if (clocks.Any(c => c <= TimeSpan.Zero))
         {

@@ -4,7 +4,6 @@ using Orleans.Hosting;
 using Orleans.Serialization;
 using Orleans.Storage;
 using StackExchange.Redis;
-using Switchboard.Placement;
 
 namespace Switchboard.Hosting;
 
@@ -65,12 +64,9 @@ public static class ClusterHosting
             .ValidateOnStart();
         silo.AddOutgoingGrainCallFilter<UnavailableSiloRetry>();
 
-        // A graceful stop (SIGTERM, scale-in) hands queues, agents and open conversations over instead of dropping them.
-        silo.AddShutdownMigration();
-
         // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);
-        // A conversation's wake-up reminder bounds recovery after a silo dies; tests shorten it below Orleans' minute.
+        // Reminders are the deadline shards' backstop (one per shard); a deployment may tune Orleans' reminder options.
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration(ReminderSection);
         return silo;
     }

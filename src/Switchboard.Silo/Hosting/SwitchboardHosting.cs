@@ -26,7 +26,7 @@ public static class SwitchboardHosting
         builder.Services.AddSingleton<IValidateOptions<SwitchboardOptions>, SwitchboardOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        builder.UseOrleans(silo => silo.AddSwitchboardProviders(builder.Configuration).AddSwitchboardMetrics());
+        builder.UseOrleans(silo => silo.AddSwitchboardProviders(builder.Configuration).AddSwitchboardGrains());
         builder.AddSwitchboardAuth();
         builder.AddSwitchboardLimits();
         builder.AddSwitchboardChannels();

@@ -9,13 +9,11 @@ namespace Switchboard.Tests.Cluster;
 /// <summary>
 /// Three silos on real time whose grain state and reminders live in stores shared by all of them, as a database
 /// would hold them, so a test can kill a silo and lose only what was in its memory. Clocks are shortened so a crash
-/// test takes seconds: wake-ups every second, first answers due in <see cref="FirstResponse"/>, and a dead silo is
+/// test takes seconds: first answers due in <see cref="FirstResponse"/>, and a dead silo is
 /// declared dead after a few missed one-second probes.
 /// </summary>
-public sealed class CrashClusterFixture : ClusterFixture
+public class CrashClusterFixture : ClusterFixture
 {
-    public static readonly TimeSpan WakeUpPeriod = TimeSpan.FromSeconds(1);
-
     /// <summary>Long enough for a test to set up and kill a silo before any deadline passes.</summary>
     public static readonly TimeSpan FirstResponse = TimeSpan.FromSeconds(15);
 
@@ -33,7 +31,6 @@ public sealed class CrashClusterFixture : ClusterFixture
         Configure = options =>
         {
             options.PresenceRefreshPeriod = PresenceRefreshPeriod;
-            options.Sla.WakeUpPeriod = WakeUpPeriod;
             options.Sla.DefaultFirstResponse = FirstResponse;
             // Nothing else on the clock moves during a test: assignments stay put, nothing overflows or becomes a ticket.
             options.Sla.ReservationTimeout = TimeSpan.FromMinutes(10);
@@ -127,8 +124,6 @@ public sealed class CrashClusterFixture : ClusterFixture
         builder.ConfigureSiloHost((_, host) => host.ConfigureContainer(new SiloCrashSwitch.Factory((silo, crash) => _switches[silo] = crash)));
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.Configure<ReminderOptions>(options => options.MinimumReminderPeriod = WakeUpPeriod);
-
             // Membership is the ordinary protocol over a shared table: a crashed silo is declared dead once its peers
             // miss its probes and vote. Shortened from 5 s probes so that happens within seconds.
             silo.Configure<ClusterMembershipOptions>(options =>

@@ -6,20 +6,16 @@ using Switchboard.Queues;
 namespace Switchboard.Tests.Cluster;
 
 /// <summary>
-/// Fake time with a short presence refresh and a wake-up reminder too far away to help: what brings a waiting
-/// conversation back to a queue that lost its memory is the conversation's own in-memory re-announcement.
+/// Fake time that never moves during a test: what brings a waiting conversation back to a queue that lost its memory
+/// cannot be any clock, periodic re-announcement or reminder.
 /// </summary>
 public sealed class QueueLossClusterFixture : ClusterFixture
 {
-    public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(10);
-
     public QueueLossClusterFixture()
     {
         Time = new FakeTimeProvider(FakeTimeStart);
         Configure = options =>
         {
-            options.PresenceRefreshPeriod = Refresh;
-            options.Sla.WakeUpPeriod = TimeSpan.FromHours(6);
             options.Sla.DefaultFirstResponse = TimeSpan.FromHours(1);
             NoReservationTimeout(options);
             NoOverflow(options);
@@ -37,25 +33,37 @@ public sealed class QueueLossClusterCollection : ICollectionFixture<QueueLossClu
 public sealed class QueueLossTests(QueueLossClusterFixture fixture)
 {
     [Fact]
-    public async Task AWaitingConversationReturnsToAQueueThatLostItsMemoryWithinARefreshPeriod()
+    public async Task AQueueThatLostItsMemoryGetsItsWaitingConversationsBackAsSoonAsItActivates()
     {
         var skill = fixture.NewSkill();
-        var (conversation, id) = await fixture.StartAsync(skill);
-        await fixture.Notifier.WaitForQueuedAsync(id);
+        var other = fixture.NewSkill();
+        var conversations = new List<(IConversationGrain Grain, string Id)>();
+        for (var i = 0; i < 12; i++)
+        {
+            conversations.Add(await fixture.StartAsync(skill));
+        }
 
-        // The queue loses what it held, as when its silo dies: a new activation starts empty.
+        // One waiting elsewhere: a lost queue must not pull in conversations of other queues.
+        var (_, elsewhere) = await fixture.StartAsync(other);
+        var ids = conversations.Select(c => c.Id).ToArray();
+        await fixture.Notifier.WaitForQueuedAsync([.. ids, elsewhere]);
+        var before = fixture.Now;
+
+        // The queue loses what it held, as when its silo dies: the next call activates it empty.
         var queue = fixture.Grains.GetGrain<IQueueGrain>(skill);
         await queue.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
-        Assert.Empty((await queue.GetAsync()).Waiting);
-        var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
-        Assert.Equal(ConversationStatus.Waiting, (await conversation.GetAsync()).Status);
-        Assert.Empty((await queue.GetAsync()).Waiting);
+        var agent = await fixture.OnlineAgentAsync(ids.Length, (skill, 3));
 
-        fixture.Time!.Advance(QueueLossClusterFixture.Refresh);
+        var assigned = await Task.WhenAll(ids.Select(id => fixture.Notifier.WaitForAssignmentAsync(id)));
+        Assert.All(assigned, a => Assert.Equal(agent.GetPrimaryKeyString(), a.AgentId));
+        Assert.Equal(before, fixture.Now);
+        foreach (var (grain, _) in conversations)
+        {
+            Assert.Equal(ConversationStatus.Assigned, (await grain.GetAsync()).Status);
+        }
 
-        var (agentId, _) = await fixture.Notifier.WaitForAssignmentAsync(id);
-        Assert.Equal(agent.GetPrimaryKeyString(), agentId);
-        Assert.Equal(ConversationStatus.Assigned, (await conversation.GetAsync()).Status);
-        await fixture.AssertInvariantsAsync([agent], [id], skill);
+        Assert.Equal(ids.Order(), (await agent.GetAsync())!.Conversations.Order());
+        Assert.Equal([elsewhere], (await fixture.Grains.GetGrain<IQueueGrain>(other).GetAsync()).Waiting.Select(w => w.ConversationId));
+        await fixture.AssertInvariantsAsync([agent], [.. ids, elsewhere], skill, other);
     }
 }

@@ -12,7 +12,41 @@ public sealed class SharedGrainStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(string StateName, GrainId GrainId), (byte[] Data, string ETag)> _records = [];
+    private readonly HashSet<string> _refused = [];
+    private readonly List<(string StateName, Func<GrainId, bool>? Of, bool Refused, TaskCompletionSource Seen)> _watchers = [];
     private long _lastETag;
+
+    /// <summary>From now on, writes of <paramref name="stateName"/> fail as a database that is down would.</summary>
+    public void Refuse(string stateName)
+    {
+        lock (_lock)
+        {
+            _refused.Add(stateName);
+        }
+    }
+
+    public void Accept(string stateName)
+    {
+        lock (_lock)
+        {
+            _refused.Remove(stateName);
+        }
+    }
+
+    /// <summary>
+    /// Completes at the next write of <paramref name="stateName"/> (of a grain <paramref name="of"/> accepts, if given)
+    /// that is refused, or, if <paramref name="refused"/> is false, that is stored.
+    /// </summary>
+    public Task NextWriteAsync(string stateName, bool refused, Func<GrainId, bool>? of = null)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _watchers.Add((stateName, of, refused, seen));
+        }
+
+        return seen.Task;
+    }
 
     public int Count
     {
@@ -38,9 +72,17 @@ public sealed class SharedGrainStore
     {
         lock (_lock)
         {
+            var refused = _refused.Contains(stateName);
+            if (refused)
+            {
+                Notify(stateName, grainId, refused: true);
+                throw new InvalidOperationException($"The store refuses writes of '{stateName}' (a test made it fail).");
+            }
+
             CheckETag(stateName, grainId, expectedETag);
             var eTag = (++_lastETag).ToString(CultureInfo.InvariantCulture);
             _records[(stateName, grainId)] = (data, eTag);
+            Notify(stateName, grainId, refused: false);
             return eTag;
         }
     }
@@ -53,6 +95,36 @@ public sealed class SharedGrainStore
             _records.Remove((stateName, grainId));
         }
     }
+
+    /// <summary>
+    /// Gives every record of <paramref name="stateName"/> whose grain key starts with <paramref name="keyPrefix"/> a
+    /// new version, as another writer would: a writer holding the old version then conflicts. How many it touched.
+    /// </summary>
+    public int Touch(string stateName, string keyPrefix)
+    {
+        lock (_lock)
+        {
+            var touched = _records.Keys.Where(k => k.StateName == stateName && k.GrainId.Key.ToString()!.StartsWith(keyPrefix, StringComparison.Ordinal)).ToList();
+            foreach (var key in touched)
+            {
+                _records[key] = (_records[key].Data, (++_lastETag).ToString(CultureInfo.InvariantCulture));
+            }
+
+            return touched.Count;
+        }
+    }
+
+    private void Notify(string stateName, GrainId grainId, bool refused) =>
+        _watchers.RemoveAll(w =>
+        {
+            var match = w.StateName == stateName && (w.Of is null || w.Of(grainId)) && w.Refused == refused;
+            if (match)
+            {
+                w.Seen.TrySetResult();
+            }
+
+            return match;
+        });
 
     private void CheckETag(string stateName, GrainId grainId, string? expectedETag)
     {

@@ -1,7 +1,11 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using Switchboard.Agents;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Switchboard.Conversations;
+using Switchboard.Deadlines;
 using Switchboard.Queues;
 using Switchboard.Supervision;
 using Xunit.Abstractions;
@@ -162,6 +166,119 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         await fixture.AssertInvariantsAsync([agent, colleague], conversations.Select(c => c.Id), skill);
     }
 
+    [Fact]
+    public async Task AWakeUpTimeTheStoreRefusedIsStoredOnceItRecoversAndFiresAfterTheSiloDies()
+    {
+        await fixture.EnsureAllSilosAsync();
+        // A conversation whose deadline shard lives on the silo that will die with it, so only what the shard stored
+        // can bring its deadline back.
+        var (victim, shard) = await ShardToKillAsync();
+        var store = fixture.SharedStore!;
+        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
+        var id = IdOnShard(deadlines, shard);
+
+        var skill = fixture.NewSkill();
+        var grain = fixture.Grains.GetGrain<IConversationGrain>(id);
+        store.Refuse(DeadlineState);
+        var refused = store.NextWriteAsync(DeadlineState, refused: true);
+        var started = (await CrashClusterFixture.OnSiloAsync(victim, () => grain.StartAsync(new StartConversation("Ann", skill, "Where is my parcel?")))).Conversation;
+        await Notifier.WaitForQueuedAsync(id);
+        await refused.WaitAsync(Recovery);
+        // The customer was not kept waiting on the deadline service: the start went through while it could not store.
+        Assert.Equal(ConversationStatus.Waiting, started.Status);
+        Assert.Equal(victim.SiloAddress, fixture.HostOf(grain));
+
+        // The segment of the shard that holds its wake-up time (its deadline: nothing else falls due before it).
+        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: SegmentHolding(shard, started.FirstResponseDueAt, deadlines));
+        store.Accept(DeadlineState);
+        await stored.WaitAsync(Recovery);
+
+        var killedAt = DateTimeOffset.UtcNow;
+        await fixture.CrashAsync(victim);
+        var breach = await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery);
+        var lateness = ((SupervisorAlert)breach.Payload!).At - started.FirstResponseDueAt;
+        output.WriteLine($"Killed {Until(started.FirstResponseDueAt, killedAt)} before the deadline; the breach fired {lateness.TotalSeconds:0.0} s after it");
+
+        var after = await ClusterFixture.ThroughAnyGatewayAsync(grain.GetAsync);
+        Assert.True(after.Breached);
+        Assert.NotEqual(victim.SiloAddress, fixture.HostOf(grain));
+        Assert.True(((SupervisorAlert)breach.Payload!).At >= started.FirstResponseDueAt, "The breach fired before the deadline.");
+        await fixture.RestAsync([], [id]);
+        Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id));
+    }
+
+    [Fact]
+    public async Task AShardWhoseSegmentAnotherWriterChangedReadsItAgainStoresAndStillFiresAfterTheSiloDies()
+    {
+        await fixture.EnsureAllSilosAsync();
+        var (victim, shard) = await ShardToKillAsync();
+        var store = fixture.SharedStore!;
+        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
+        var skill = fixture.NewSkill();
+        var (first, second) = (IdOnShard(deadlines, shard), IdOnShard(deadlines, shard));
+        var started = new Dictionary<string, ConversationView>();
+        started[first] = await StartOnAsync(victim, first, skill);
+
+        // Another writer (a duplicate activation for a moment, or a write whose answer was lost) changes the stored
+        // segments: the shard's next write of them conflicts, and it must read them again rather than fail forever.
+        Assert.True(store.Touch(DeadlineState, $"{shard}-") > 0);
+        // Its first write conflicts (the version it holds is old, and a conflict stores nothing); the next, after reading
+        // the segment again, stores it with both conversations.
+        var expected = DateTimeOffset.UtcNow + CrashClusterFixture.FirstResponse;
+        var stored = store.NextWriteAsync(DeadlineState, refused: false, of: id => SegmentHolding(shard, expected, deadlines)(id) || SegmentHolding(shard, expected + TimeSpan.FromSeconds(1), deadlines)(id));
+        started[second] = await StartOnAsync(victim, second, skill);
+        await Notifier.WaitForQueuedAsync(first, second);
+        await stored.WaitAsync(Recovery);
+
+        await fixture.CrashAsync(victim);
+        foreach (var id in started.Keys)
+        {
+            var breach = (SupervisorAlert)(await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery)).Payload!;
+            Assert.True(breach.At >= started[id].FirstResponseDueAt, $"Conversation {id} breached before its deadline.");
+            Assert.True((await ClusterFixture.ThroughAnyGatewayAsync(fixture.Grains.GetGrain<IConversationGrain>(id).GetAsync)).Breached);
+        }
+
+        await fixture.RestAsync([], started.Keys);
+        Assert.All(started.Keys, id => Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id)));
+    }
+
+    private async Task<ConversationView> StartOnAsync(Orleans.TestingHost.InProcessSiloHandle silo, string id, string skill)
+    {
+        var grain = fixture.Grains.GetGrain<IConversationGrain>(id);
+        var outcome = await CrashClusterFixture.OnSiloAsync(silo, () => grain.StartAsync(new StartConversation("Ann", skill, "Where is my parcel?")));
+        Assert.Equal(silo.SiloAddress, fixture.HostOf(grain));
+        return outcome.Conversation;
+    }
+
+    /// <summary>The stored segment of <paramref name="shard"/> that holds a wake-up time of <paramref name="at"/>.</summary>
+    private static Func<GrainId, bool> SegmentHolding(int shard, DateTimeOffset at, DeadlineOptions deadlines)
+    {
+        var segment = GrainId.Create("deadline-segment", $"{shard}-{at.UtcTicks / deadlines.SegmentWidth.Ticks}");
+        return id => id == segment;
+    }
+
+    private static string IdOnShard(DeadlineOptions deadlines, int shard)
+    {
+        string id;
+        do
+        {
+            id = Guid.NewGuid().ToString("N");
+        }
+        while (deadlines.ShardOf(id) != shard);
+        return id;
+    }
+
+    /// <summary>
+    /// A deadline shard and the silo it is active on, which the test will kill (shards are placed where they were
+    /// first called: in a fresh cluster all on the first silo up).
+    /// </summary>
+    private async Task<(Orleans.TestingHost.InProcessSiloHandle Silo, int Shard)> ShardToKillAsync()
+    {
+        var shard = fixture.Grains.GetGrain<IDeadlineShardGrain>(0);
+        await shard.EnsureActiveAsync(siloLost: false);
+        return ((Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos.Single(s => s.SiloAddress == fixture.HostOf(shard)), 0);
+    }
+
     /// <summary>An agent with a fresh id and the skill, configured but not yet connected.</summary>
     private async Task<IAgentGrain> NewAgentAsync(string skill, int capacity)
     {
@@ -175,6 +292,8 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
 
     private static bool IsBreach(Notification n) =>
         n.Kind == RecordingNotifier.Alert && n.Payload is SupervisorAlert { Kind: SupervisorAlertKind.Breach };
+
+    private const string DeadlineState = "deadlines";
 
     private static string Until(DateTimeOffset at, DateTimeOffset from) => $"{(at - from).TotalSeconds:0.0} s";
 

@@ -1,0 +1,319 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.Logging;
+using Switchboard.Agents;
+using Switchboard.Deadlines;
+using Switchboard.Metrics;
+using Switchboard.Sla;
+using Switchboard.Supervision;
+
+namespace Switchboard.Conversations;
+
+/// <summary>
+/// The conversation's clock: <see cref="ConversationClock"/> decides what is due; this applies it. Precision comes from
+/// one in-memory grain timer set for the next due time; durability from the deadline service, whose shard is told the
+/// same time and wakes the conversation if its silo dies first.
+/// </summary>
+public sealed partial class ConversationGrain
+{
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(30);
+    private static readonly TimeSpan FirstTrackRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastTrackRetry = TimeSpan.FromSeconds(30);
+    private IGrainTimer? _clock;
+    private DateTimeOffset? _clockDueAt;
+
+    // What this conversation's deadline shard holds for it, when known (unknown on activation, and after the shard
+    // woke it: the shard then holds a time to wake it again, in case the wake was lost).
+    private (DateTimeOffset? WakeAt, ImmutableArray<string> Queues)? _tracked;
+    private DateTimeOffset? _trackRetryAt;
+    private int _trackFailures;
+
+    private ConversationFacts Facts() => ConversationFacts.Of(State, Sla, _options.IsQueue(Sla.FallbackQueue), announceAt: null);
+
+    /// <summary>
+    /// The one way a change is committed: stored (or, if that fails, this activation is dropped and the caller hears
+    /// the failure), then the clock and the deadline service set for what is due next.
+    /// </summary>
+    private async Task CommitAsync()
+    {
+        await StoreOrForgetAsync();
+        await RescheduleAsync();
+    }
+
+    /// <summary>Sets the in-memory timer and the deadline shard for the next due time (or clears both).</summary>
+    private async Task RescheduleAsync()
+    {
+        var next = ConversationClock.NextDue(Facts(), Sla);
+        await TrackDeadlineAsync(next);
+        SetTimer(_trackRetryAt is { } retry && (next is null || retry < next) ? retry : next);
+    }
+
+    /// <summary>
+    /// Tells the shard the next due time. Earlier than what it holds, in a queue it does not know of, or not known to
+    /// it: awaited, so a failure is seen and retried (the shard being unreachable means the safety net is missing);
+    /// later, or nothing: one-way (if that is lost, the shard wakes the conversation early, which changes nothing).
+    /// </summary>
+    private async Task TrackDeadlineAsync(DateTimeOffset? next)
+    {
+        ImmutableArray<string> queues = State.Status == ConversationStatus.Waiting ? [.. State.Queues] : [];
+        if (_tracked is { } tracked && tracked.WakeAt == next && tracked.Queues.SequenceEqual(queues))
+        {
+            return;
+        }
+
+        var shard = GrainFactory.GetGrain<IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id));
+        if (next is not { } wakeAt)
+        {
+            // Nothing due: the shard forgets it (what it holds is not known after an activation or a wake).
+            shard.UpdateAsync(Id, null, []).Ignore();
+            _tracked = (null, []);
+            return;
+        }
+
+        // Later than what the shard holds, in no new queue: if this is lost, the shard only wakes it early.
+        if (_tracked is { WakeAt: { } held } known && held <= wakeAt && queues.All(known.Queues.Contains))
+        {
+            shard.UpdateAsync(Id, wakeAt, queues).Ignore();
+            _tracked = (wakeAt, queues);
+            return;
+        }
+
+        try
+        {
+            await shard.TrackAsync(Id, wakeAt, queues);
+            _tracked = (wakeAt, queues);
+            _trackRetryAt = null;
+            _trackFailures = 0;
+        }
+        catch (Exception ex)
+        {
+            // The in-memory clock still runs; the safety net is tried again, backing off, from this clock's timer.
+            _tracked = null;
+            var delay = TimeSpan.FromTicks(Math.Min(FirstTrackRetry.Ticks << Math.Min(_trackFailures++, 5), LastTrackRetry.Ticks));
+            _trackRetryAt = time.GetUtcNow() + delay;
+            logger.LogWarning(ex, "Conversation {ConversationId} could not tell the deadline service when to wake it; trying again in {Delay}", Id, delay);
+        }
+    }
+
+    /// <summary>Sets the in-memory timer for <paramref name="next"/>, or clears it.</summary>
+    private void SetTimer(DateTimeOffset? next)
+    {
+        if (next == _clockDueAt)
+        {
+            return;
+        }
+
+        _clock?.Dispose();
+        _clock = null;
+        _clockDueAt = next;
+        if (next is not { } dueAt)
+        {
+            return;
+        }
+
+        // Timers take at most about 49 days; a longer wait simply wakes early and sets the timer again.
+        var delay = TimeSpan.FromTicks(Math.Clamp((dueAt - time.GetUtcNow()).Ticks, 0, MaxTimerDelay.Ticks));
+        _clock = this.RegisterGrainTimer(
+            static (grain, _) => grain.OnTimerAsync(),
+            this,
+            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan)
+            {
+                // Live conversations stay in memory for precision; a follow-up days away relies on the deadline service.
+                KeepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned,
+            });
+    }
+
+    private async Task OnTimerAsync()
+    {
+        _clockDueAt = null;
+        if (_trackRetryAt is { } retry && time.GetUtcNow() >= retry)
+        {
+            _trackRetryAt = null;
+        }
+
+        await OnClockAsync();
+    }
+
+    public async Task WakeAsync()
+    {
+        // The shard holds a time to wake it again until the clock below tells it the next time.
+        _tracked = null;
+        if (!State.Started)
+        {
+            return;
+        }
+
+        // A queue it waits in may have been lost with a silo (an entry a queue still holds is left as it is).
+        if (State.Status == ConversationStatus.Waiting)
+        {
+            await RequeueAsync();
+        }
+
+        await OnClockAsync();
+    }
+
+    /// <summary>Runs every staged action that is due, stores the result once, then tells people.</summary>
+    private async Task OnClockAsync()
+    {
+        var now = time.GetUtcNow();
+        var due = ConversationClock.Due(Facts(), now, Sla);
+        List<Func<Task>> then = [];
+        if (due.Has(ClockActions.Warn) || due.Has(ClockActions.SkipWarning))
+        {
+            State.Warned = true;
+        }
+
+        if (due.Has(ClockActions.Warn) && State.AgentId is { } warned)
+        {
+            var left = State.FirstResponseDueAt - now;
+            Record(SlaEventKind.Warning, warned, $"First answer due in {Format(left)}.", now);
+            then.Add(() => Push(() => notifier.SlaWarning(warned, Id, State.FirstResponseDueAt, left)));
+        }
+
+        if (due.Has(ClockActions.ExpireReservation) && State.AgentId is { } holder)
+        {
+            ExpireReservation(holder, now, then);
+        }
+
+        if (due.Has(ClockActions.Breach))
+        {
+            Breach(now, then);
+        }
+
+        if (due.Has(ClockActions.Overflow))
+        {
+            State.OverflowStage = due.OverflowStage;
+            if (due.Has(ClockActions.JoinFallbackQueue))
+            {
+                JoinQueue(Sla.FallbackQueue, now, then);
+            }
+
+            if (due.Has(ClockActions.JoinSupervisorsQueue))
+            {
+                JoinQueue(Queues.Queues.Supervisors, now, then);
+            }
+        }
+
+        if (due.Has(ClockActions.Ticket))
+        {
+            MakeTicket(now, then);
+        }
+
+        if (due.Has(ClockActions.FollowUp))
+        {
+            FollowUp(now, then);
+        }
+
+        if (then.Count == 0)
+        {
+            // Nothing due, or nothing to tell (an overflow stage whose queue does not exist, a warning past the
+            // deadline): nothing stored; doing it again after a restart changes nothing.
+            await RescheduleAsync();
+            return;
+        }
+
+        // Stored and rescheduled before anyone hears of it: the next timer is set by the time a push is seen.
+        await CommitAsync();
+        foreach (var action in then)
+        {
+            await action();
+        }
+    }
+
+    private void Breach(DateTimeOffset now, List<Func<Task>> then)
+    {
+        State.Breached = true;
+        metrics.Record(ConversationEvents.Breached(State, now));
+        var detail = $"No first answer within {Format(State.FirstResponseDueAt - State.StartedAt)} ({State.Topic}, {State.Status}).";
+        Record(SlaEventKind.Breached, State.AgentId, detail, now);
+        then.Add(() => Push(() => notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Breach, Id, State.Topic, detail, now))));
+        then.Add(() => RecordFirstResponseAsync(withinSla: false));
+        if (State.Status == ConversationStatus.Waiting)
+        {
+            // Its raised priority goes to its queues.
+            then.Add(EnqueueAsync);
+        }
+    }
+
+    private void ExpireReservation(string agentId, DateTimeOffset now, List<Func<Task>> then)
+    {
+        var detail = $"Not answered within {Format(Sla.ReservationTimeout)}; offered to the next agent.";
+        Record(SlaEventKind.ReservationExpired, agentId, detail, now);
+        var notice = Append(MessageAuthor.System, agentId, "We are bringing in another agent to answer you.", now);
+        ReturnToWaiting(PrimaryQueue, front: true, now);
+        State.ExcludedAgentId = agentId;
+        then.Add(() => Push(() =>
+        {
+            ReportToCustomer();
+            notifier.ConversationWithdrawn(agentId, Id, detail);
+            notifier.MessagePosted(Id, agentId: null, notice);
+        }));
+        then.Add(() => ReleaseAgentAsync(agentId));
+        then.Add(EnqueueAsync);
+    }
+
+    private void JoinQueue(string queue, DateTimeOffset now, List<Func<Task>> then)
+    {
+        State.Queues.Add(queue);
+        Record(SlaEventKind.Overflowed, null, $"Nobody took it for {Format(now - State.QueuedAt)}; also queued with {queue}.", now);
+        then.Add(() => EnqueueInAsync(queue));
+    }
+
+    private void MakeTicket(DateTimeOffset now, List<Func<Task>> then)
+    {
+        var queues = State.Queues.ToArray();
+        State.Status = ConversationStatus.Ticket;
+        State.Queues.Clear();
+        var detail = $"Nobody could take it for {Format(now - State.QueuedAt)}; kept as a ticket.";
+        Record(SlaEventKind.Ticketed, null, detail, now);
+        var notice = Append(MessageAuthor.System, null, "All our agents are busy. Your question is saved and an agent will answer it here as soon as possible.", now);
+        var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, State.Messages[0].Text);
+        then.Add(() => RemoveFromQueuesAsync(queues));
+        then.Add(() => GrainFactory.GetGrain<ITicketBoardGrain>(0).AddAsync(ticket));
+        then.Add(() => Push(() =>
+        {
+            notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Ticket, Id, State.Topic, detail, now));
+            notifier.MessagePosted(Id, agentId: null, notice);
+        }));
+    }
+
+    private void FollowUp(DateTimeOffset now, List<Func<Task>> then)
+    {
+        State.FollowUpDone = true;
+        var agentId = State.AgentId!;
+        Record(SlaEventKind.FollowUpDue, agentId, "Follow up with the customer on the resolved complaint.", now);
+        then.Add(() => Push(() =>
+        {
+            notifier.FollowUpDue(agentId, Id);
+            notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.FollowUp, Id, State.Topic, $"Follow-up due (resolved by {agentId}).", now));
+        }));
+    }
+
+    /// <summary>A customer message may show emotion: raised (never lowered), and before the first answer the deadline moves earlier.</summary>
+    private bool RaiseEmotion(string text, DateTimeOffset now)
+    {
+        var shown = SlaPolicy.Detect(text, State.Emotion, Sla);
+        if (shown == State.Emotion)
+        {
+            return false;
+        }
+
+        State.Emotion = shown;
+        var detail = $"The customer seems {shown.ToString().ToLowerInvariant()}.";
+        var due = ConversationClock.DeadlineAfter(Facts(), shown, Sla);
+        if (due < State.FirstResponseDueAt)
+        {
+            State.FirstResponseDueAt = due;
+            detail += $" First answer now due by {due:HH:mm:ss}.";
+        }
+
+        Record(SlaEventKind.EmotionRaised, State.AgentId, detail, now);
+        return true;
+    }
+
+    /// <summary>An action among the staged ones that only tells people (nothing to wait for).</summary>
+    private static Task Push(Action tell)
+    {
+        tell();
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,556 @@
+using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Storage;
+using Switchboard.Conversations;
+
+namespace Switchboard.Deadlines;
+
+/// <summary>
+/// A conversation's (or agent's) wake-up time as a shard stores it, with the queues it waits in (empty unless
+/// waiting) and how many times the shard woke it without hearing back since it last said when to wake it.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Switchboard.DeadlineRecord")]
+public sealed record DeadlineRecord([property: Id(0)] long WakeAtTicks, [property: Id(1)] string[] Queues, [property: Id(2)] int Fired = 0);
+
+/// <summary>The wake-up times of one shard that fall within one segment of time, stored as one record.</summary>
+[GenerateSerializer, Alias("Switchboard.DeadlineSegment")]
+public sealed class DeadlineSegment
+{
+    [Id(0)] public Dictionary<string, DeadlineRecord> Entries { get; set; } = [];
+}
+
+/// <summary>Which segments of a shard hold anything: what an activation reads back.</summary>
+[GenerateSerializer, Alias("Switchboard.DeadlineDirectory")]
+public sealed class DeadlineDirectory
+{
+    [Id(0)] public HashSet<long> Segments { get; set; } = [];
+}
+
+/// <summary>
+/// A shard of the deadline service. Everything is in memory (a map by target, a heap by time, the targets of each
+/// segment); one grain timer is set for the earliest wake-up; a periodic flush writes the segments that changed, and
+/// the directory when segments appear or empty. A conversation (or agent) whose wake-up fires is told one-way and
+/// answers by telling the shard its next time; until it does, the shard wakes it again, backing off (a wake sent to
+/// an activation on a silo that just died is lost), and at once when a silo leaves the cluster. Targets are keyed
+/// <c>c:&lt;conversation id&gt;</c> and <c>a:&lt;agent id&gt;</c>.
+/// </summary>
+[KeepAlive]
+public sealed class DeadlineShardGrain(
+    IOptions<SwitchboardOptions> options,
+    TimeProvider time,
+    DeadlineMetrics metrics,
+    ILogger<DeadlineShardGrain> logger) : Grain, IDeadlineShardGrain, IRemindable
+{
+    private const string StateName = "deadlines";
+    private const string KeepReminder = "deadline-shard";
+    private const string ConversationKey = "c:";
+    private const string AgentKey = "a:";
+    private static readonly ImmutableArray<string> NoQueues = [];
+    private static readonly TimeSpan MaxRefire = TimeSpan.FromMinutes(1);
+
+    private readonly DeadlineOptions _options = options.Value.Deadlines;
+    private readonly Dictionary<string, DeadlineRecord> _entries = [];
+    private readonly PriorityQueue<string, long> _byTime = new();
+    private readonly Dictionary<long, HashSet<string>> _segments = [];
+    private readonly Dictionary<long, string> _segmentEtags = [];
+    // Segments (and the directory) whose stored version is unknown after a failed write: read again before the next
+    // write, so a conflict (another activation wrote it, or a write whose answer was lost) does not repeat forever.
+    private readonly HashSet<long> _staleSlots = [];
+    private bool _directoryStale;
+    private readonly HashSet<long> _dirty = [];
+    private GrainState<DeadlineDirectory> _directory = new(new DeadlineDirectory());
+    private IGrainStorage _storage = null!;
+    private IGrainTimer? _fireTimer;
+    private long _fireAtTicks = long.MaxValue;
+    private IGrainTimer? _flushTimer;
+    private bool _flushing;
+    private bool _directoryDirty;
+    private TaskCompletionSource? _stored;
+    private bool _firing;
+
+    private long Shard => this.GetPrimaryKeyLong();
+
+    private DeadlineDirectory Directory => _directory.State ??= new DeadlineDirectory();
+
+    private long SegmentWidthTicks => _options.SegmentWidth.Ticks;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _storage = ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SwitchboardOptions.StorageName);
+        await _storage.ReadStateAsync(StateName, DirectoryId(), _directory);
+        foreach (var slot in Directory.Segments)
+        {
+            var segment = new GrainState<DeadlineSegment>(new DeadlineSegment());
+            await _storage.ReadStateAsync(StateName, SegmentId(slot), segment);
+            _segmentEtags[slot] = segment.ETag ?? "";
+            foreach (var (key, record) in segment.State?.Entries ?? [])
+            {
+                Put(key, record, markDirty: false);
+            }
+        }
+
+        if (_entries.Count > 0)
+        {
+            logger.LogInformation("Deadline shard {Shard} took over {Count} wake-up times", Shard, _entries.Count);
+        }
+
+        _flushTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.FlushAsync(),
+            this,
+            new GrainTimerCreationOptions(_options.FlushInterval, _options.FlushInterval) { Interleave = true });
+
+        // The backstop that brings the shard back if nothing else calls it after its silo died (silos ping every
+        // shard when one leaves and when they start). Registered once: it outlives activations.
+        if (await this.GetReminder(KeepReminder) is null)
+        {
+            await this.RegisterOrUpdateReminder(KeepReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+
+        SetFireTimer();
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await FlushAsync();
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
+
+    public Task TrackAsync(string conversationId, DateTimeOffset wakeAt, ImmutableArray<string> queues)
+    {
+        Set(ConversationKey + conversationId, wakeAt, queues);
+        return StoredAsync();
+    }
+
+    /// <summary>
+    /// Completes once what is in memory now is stored: the next write starts at once if none is under way, else right
+    /// after it, and carries every change made meanwhile (a group commit: the busier the shard, the larger the batch).
+    /// </summary>
+    private Task StoredAsync()
+    {
+        var stored = _stored ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_flushing)
+        {
+            FlushAsync().Ignore();
+        }
+
+        return stored.Task;
+    }
+
+    public Task UpdateAsync(string conversationId, DateTimeOffset? wakeAt, ImmutableArray<string> queues)
+    {
+        Set(ConversationKey + conversationId, wakeAt, queues);
+        return Task.CompletedTask;
+    }
+
+    public Task TrackAgentAsync(string agentId, DateTimeOffset? wakeAt)
+    {
+        Set(AgentKey + agentId, wakeAt, NoQueues);
+        return Task.CompletedTask;
+    }
+
+    public Task RequeueWaitingInAsync(string queue)
+    {
+        List<string> waiting = [];
+        foreach (var (key, record) in _entries)
+        {
+            if (Array.IndexOf(record.Queues, queue) >= 0)
+            {
+                waiting.Add(key);
+            }
+        }
+
+        foreach (var key in waiting)
+        {
+            Wake(key);
+        }
+
+        var woken = waiting.Count;
+
+        if (woken > 0)
+        {
+            logger.LogInformation("Deadline shard {Shard} woke {Count} conversations waiting in queue {Queue}, which lost its waiting list", Shard, woken, queue);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<int> EnsureActiveAsync(bool siloLost)
+    {
+        if (siloLost)
+        {
+            // Wakes sent since the last answer may have gone to activations on the silo that is gone: send them again
+            // now that the cluster places those grains elsewhere.
+            List<string> unanswered = [];
+            foreach (var (key, record) in _entries)
+            {
+                if (record.Fired > 0)
+                {
+                    unanswered.Add(key);
+                }
+            }
+
+            foreach (var key in unanswered)
+            {
+                Wake(key);
+            }
+        }
+
+        return Task.FromResult(_entries.Count);
+    }
+
+    private void Set(string key, DateTimeOffset? wakeAt, ImmutableArray<string> queues)
+    {
+        if (wakeAt is not { } at)
+        {
+            Forget(key);
+            return;
+        }
+
+        Put(key, new DeadlineRecord(at.UtcTicks, queues.IsDefaultOrEmpty ? [] : [.. queues]), markDirty: true);
+        if (at.UtcTicks < _fireAtTicks)
+        {
+            SetFireTimer();
+        }
+    }
+
+    private void Put(string key, DeadlineRecord record, bool markDirty)
+    {
+        if (_entries.TryGetValue(key, out var old))
+        {
+            var oldSlot = SlotOf(old.WakeAtTicks);
+            if (oldSlot != SlotOf(record.WakeAtTicks))
+            {
+                RemoveFromSegment(key, oldSlot, markDirty);
+            }
+            else if (markDirty)
+            {
+                _dirty.Add(oldSlot);
+            }
+        }
+
+        _entries[key] = record;
+        var slot = SlotOf(record.WakeAtTicks);
+        if (!_segments.TryGetValue(slot, out var members))
+        {
+            _segments[slot] = members = [];
+        }
+
+        members.Add(key);
+        if (markDirty)
+        {
+            _dirty.Add(slot);
+        }
+
+        // Older heap entries of this conversation are skipped when they come up (they no longer match its record).
+        _byTime.Enqueue(key, record.WakeAtTicks);
+    }
+
+    private void Forget(string key)
+    {
+        if (_entries.Remove(key, out var old))
+        {
+            RemoveFromSegment(key, SlotOf(old.WakeAtTicks), markDirty: true);
+        }
+    }
+
+    private void RemoveFromSegment(string key, long slot, bool markDirty)
+    {
+        if (_segments.TryGetValue(slot, out var members) && members.Remove(key) && markDirty)
+        {
+            _dirty.Add(slot);
+        }
+    }
+
+    private long SlotOf(long ticks) => ticks / SegmentWidthTicks;
+
+    private void SetFireTimer()
+    {
+        // Drop heap entries that no longer match their conversation's record.
+        while (_byTime.TryPeek(out var key, out var ticks)
+            && (!_entries.TryGetValue(key, out var record) || record.WakeAtTicks != ticks))
+        {
+            _byTime.Dequeue();
+        }
+
+        var next = _byTime.TryPeek(out _, out var earliest) ? earliest + _options.Grace.Ticks : long.MaxValue;
+        if (next == _fireAtTicks)
+        {
+            return;
+        }
+
+        _fireTimer?.Dispose();
+        _fireTimer = null;
+        _fireAtTicks = next;
+        if (next == long.MaxValue)
+        {
+            return;
+        }
+
+        var delay = TimeSpan.FromTicks(Math.Clamp(next - time.GetUtcNow().UtcTicks, 0, TimeSpan.FromDays(30).Ticks));
+        _fireTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.FireAsync(),
+            this,
+            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+    }
+
+    private Task FireAsync()
+    {
+        _fireTimer?.Dispose();
+        _fireTimer = null;
+        _fireAtTicks = long.MaxValue;
+        var dueBy = time.GetUtcNow().UtcTicks - _options.Grace.Ticks;
+        _firing = true;
+        try
+        {
+            while (_byTime.TryPeek(out var key, out var ticks) && ticks <= dueBy)
+            {
+                _byTime.Dequeue();
+                if (_entries.TryGetValue(key, out var record) && record.WakeAtTicks == ticks)
+                {
+                    Wake(key);
+                }
+            }
+        }
+        finally
+        {
+            _firing = false;
+        }
+
+        SetFireTimer();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes the segments that changed (a copy each: calls interleave while it writes), then the directory if needed,
+    /// and tells those waiting for their change to be stored; again while changes someone waits for came in meanwhile.
+    /// </summary>
+    private async Task FlushAsync()
+    {
+        if (_flushing)
+        {
+            return;
+        }
+
+        _flushing = true;
+        try
+        {
+            while (_dirty.Count > 0 || _stored is not null)
+            {
+                var waiting = _stored;
+                _stored = null;
+                var failure = await WriteDirtyAsync();
+                if (failure is null)
+                {
+                    waiting?.TrySetResult();
+                }
+                else
+                {
+                    waiting?.TrySetException(failure);
+                    // The periodic flush tries again; whoever waited hears the failure and asks again later.
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    /// <summary>One write of everything that changed; the failure, if any part was not stored (it stays dirty).</summary>
+    private async Task<Exception?> WriteDirtyAsync()
+    {
+        if (_dirty.Count == 0)
+        {
+            return null;
+        }
+
+        var dirty = _dirty.ToArray();
+        _dirty.Clear();
+        Exception? failure = null;
+        try
+        {
+            // Segments whose stored version is unknown are read first: they may hold entries this activation lacks.
+            foreach (var slot in dirty)
+            {
+                if (_staleSlots.Contains(slot))
+                {
+                    await RefreshSegmentAsync(slot, SegmentId(slot));
+                    _staleSlots.Remove(slot);
+                }
+            }
+
+            // The directory before the segments: it names every segment that may be stored (one it names that holds
+            // nothing reads as empty), so a crash between the writes never hides a stored segment from the next
+            // activation.
+            foreach (var slot in dirty)
+            {
+                if (_segments.TryGetValue(slot, out var held) && held.Count > 0)
+                {
+                    _directoryDirty |= Directory.Segments.Add(slot);
+                }
+            }
+
+            if (_directoryDirty)
+            {
+                await WriteDirectoryAsync();
+            }
+
+            foreach (var slot in dirty)
+            {
+                var id = SegmentId(slot);
+                var members = _segments.GetValueOrDefault(slot);
+                if (members is null || members.Count == 0)
+                {
+                    _segments.Remove(slot);
+                    if (Directory.Segments.Contains(slot))
+                    {
+                        var gone = new GrainState<DeadlineSegment>(new DeadlineSegment()) { ETag = _segmentEtags.GetValueOrDefault(slot), RecordExists = true };
+                        if (await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone)) is { } notCleared)
+                        {
+                            failure ??= notCleared;
+                        }
+                        else
+                        {
+                            // Named until the directory is next written: harmless, it reads as empty.
+                            Directory.Segments.Remove(slot);
+                            _directoryDirty = true;
+                            _segmentEtags.Remove(slot);
+                        }
+                    }
+
+                    continue;
+                }
+
+                var segment = new GrainState<DeadlineSegment>(new DeadlineSegment
+                {
+                    Entries = members.ToDictionary(m => m, m => _entries[m]),
+                })
+                {
+                    ETag = _segmentEtags.GetValueOrDefault(slot),
+                    RecordExists = _segmentEtags.ContainsKey(slot),
+                };
+                if (await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment)) is { } failed)
+                {
+                    failure ??= failed;
+                }
+                else
+                {
+                    _segmentEtags[slot] = segment.ETag ?? "";
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Deadline shard {Shard} could not store its wake-up times; the next flush tries again", Shard);
+            failure ??= ex;
+            // Everything is still in memory: write it all next time.
+            foreach (var slot in _segments.Keys)
+            {
+                _dirty.Add(slot);
+            }
+        }
+
+        return failure;
+    }
+
+    private async Task WriteDirectoryAsync()
+    {
+        if (_directoryStale)
+        {
+            var stored = new GrainState<DeadlineDirectory>(new DeadlineDirectory());
+            await _storage.ReadStateAsync(StateName, DirectoryId(), stored);
+            _directory.ETag = stored.ETag;
+            _directory.RecordExists = stored.RecordExists;
+            Directory.Segments.UnionWith(stored.State?.Segments ?? []);
+            _directoryStale = false;
+        }
+
+        _directoryStale = true;
+        await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
+        _directoryStale = false;
+        _directoryDirty = false;
+        metrics.Written();
+    }
+
+    /// <summary>
+    /// Reads a segment whose stored version is unknown: takes its version, and keeps the entries it holds that this
+    /// activation does not (at worst a conversation is woken once more than needed, never once less).
+    /// </summary>
+    private async Task RefreshSegmentAsync(long slot, GrainId id)
+    {
+        var stored = new GrainState<DeadlineSegment>(new DeadlineSegment());
+        await _storage.ReadStateAsync(StateName, id, stored);
+        if (!stored.RecordExists)
+        {
+            _segmentEtags.Remove(slot);
+            return;
+        }
+
+        _segmentEtags[slot] = stored.ETag ?? "";
+        var merged = 0;
+        foreach (var (key, record) in stored.State?.Entries ?? [])
+        {
+            if (!_entries.ContainsKey(key))
+            {
+                Put(key, record, markDirty: true);
+                merged++;
+            }
+        }
+
+        if (merged > 0 && !_firing)
+        {
+            logger.LogInformation("Deadline shard {Shard} found {Count} wake-up times another activation stored in segment {Slot}", Shard, merged, slot);
+            SetFireTimer();
+        }
+    }
+
+    private async Task<Exception?> WriteGuardedAsync(long slot, Func<Task> write)
+    {
+        try
+        {
+            await write();
+            metrics.Written();
+            return null;
+        }
+        catch (Exception ex)
+        {
+            // A segment that failed is read again (its version, and entries this activation does not know) and written
+            // whole next time.
+            logger.LogWarning(ex, "Deadline shard {Shard} could not store segment {Slot}; the next flush tries again", Shard, slot);
+            _staleSlots.Add(slot);
+            _dirty.Add(slot);
+            return ex;
+        }
+    }
+
+    /// <summary>
+    /// Wakes a target (one-way) and keeps it, due again after a backoff, until it answers with its next time: the
+    /// answer replaces the record.
+    /// </summary>
+    private void Wake(string key)
+    {
+        var record = _entries[key];
+        metrics.Woke();
+        var backoff = Math.Min(_options.RefireAfter.Ticks << Math.Min(record.Fired, 8), MaxRefire.Ticks);
+        var again = time.GetUtcNow().UtcTicks + backoff - _options.Grace.Ticks;
+        Put(key, record with { WakeAtTicks = again, Fired = record.Fired + 1 }, markDirty: true);
+        if (!_firing && again + _options.Grace.Ticks < _fireAtTicks)
+        {
+            SetFireTimer();
+        }
+
+        if (key.StartsWith(AgentKey, StringComparison.Ordinal))
+        {
+            GrainFactory.GetGrain<Agents.IAgentGrain>(key[AgentKey.Length..]).WakeAsync().Ignore();
+        }
+        else
+        {
+            GrainFactory.GetGrain<IConversationGrain>(key[ConversationKey.Length..]).WakeAsync().Ignore();
+        }
+    }
+
+    private GrainId DirectoryId() => GrainId.Create("deadline-directory", Shard.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private GrainId SegmentId(long slot) => GrainId.Create("deadline-segment", $"{Shard}-{slot}");
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Switchboard.Deadlines;
+
+/// <summary>
+/// Keeps every deadline shard active: when this silo starts (a whole cluster restarted: the shards load what they
+/// stored and fire what is overdue) and whenever a silo leaves the cluster (the shards it held come back on the silos
+/// that stay at once, instead of at their reminder's next tick, up to a minute later). Each shard's own reminder is
+/// the last resort.
+/// </summary>
+public sealed class DeadlineShardKeeper(
+    IGrainFactory grains,
+    IClusterMembershipService membership,
+    ILocalSiloDetails local,
+    IOptions<SwitchboardOptions> options,
+    ILogger<DeadlineShardKeeper> logger) : ILifecycleParticipant<ISiloLifecycle>
+{
+    private const int Attempts = 8;
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _watching = Task.CompletedTask;
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(DeadlineShardKeeper), ServiceLifecycleStage.Active, OnStartAsync, OnStopAsync);
+
+    private Task OnStartAsync(CancellationToken cancellationToken)
+    {
+        _watching = Task.Run(() => WatchAsync(_stopping.Token));
+        return Task.CompletedTask;
+    }
+
+    private async Task OnStopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _watching.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private async Task WatchAsync(CancellationToken stopping)
+    {
+        await EnsureAllActiveAsync("silo started", siloLost: false, stopping);
+        var active = new HashSet<SiloAddress>();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stopping))
+            {
+                var now = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+                var left = active.Except(now).Where(s => !s.Equals(local.SiloAddress)).ToList();
+                active = now;
+                if (left.Count > 0)
+                {
+                    await EnsureAllActiveAsync($"silo {string.Join(", ", left)} left", siloLost: true, stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task EnsureAllActiveAsync(string why, bool siloLost, CancellationToken stopping)
+    {
+        var shards = options.Value.Deadlines.Shards;
+        var held = await Task.WhenAll(Enumerable.Range(0, shards).Select(shard => EnsureActiveAsync(shard, why, siloLost, stopping)));
+        logger.LogDebug("Deadline shards active ({Why}): {Count} wake-up times held", why, held.Sum());
+    }
+
+    /// <summary>
+    /// Calls one shard, trying again a few times: right after a silo is declared dead, a call may still be routed to
+    /// the activation it held until the directory forgets it.
+    /// </summary>
+    private async Task<int> EnsureActiveAsync(int shard, string why, bool siloLost, CancellationToken stopping)
+    {
+        var delay = FirstRetry;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await grains.GetGrain<IDeadlineShardGrain>(shard).EnsureActiveAsync(siloLost);
+            }
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                if (attempt == Attempts)
+                {
+                    logger.LogWarning(ex, "Deadline shard {Shard} could not be reached ({Why}); its reminder brings it back", shard, why);
+                    return 0;
+                }
+
+                logger.LogDebug(ex, "Deadline shard {Shard} could not be reached ({Why}); trying again in {Delay}", shard, why, delay);
+            }
+
+            try
+            {
+                await Task.Delay(delay, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return 0;
+            }
+
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LastRetry.Ticks));
+        }
+    }
+}
+
+public static class DeadlineSiloExtensions
+{
+    /// <summary>The deadline service's keeper on this silo (the shards themselves are ordinary grains).</summary>
+    public static ISiloBuilder AddDeadlineService(this ISiloBuilder silo)
+    {
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<DeadlineMetrics>();
+        silo.Services.AddSingleton<DeadlineShardKeeper>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<DeadlineShardKeeper>());
+        return silo;
+    }
+}
