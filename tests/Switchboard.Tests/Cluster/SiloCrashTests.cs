@@ -199,7 +199,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         var lateness = ((SupervisorAlert)breach.Payload!).At - started.FirstResponseDueAt;
         output.WriteLine($"Killed {Until(started.FirstResponseDueAt, killedAt)} before the deadline; the breach fired {lateness.TotalSeconds:0.0} s after it");
 
-        var after = await ClusterFixture.ThroughAnyGatewayAsync(grain.GetAsync);
+        var after = await fixture.LiveGrains.GetGrain<IConversationGrain>(id).GetAsync();
         Assert.True(after.Breached);
         Assert.NotEqual(victim.SiloAddress, fixture.HostOf(grain));
         Assert.True(((SupervisorAlert)breach.Payload!).At >= started.FirstResponseDueAt, "The breach fired before the deadline.");
@@ -235,7 +235,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         {
             var breach = (SupervisorAlert)(await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery)).Payload!;
             Assert.True(breach.At >= started[id].FirstResponseDueAt, $"Conversation {id} breached before its deadline.");
-            Assert.True((await ClusterFixture.ThroughAnyGatewayAsync(fixture.Grains.GetGrain<IConversationGrain>(id).GetAsync)).Breached);
+            Assert.True((await fixture.LiveGrains.GetGrain<IConversationGrain>(id).GetAsync()).Breached);
         }
 
         await fixture.RestAsync([], started.Keys);
@@ -269,14 +269,22 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
     }
 
     /// <summary>
-    /// A deadline shard and the silo it is active on, which the test will kill (shards are placed where they were
-    /// first called: in a fresh cluster all on the first silo up).
+    /// A deadline shard active on the silo the test will kill (the second: the first is the test client's gateway).
+    /// Shards are placed where they were first called, in a fresh cluster all on the first silo up: one is moved.
     /// </summary>
     private async Task<(Orleans.TestingHost.InProcessSiloHandle Silo, int Shard)> ShardToKillAsync()
     {
+        var victim = fixture.Cluster.Silos[1];
         var shard = fixture.Grains.GetGrain<IDeadlineShardGrain>(0);
         await shard.EnsureActiveAsync(siloLost: false);
-        return ((Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos.Single(s => s.SiloAddress == fixture.HostOf(shard)), 0);
+        if (fixture.HostOf(shard) != victim.SiloAddress)
+        {
+            await fixture.Cluster.MigrateAsync(shard, victim.SiloAddress);
+            await CrashClusterFixture.OnSiloAsync(victim, () => shard.EnsureActiveAsync(siloLost: false));
+        }
+
+        Assert.Equal(victim.SiloAddress, fixture.HostOf(shard));
+        return ((Orleans.TestingHost.InProcessSiloHandle)victim, 0);
     }
 
     /// <summary>An agent with a fresh id and the skill, configured but not yet connected.</summary>
