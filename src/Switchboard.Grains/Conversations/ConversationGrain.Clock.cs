@@ -18,6 +18,7 @@ public sealed partial class ConversationGrain
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(30);
     private static readonly TimeSpan FirstTrackRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastTrackRetry = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan TrackTimeout = TimeSpan.FromSeconds(5);
     private IGrainTimer? _clock;
     private DateTimeOffset? _clockDueAt;
 
@@ -79,7 +80,8 @@ public sealed partial class ConversationGrain
 
         try
         {
-            await shard.TrackAsync(Id, wakeAt, queues);
+            // Bounded: a shard that cannot answer (its silo just died) must not hold up this conversation's change.
+            await shard.TrackAsync(Id, wakeAt, queues).WaitAsync(TrackTimeout);
             _tracked = (wakeAt, queues);
             _trackRetryAt = null;
             _trackFailures = 0;

@@ -101,14 +101,27 @@ public sealed class DeadlineShardGrain(
             this,
             new GrainTimerCreationOptions(_options.FlushInterval, _options.FlushInterval) { Interleave = true });
 
-        // The backstop that brings the shard back if nothing else calls it after its silo died (silos ping every
-        // shard when one leaves and when they start). Registered once: it outlives activations.
-        if (await this.GetReminder(KeepReminder) is null)
-        {
-            await this.RegisterOrUpdateReminder(KeepReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        }
-
         SetFireTimer();
+        // The backstop that brings the shard back if nothing else calls it after its silo died (silos ping every
+        // shard when one leaves and when they start). Registered once (it outlives activations), and not awaited here:
+        // right after a silo dies the reminder service may take a while to answer, and the shard must fire at once.
+        EnsureBackstopAsync().Ignore();
+    }
+
+    private async Task EnsureBackstopAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(KeepReminder) is null)
+            {
+                await this.RegisterOrUpdateReminder(KeepReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            }
+        }
+        catch (Exception ex)
+        {
+            // The next activation tries again; until then membership changes still bring the shard back.
+            logger.LogWarning(ex, "Deadline shard {Shard} could not register its backstop reminder", Shard);
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await FlushAsync();
@@ -403,20 +416,21 @@ public sealed class DeadlineShardGrain(
                 if (members is null || members.Count == 0)
                 {
                     _segments.Remove(slot);
-                    if (Directory.Segments.Contains(slot))
+                    if (!_segmentEtags.TryGetValue(slot, out var etag))
                     {
-                        var gone = new GrainState<DeadlineSegment>(new DeadlineSegment()) { ETag = _segmentEtags.GetValueOrDefault(slot), RecordExists = true };
-                        if (await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone)) is { } notCleared)
-                        {
-                            failure ??= notCleared;
-                        }
-                        else
-                        {
-                            // Named until the directory is next written: harmless, it reads as empty.
-                            Directory.Segments.Remove(slot);
-                            _directoryDirty = true;
-                            _segmentEtags.Remove(slot);
-                        }
+                        // Not stored, as far as this activation knows (a stale one was read again above).
+                        _directoryDirty |= Directory.Segments.Remove(slot);
+                        continue;
+                    }
+
+                    // A failed clear is not a failure anyone waits on: the segment is cleared next time, and until
+                    // then it can only wake conversations early.
+                    var gone = new GrainState<DeadlineSegment>(new DeadlineSegment()) { ETag = etag, RecordExists = true };
+                    if (await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone)) is null)
+                    {
+                        Directory.Segments.Remove(slot);
+                        _directoryDirty = true;
+                        _segmentEtags.Remove(slot);
                     }
 
                     continue;
