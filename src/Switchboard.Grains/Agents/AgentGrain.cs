@@ -391,6 +391,24 @@ public sealed class AgentGrain(
             return new ReserveResult(true, Availability(profile, skill), profile.Name);
         }
 
+        // A connection whose silo died since the last refresh reaches nobody: it goes now, not at the next refresh,
+        // so an agent whose only browser was on that silo is not handed work in between.
+        if (State.Connections.Values.Any(host => !HostIsUp(host)))
+        {
+            foreach (var connectionId in State.Connections.Where(c => !HostIsUp(c.Value)).Select(c => c.Key).ToList())
+            {
+                State.Connections.Remove(connectionId);
+                _confirmedAt.Remove(connectionId);
+            }
+
+            await WriteAsync();
+            if (State.Connections.Count == 0)
+            {
+                logger.LogWarning("Agent {AgentId}'s connections were on a silo that is gone; taking it offline", Id);
+                await GoOfflineAsync();
+            }
+        }
+
         var granted = Presence == AgentPresence.Online
             && ProficiencyIn(profile, skill) is var proficiency and > 0
             && proficiency >= requiredProficiency
