@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Switchboard.Hosting;
 
@@ -39,7 +37,7 @@ public sealed class LoopbackSilo : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(options);
         configure?.Invoke(builder);
         builder.Configuration.AddInMemoryCollection(settings);
-        var (siloPort, gatewayPort) = FreePorts();
+        var (siloPort, gatewayPort) = (LoopbackPorts.Next(), LoopbackPorts.Next());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Urls"] = "http://127.0.0.1:0",
@@ -58,26 +56,5 @@ public sealed class LoopbackSilo : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
-    }
-
-    /// <summary>
-    /// Two ports nothing listens on now, both held until both are chosen so they differ. Orleans must be told its
-    /// ports (it cannot report a system-picked one), so another program may still take one before the silo binds it.
-    /// </summary>
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var silo = new TcpListener(IPAddress.Loopback, 0);
-        var gateway = new TcpListener(IPAddress.Loopback, 0);
-        try
-        {
-            silo.Start();
-            gateway.Start();
-            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
-        }
-        finally
-        {
-            silo.Stop();
-            gateway.Stop();
-        }
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Npgsql;
+using Switchboard.Hosting;
 
 namespace Switchboard.IntegrationTests.Infrastructure;
 
@@ -40,9 +41,7 @@ public sealed class PostgresGate : IAsyncDisposable
     /// <summary>A closed gate on a free port, in front of <paramref name="postgres"/>.</summary>
     public static PostgresGate Closed(string postgres)
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return new PostgresGate(postgres, ((IPEndPoint)probe.LocalEndpoint).Port);
+        return new PostgresGate(postgres, LoopbackPorts.Next());
     }
 
     /// <summary>Nothing listens: connections are refused.</summary>

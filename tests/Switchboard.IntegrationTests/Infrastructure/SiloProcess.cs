@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Switchboard.Hosting;
 
 namespace Switchboard.IntegrationTests.Infrastructure;
 
@@ -54,8 +53,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public static SiloProcess Start(string name, IReadOnlyDictionary<string, string> settings)
     {
-        var httpPort = FreePort();
-        var siloPort = FreePort();
+        var httpPort = LoopbackPorts.Next();
+        var siloPort = LoopbackPorts.Next();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Paths.SiloAssembly, "--contentRoot", Paths.SiloProjectDirectory },
@@ -72,7 +71,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Orleans__Name"] = name;
         start.Environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
         start.Environment["Orleans__Endpoints__SiloPort"] = siloPort.ToString();
-        start.Environment["Orleans__Endpoints__GatewayPort"] = FreePort().ToString();
+        start.Environment["Orleans__Endpoints__GatewayPort"] = LoopbackPorts.Next().ToString();
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Switchboard"] = "Information";
         start.Environment["Logging__LogLevel__Polly"] = "Error";
@@ -213,12 +212,5 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         await _exited.Task;
         await _process.WaitForExitAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
