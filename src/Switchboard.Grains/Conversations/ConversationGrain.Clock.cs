@@ -16,8 +16,7 @@ namespace Switchboard.Conversations;
 public sealed partial class ConversationGrain
 {
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(30);
-    private static readonly TimeSpan FirstTrackRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan LastTrackRetry = TimeSpan.FromSeconds(30);
+    private static readonly Backoff TrackRetry = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     private static readonly TimeSpan TrackTimeout = TimeSpan.FromSeconds(5);
     private IGrainTimer? _clock;
     private DateTimeOffset? _clockDueAt;
@@ -90,7 +89,7 @@ public sealed partial class ConversationGrain
         {
             // The in-memory clock still runs; the safety net is tried again, backing off, from this clock's timer.
             _tracked = null;
-            var delay = TimeSpan.FromTicks(Math.Min(FirstTrackRetry.Ticks << Math.Min(_trackFailures++, 5), LastTrackRetry.Ticks));
+            var delay = TrackRetry.After(_trackFailures++);
             _trackRetryAt = time.GetUtcNow() + delay;
             logger.LogWarning(ex, "Conversation {ConversationId} could not tell the deadline service when to wake it; trying again in {Delay}", Id, delay);
         }

@@ -622,7 +622,7 @@ public sealed partial class ConversationGrain(
         {
             // The conversation is stored as waiting; a queue that cannot be reached now must not fail the customer's
             // request. It is queued again shortly (backing off), while it still waits.
-            var delay = TimeSpan.FromTicks(Math.Min(FirstTrackRetry.Ticks << Math.Min(_enqueueFailures++, 5), LastTrackRetry.Ticks));
+            var delay = TrackRetry.After(_enqueueFailures++);
             logger.LogError(ex, "Conversation {ConversationId} could not be queued in {Queue}; trying again in {Delay}", Id, queue, delay);
             _enqueueRetry?.Dispose();
             _enqueueRetry = this.RegisterGrainTimer(

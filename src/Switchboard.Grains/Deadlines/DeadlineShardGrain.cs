@@ -546,7 +546,7 @@ public sealed class DeadlineShardGrain(
     {
         var record = _entries[key];
         metrics.Woke();
-        var backoff = Math.Min(_options.RefireAfter.Ticks << Math.Min(record.Fired, 8), MaxRefire.Ticks);
+        var backoff = new Backoff(_options.RefireAfter, MaxRefire).After(record.Fired).Ticks;
         var again = time.GetUtcNow().UtcTicks + backoff - _options.Grace.Ticks;
         Put(key, record with { WakeAtTicks = again, Fired = record.Fired + 1 }, markDirty: true);
         if (!_firing && again + _options.Grace.Ticks < _fireAtTicks)

@@ -19,8 +19,7 @@ public sealed class DeadlineShardKeeper(
     ILogger<DeadlineShardKeeper> logger) : ILifecycleParticipant<ISiloLifecycle>
 {
     private const int Attempts = 8;
-    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(5);
+    private static readonly Backoff Retry = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
     private readonly CancellationTokenSource _stopping = new();
     private Task _watching = Task.CompletedTask;
 
@@ -74,7 +73,6 @@ public sealed class DeadlineShardKeeper(
     /// </summary>
     private async Task<int> EnsureActiveAsync(int shard, string why, bool siloLost, CancellationToken stopping)
     {
-        var delay = FirstRetry;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -89,19 +87,17 @@ public sealed class DeadlineShardKeeper(
                     return 0;
                 }
 
-                logger.LogDebug(ex, "Deadline shard {Shard} could not be reached ({Why}); trying again in {Delay}", shard, why, delay);
+                logger.LogDebug(ex, "Deadline shard {Shard} could not be reached ({Why}); trying again in {Delay}", shard, why, Retry.After(attempt - 1));
             }
 
             try
             {
-                await Task.Delay(delay, stopping);
+                await Task.Delay(Retry.After(attempt - 1), stopping);
             }
             catch (OperationCanceledException)
             {
                 return 0;
             }
-
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LastRetry.Ticks));
         }
     }
 }

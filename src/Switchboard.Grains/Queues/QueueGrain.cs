@@ -25,7 +25,7 @@ public sealed class QueueGrain(
 {
     private const int RateSamples = 32;
     private const int RecallAttempts = 8;
-    private static readonly TimeSpan RecallMaxDelay = TimeSpan.FromSeconds(30);
+    private static readonly Backoff RecallRetry = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(15);
 
     // In service order, with ranks: a place in line is found in O(log n), however long the line.
@@ -81,7 +81,6 @@ public sealed class QueueGrain(
     private async Task RecallWaitingAsync()
     {
         var pending = Enumerable.Range(0, Options.Deadlines.Shards).ToList();
-        var delay = TimeSpan.FromSeconds(1);
         for (var attempt = 1; ; attempt++)
         {
             var failed = await Task.WhenAll(pending.Select(async shard =>
@@ -109,9 +108,9 @@ public sealed class QueueGrain(
                 return;
             }
 
+            var delay = RecallRetry.After(attempt - 1);
             logger.LogWarning("Queue {Queue} could not reach deadline shards {Shards} to recall its waiting conversations; trying again in {Delay}", Skill, string.Join(", ", pending), delay);
             await Task.Delay(delay, time);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RecallMaxDelay.Ticks));
         }
     }
 

@@ -28,10 +28,9 @@ internal sealed class PostgresStartupCheck(
     IOptions<ClusterStartupOptions> options,
     ILogger<PostgresStartupCheck> logger) : IHostedLifecycleService
 {
-    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(500);
-    // Short enough that a silo joins within seconds of PostgreSQL coming back, long enough not to add to a crowd of
-    // clients PostgreSQL is already refusing.
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+    // At most 5 s: short enough that a silo joins within seconds of PostgreSQL coming back, long enough not to add to a
+    // crowd of clients PostgreSQL is already refusing.
+    private static readonly Backoff Retry = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
 
     // Npgsql's own: a connection string without Maximum Pool Size may open this many connections per process.
     private const int NpgsqlDefaultPoolSize = 100;
@@ -102,7 +101,6 @@ internal sealed class PostgresStartupCheck(
 
         var retryFor = options.Value.StartupRetryFor;
         var clock = Stopwatch.StartNew();
-        var delay = FirstRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
             // The attempt may not outlast the retry time (Npgsql's Timeout alone would let it run on for 15 s).
@@ -131,12 +129,11 @@ internal sealed class PostgresStartupCheck(
                 throw new PostgresUnreachableException(message);
             }
 
-            var wait = Min(delay, left);
+            var wait = Min(Retry.After(attempt - 1), left);
             logger.LogWarning(
                 "This silo cannot use PostgreSQL ({Connection}) yet: {Reason}. Attempt {Attempt}; trying again in {Delay:F1} s, for {Left:F0} s more (Switchboard:Cluster:StartupRetryFor {RetryFor})",
                 described, reason, attempt, wait.TotalSeconds, left.TotalSeconds, retryFor);
             await Task.Delay(wait, stopping);
-            delay = Min(delay * 2, MaxRetryDelay);
         }
     }
 

@@ -29,8 +29,7 @@ public sealed class ClusterCallOptions
 internal sealed class UnavailableSiloRetry(IOptions<ClusterCallOptions> options, TimeProvider time, ILogger<UnavailableSiloRetry> logger)
     : IOutgoingGrainCallFilter
 {
-    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(1);
+    private static readonly Backoff Retry = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
     private readonly ClusterCallOptions _options = options.Value;
 
     public async Task Invoke(IOutgoingGrainCallContext context)
@@ -53,7 +52,6 @@ internal sealed class UnavailableSiloRetry(IOptions<ClusterCallOptions> options,
 
         var retrySafe = context.InterfaceMethod!.IsDefined(typeof(RetrySafeAttribute), inherit: false);
         var started = time.GetTimestamp();
-        var delay = FirstDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -65,6 +63,7 @@ internal sealed class UnavailableSiloRetry(IOptions<ClusterCallOptions> options,
             {
                 var neverArrived = ex is OrleansMessageRejectionException and not SiloUnavailableException;
                 var waited = time.GetElapsedTime(started);
+                var delay = Retry.After(attempt - 1);
                 if (!(neverArrived || retrySafe) || waited + delay > _options.UnavailableRetryFor)
                 {
                     logger.LogWarning(
@@ -79,7 +78,6 @@ internal sealed class UnavailableSiloRetry(IOptions<ClusterCallOptions> options,
 
                 logger.LogDebug("{Method} failed on attempt {Attempt} ({Reason}); trying again in {Delay} ms", context.MethodName, attempt, ex.GetType().Name, delay.TotalMilliseconds);
                 await Task.Delay(delay, time);
-                delay = delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
                 for (var i = 0; i < arguments.Length; i++)
                 {
                     context.Request.SetArgument(i, arguments[i]!);
