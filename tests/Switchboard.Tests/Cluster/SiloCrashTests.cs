@@ -169,24 +169,17 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task AWakeUpTimeTheStoreRefusedIsStoredOnceItRecoversAndFiresAfterTheSiloDies()
     {
-        await fixture.EnsureAllSilosAsync();
         // A conversation whose deadline shard lives on the silo that will die with it, so only what the shard stored
         // can bring its deadline back.
-        var (victim, shard) = await ShardToKillAsync();
-        var store = fixture.SharedStore!;
-        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
+        var (victim, shard, store, deadlines, skill) = await ShardOnVictimAsync();
         var id = IdOnShard(deadlines, shard);
-
-        var skill = fixture.NewSkill();
-        var grain = fixture.Grains.GetGrain<IConversationGrain>(id);
         store.Refuse(DeadlineState);
         var refused = store.NextWriteAsync(DeadlineState, refused: true);
-        var started = (await CrashClusterFixture.OnSiloAsync(victim, () => grain.StartAsync(new StartConversation("Ann", skill, "Where is my parcel?")))).Conversation;
+        var started = await StartOnAsync(victim, id, skill);
         await Notifier.WaitForQueuedAsync(id);
         await refused.WaitAsync(Recovery);
         // The customer was not kept waiting on the deadline service: the start went through while it could not store.
         Assert.Equal(ConversationStatus.Waiting, started.Status);
-        Assert.Equal(victim.SiloAddress, fixture.HostOf(grain));
 
         // The segment of the shard that holds its wake-up time (its deadline: nothing else falls due before it).
         var stored = store.NextWriteAsync(DeadlineState, refused: false, of: SegmentHolding(shard, started.FirstResponseDueAt, deadlines));
@@ -194,27 +187,15 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         await stored.WaitAsync(Recovery);
 
         var killedAt = DateTimeOffset.UtcNow;
-        await fixture.CrashAsync(victim);
-        var breach = await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery);
-        var lateness = ((SupervisorAlert)breach.Payload!).At - started.FirstResponseDueAt;
-        output.WriteLine($"Killed {Until(started.FirstResponseDueAt, killedAt)} before the deadline; the breach fired {lateness.TotalSeconds:0.0} s after it");
-
-        var after = await fixture.LiveGrains.GetGrain<IConversationGrain>(id).GetAsync();
-        Assert.True(after.Breached);
-        Assert.NotEqual(victim.SiloAddress, fixture.HostOf(grain));
-        Assert.True(((SupervisorAlert)breach.Payload!).At >= started.FirstResponseDueAt, "The breach fired before the deadline.");
-        await fixture.RestAsync([], [id]);
-        Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id));
+        var breach = (await CrashAndAwaitBreachesAsync(victim, new Dictionary<string, ConversationView> { [id] = started }))[id];
+        output.WriteLine($"Killed {Until(started.FirstResponseDueAt, killedAt)} before the deadline; the breach fired {(breach.At - started.FirstResponseDueAt).TotalSeconds:0.0} s after it");
+        Assert.NotEqual(victim.SiloAddress, fixture.HostOf(fixture.Grains.GetGrain<IConversationGrain>(id)));
     }
 
     [Fact]
     public async Task AShardWhoseSegmentAnotherWriterChangedReadsItAgainStoresAndStillFiresAfterTheSiloDies()
     {
-        await fixture.EnsureAllSilosAsync();
-        var (victim, shard) = await ShardToKillAsync();
-        var store = fixture.SharedStore!;
-        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
-        var skill = fixture.NewSkill();
+        var (victim, shard, store, deadlines, skill) = await ShardOnVictimAsync();
         var (first, second) = (IdOnShard(deadlines, shard), IdOnShard(deadlines, shard));
         var started = new Dictionary<string, ConversationView>();
         started[first] = await StartOnAsync(victim, first, skill);
@@ -230,16 +211,41 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         await Notifier.WaitForQueuedAsync(first, second);
         await stored.WaitAsync(Recovery);
 
+        await CrashAndAwaitBreachesAsync(victim, started);
+    }
+
+    /// <summary>
+    /// The set-up of the storage-fault tests: every silo up, deadline shard 0 on the silo to be killed, the shared store
+    /// the test turns, the deadline options and a fresh skill.
+    /// </summary>
+    private async Task<(Orleans.TestingHost.InProcessSiloHandle Victim, int Shard, SharedGrainStore Store, DeadlineOptions Deadlines, string Skill)> ShardOnVictimAsync()
+    {
+        await fixture.EnsureAllSilosAsync();
+        var (victim, shard) = await ShardToKillAsync();
+        var deadlines = victim.ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
+        return (victim, shard, fixture.SharedStore!, deadlines, fixture.NewSkill());
+    }
+
+    /// <summary>
+    /// Kills <paramref name="victim"/> and waits until each conversation breached once, not before its deadline, on a
+    /// live silo; the breach alerts.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, SupervisorAlert>> CrashAndAwaitBreachesAsync(
+        Orleans.TestingHost.InProcessSiloHandle victim, IReadOnlyDictionary<string, ConversationView> started)
+    {
         await fixture.CrashAsync(victim);
+        var breaches = new Dictionary<string, SupervisorAlert>();
         foreach (var id in started.Keys)
         {
             var breach = (SupervisorAlert)(await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery)).Payload!;
             Assert.True(breach.At >= started[id].FirstResponseDueAt, $"Conversation {id} breached before its deadline.");
             Assert.True((await fixture.LiveGrains.GetGrain<IConversationGrain>(id).GetAsync()).Breached);
+            breaches[id] = breach;
         }
 
         await fixture.RestAsync([], started.Keys);
         Assert.All(started.Keys, id => Assert.Equal(1, Notifier.Count(n => IsBreach(n) && n.ConversationId == id)));
+        return breaches;
     }
 
     private async Task<ConversationView> StartOnAsync(Orleans.TestingHost.InProcessSiloHandle silo, string id, string skill)
