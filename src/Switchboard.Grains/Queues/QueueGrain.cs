@@ -174,7 +174,7 @@ public sealed class QueueGrain(
         // unchanged one is told the place it was last told (no walk along a long line on every tick).
         if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
         {
-            return Task.FromResult(Placement(_reportedPosition.TryGetValue(entry.ConversationId, out var known) ? known : PositionOf(entry)));
+            return Task.FromResult(Placement(entry, _reportedPosition.TryGetValue(entry.ConversationId, out var known) ? known : PositionOf(entry)));
         }
 
         Remove(entry.ConversationId);
@@ -182,7 +182,7 @@ public sealed class QueueGrain(
         _waitingById[entry.ConversationId] = entry;
         _arrived.Add(entry);
         ScheduleDispatch();
-        return Task.FromResult(Placement(PositionOf(entry)));
+        return Task.FromResult(Placement(entry, PositionOf(entry)));
     }
 
     public Task RemoveAsync(string conversationId)
@@ -441,7 +441,7 @@ public sealed class QueueGrain(
                 if (at > 0)
                 {
                     _reportedPosition[entry.ConversationId] = at;
-                    report.Add((entry, estimate.At(at)));
+                    report.Add((entry, estimate.At(at, entry.RequiredProficiency)));
                 }
             }
         }
@@ -456,7 +456,7 @@ public sealed class QueueGrain(
                 if (isNew || (position != last && (position <= 3 || Math.Abs(position - last) * 4 >= last)))
                 {
                     _reportedPosition[entry.ConversationId] = position;
-                    report.Add((entry, estimate.At(position)));
+                    report.Add((entry, estimate.At(position, entry.RequiredProficiency)));
                 }
             }
 
@@ -481,15 +481,21 @@ public sealed class QueueGrain(
     }
 
     /// <summary>
-    /// An honest wait: with free agents, none; else the line ahead divided by the recent assignment rate, or, with no
-    /// recent assignments, by what the online agents' capacity turns over in the assumed handle time; unknown when
-    /// nobody who serves the queue is online. Reads the agents once for any number of places.
+    /// An honest wait: with free agents who may take the conversation, none; else the line ahead divided by the
+    /// assignment rate those agents make (the queue's recent rate, in proportion to their share of the online capacity;
+    /// with no recent assignments, what their capacity turns over in the assumed handle time); unknown when nobody
+    /// online may take it. A conversation that needs proficiency 4 is served only by agents at 4 or 5, so two free
+    /// agents at 2 do not make its wait "none". Reads the agents once for any number of places.
     /// </summary>
-    private readonly struct WaitEstimate
+    private struct WaitEstimate
     {
-        private readonly int _freeSlots;
-        private readonly int _capacity;
-        private readonly double _perMinute;
+        // Index r: the capacity and free slots of accepting agents at proficiency r or above (1..5; 0 counts everyone).
+        // Inline arrays: an estimate is made on every enqueue and allocates nothing.
+        private const int Levels = PerLevel.Length;
+        private PerLevel _capacity;
+        private PerLevel _freeSlots;
+        private readonly double _recentPerMinute;
+        private readonly double _handleMinutes;
 
         public WaitEstimate(QueueGrain queue)
         {
@@ -497,33 +503,52 @@ public sealed class QueueGrain(
             {
                 if (agent.Accepting)
                 {
-                    _capacity += agent.Capacity;
-                    _freeSlots += Math.Max(0, agent.Capacity - agent.Active);
+                    var level = Math.Clamp(agent.Proficiency, 0, Levels - 1);
+                    _capacity[level] += agent.Capacity;
+                    _freeSlots[level] += Math.Max(0, agent.Capacity - agent.Active);
                 }
             }
 
-            _perMinute = queue.RecentAssignmentsPerMinute();
-            if (_perMinute <= 0 && _capacity > 0)
+            for (var level = Levels - 2; level >= 0; level--)
             {
-                _perMinute = _capacity / queue.Options.Sla.AssumedHandleTime.TotalMinutes;
+                _capacity[level] += _capacity[level + 1];
+                _freeSlots[level] += _freeSlots[level + 1];
             }
+
+            _recentPerMinute = queue.RecentAssignmentsPerMinute();
+            _handleMinutes = queue.Options.Sla.AssumedHandleTime.TotalMinutes;
         }
 
-        public QueuePlacement At(int position)
+        public readonly QueuePlacement At(int position, int requiredProficiency)
         {
-            if (_capacity == 0)
+            var level = Math.Clamp(requiredProficiency, 0, Levels);
+            var capacity = level < Levels ? _capacity[level] : 0;
+            if (capacity == 0)
             {
                 return new QueuePlacement(position, null);
             }
 
-            var ahead = position - _freeSlots;
-            return ahead <= 0
-                ? new QueuePlacement(position, TimeSpan.Zero)
-                : new QueuePlacement(position, TimeSpan.FromMinutes(ahead / _perMinute));
+            var ahead = position - _freeSlots[level];
+            if (ahead <= 0)
+            {
+                return new QueuePlacement(position, TimeSpan.Zero);
+            }
+
+            var perMinute = _recentPerMinute > 0
+                ? _recentPerMinute * capacity / _capacity[0]
+                : capacity / _handleMinutes;
+            return new QueuePlacement(position, TimeSpan.FromMinutes(ahead / perMinute));
+        }
+
+        [System.Runtime.CompilerServices.InlineArray(Length)]
+        private struct PerLevel
+        {
+            public const int Length = 7;
+            private int _first;
         }
     }
 
-    private QueuePlacement Placement(int position) => new WaitEstimate(this).At(position);
+    private QueuePlacement Placement(QueueEntry entry, int position) => new WaitEstimate(this).At(position, entry.RequiredProficiency);
 
     private double RecentAssignmentsPerMinute()
     {

@@ -202,6 +202,37 @@ public sealed class RoutingClusterTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task TheWaitEstimateCountsOnlyAgentsProficientEnoughForTheConversation()
+    {
+        var skill = fixture.NewSkill();
+        var junior = await fixture.OnlineAgentAsync(2, (skill, 2));
+
+        // Only a junior is online, free: a conversation that needs proficiency 4 has nobody who can take it.
+        var (_, expertOnly) = await fixture.StartAsync(new StartConversation("Ann", skill, "My refund is wrong", RequiredProficiency: 4));
+        var first = await QueuedPlacementAsync(expertOnly);
+        Assert.Null(first.EstimatedWait);
+
+        // A senior comes online and takes it; the next one that needs 4 waits for the senior's only slot, while the
+        // junior's free slots still make the wait of an ordinary conversation none.
+        var senior = await fixture.OnlineAgentAsync(1, (skill, 4));
+        Assert.Equal(senior.GetPrimaryKeyString(), (await Notifier.WaitForAssignmentAsync(expertOnly)).AgentId);
+        var (_, next) = await fixture.StartAsync(new StartConversation("Bob", skill, "Charged twice", RequiredProficiency: 4));
+        var waiting = await QueuedPlacementAsync(next);
+        Assert.NotNull(waiting.EstimatedWait);
+        Assert.True(waiting.EstimatedWait > TimeSpan.Zero, $"Estimated {waiting.EstimatedWait} with no free senior.");
+        Assert.Equal(TimeSpan.Zero, (await fixture.Grains.GetGrain<Queues.IQueueGrain>(skill)
+            .EnqueueAsync(new Queues.QueueEntry("probe-" + next, Ticket: 0, Priority: -1, RequiredProficiency: 1, DateTimeOffset.UtcNow))).EstimatedWait);
+        await fixture.Grains.GetGrain<Queues.IQueueGrain>(skill).RemoveAsync("probe-" + next);
+        await fixture.AssertInvariantsAsync([junior, senior], [expertOnly, next], skill);
+    }
+
+    private async Task<QueuePlacement> QueuedPlacementAsync(string conversationId)
+    {
+        var queued = await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == conversationId, TimeSpan.FromSeconds(30));
+        return (((Queues.QueueEntry, QueuePlacement Placement, string))queued.Payload!).Placement;
+    }
+
+    [Fact]
     public async Task AnAgentWhoWentOfflineGetsNothingNew()
     {
         var skill = fixture.NewSkill();
