@@ -66,6 +66,9 @@ public static class ClusterHosting
 
         // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
         silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);
+        // Membership's clock counts from this silo's start, not the machine's boot (see MembershipClock: the watchdog
+        // otherwise reports a "deadlock" as long as the machine's uptime at every start).
+        silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Membership, (_, _) => new MembershipClock());
         // Reminders are the deadline shards' backstop (one per shard); a deployment may tune Orleans' reminder options.
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration(ReminderSection);
         return silo;

@@ -24,6 +24,9 @@ public class SiloFixture : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The silo's services, for what the HTTP API does not show (how Orleans was configured).</summary>
+    public IServiceProvider Services => _silo.Services;
+
     /// <summary>No credentials: what anyone on the internet may do.</summary>
     public HttpClient Http { get; private set; } = null!;
 
