@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Switchboard.Api;
@@ -35,6 +36,15 @@ public static class SwitchboardHosting
         builder.Services.AddSignalR(hub => hub.AddFilter<SwitchboardHubFilter>())
             .AddJsonProtocol(json => ConfigureServerJson(json.PayloadSerializerOptions))
             .AddSwitchboardBackplane(builder.Configuration);
+        // The JSON protocol with one change: a call nested past its reader's depth fails alone (see the class).
+        foreach (var json in builder.Services.Where(d => d.ServiceType == typeof(IHubProtocol) && d.ImplementationType == typeof(JsonHubProtocol)).ToList())
+        {
+            builder.Services.Remove(json);
+        }
+
+        builder.Services.AddSingleton<IHubProtocol>(services => new CallScopedJsonHubProtocol(
+            new JsonHubProtocol(services.GetRequiredService<IOptions<JsonHubProtocolOptions>>()),
+            (int)Math.Min(int.MaxValue, services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxHubMessageBytes)));
         builder.Services.AddSingleton<PushOutbox>();
         builder.Services.AddSingleton<IChatNotifier, SignalRChatNotifier>();
         builder.Services.AddSingleton<AgentConnections>();
