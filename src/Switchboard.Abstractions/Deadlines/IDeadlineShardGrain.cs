@@ -47,6 +47,13 @@ public interface IDeadlineShardGrain : IGrainWithIntegerKey
     /// Activates the shard (after its silo died: it loads what it stored and fires what is overdue); how many it holds.
     /// <paramref name="siloLost"/>: a silo was just declared dead, so wakes not yet answered are sent again.
     /// </summary>
+    /// <summary>
+    /// Moves the shard to the silo it belongs on (spread by address over the active silos), if it is elsewhere: every
+    /// silo asks every shard when a silo joins the cluster.
+    /// </summary>
+    [AlwaysInterleave, RetrySafe]
+    Task RebalanceAsync();
+
     [AlwaysInterleave, RetrySafe]
     Task<int> EnsureActiveAsync(bool siloLost);
 }

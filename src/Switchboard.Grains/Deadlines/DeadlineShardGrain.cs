@@ -36,11 +36,12 @@ public sealed class DeadlineDirectory
 /// an activation on a silo that just died is lost), and at once when a silo leaves the cluster. Targets are keyed
 /// <c>c:&lt;conversation id&gt;</c> and <c>a:&lt;agent id&gt;</c>.
 /// </summary>
-[KeepAlive]
+[KeepAlive, DeadlineShardPlacement]
 public sealed class DeadlineShardGrain(
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
     DeadlineMetrics metrics,
+    IClusterMembershipService membership,
     ILogger<DeadlineShardGrain> logger) : Grain, IDeadlineShardGrain, IRemindable
 {
     private const string StateName = "deadlines";
@@ -182,6 +183,20 @@ public sealed class DeadlineShardGrain(
         if (woken > 0)
         {
             logger.LogInformation("Deadline shard {Shard} woke {Count} conversations waiting in queue {Queue}, which lost its waiting list", Shard, woken, queue);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RebalanceAsync()
+    {
+        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress);
+        var owner = DeadlineShardPlacement.Owner(Shard, active);
+        if (owner is not null && !owner.Equals(GrainContext.Address.SiloAddress))
+        {
+            // Migration deactivates this activation (which stores what changed) and places the shard again: on its owner.
+            logger.LogInformation("Deadline shard {Shard} moves to {Owner}, the silo it belongs on now", Shard, owner);
+            this.MigrateOnIdle();
         }
 
         return Task.CompletedTask;

@@ -167,6 +167,41 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task DeadlineShardsSpreadOverTheSilosAndASiloThatJoinsTakesItsShare()
+    {
+        await fixture.EnsureAllSilosAsync();
+        var deadlines = ((Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos[0]).ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
+        var shards = Enumerable.Range(0, deadlines.Shards).Select(i => fixture.Grains.GetGrain<IDeadlineShardGrain>(i)).ToList();
+        await Task.WhenAll(shards.Select(shard => shard.EnsureActiveAsync(siloLost: false)));
+
+        // A silo dies: its shards come back on the two that stay; a new one joins and takes its share from them.
+        var victim = (Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos[2];
+        await fixture.CrashAsync(victim);
+        await fixture.DeclaredDeadAsync(victim.SiloAddress, Recovery);
+        await fixture.EnsureAllSilosAsync();
+        var joined = fixture.Cluster.Silos[^1].SiloAddress;
+
+        var silos = fixture.Cluster.Silos.Select(s => s.SiloAddress).ToList();
+        await Orleans.TestingHost.Utils.TestingUtils.WaitUntilAsync(
+            _ => Task.FromResult(shards.Select((shard, i) => fixture.HostOf(shard) == DeadlineShardPlacement.Owner(i, silos)).All(placed => placed)),
+            Recovery);
+        var perSilo = shards.GroupBy(fixture.HostOf).ToDictionary(g => g.Key!, g => g.Count());
+        output.WriteLine(string.Join(", ", perSilo.Select(p => $"{p.Key}: {p.Value}")));
+        Assert.Equal(silos.Count, perSilo.Count);
+        Assert.All(perSilo.Values, count => Assert.InRange(count, deadlines.Shards / silos.Count, (deadlines.Shards + silos.Count - 1) / silos.Count));
+        Assert.Contains(joined, perSilo.Keys);
+
+        // Moved shards still hold and fire what they held: a deadline set now on a moved shard fires.
+        var skill = fixture.NewSkill();
+        var movedShard = Enumerable.Range(0, shards.Count).First(i => fixture.HostOf(shards[i]) == joined);
+        var id = IdOnShard(deadlines, movedShard);
+        var started = await StartOnAsync((Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos[0], id, skill);
+        var breach = (SupervisorAlert)(await Notifier.WaitAsync(n => IsBreach(n) && n.ConversationId == id, Recovery)).Payload!;
+        Assert.True(breach.At >= started.FirstResponseDueAt);
+        await fixture.RestAsync([], [id]);
+    }
+
+    [Fact]
     public async Task AWakeUpTimeTheStoreRefusedIsStoredOnceItRecoversAndFiresAfterTheSiloDies()
     {
         // A conversation whose deadline shard lives on the silo that will die with it, so only what the shard stored
