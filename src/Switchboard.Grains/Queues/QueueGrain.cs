@@ -261,7 +261,7 @@ public sealed class QueueGrain(
             // A copy of the front of the line (reporting calls interleave with this pass and may add or remove entries
             // while it awaits), long enough to fill every free slot even if many entries ahead cannot be served by the
             // agents free now; a pass that uses it up with agents still free schedules the next.
-            var front = _waiting.Take((free * 2) + 64).ToArray();
+            var front = _waiting.Take((int)Math.Min((free * 2) + 64, _waiting.Count)).ToArray();
             foreach (var entry in front)
             {
                 if (!AnyFreeAgent())
@@ -487,8 +487,9 @@ public sealed class QueueGrain(
     /// </summary>
     private readonly struct WaitEstimate
     {
-        private readonly int _freeSlots;
-        private readonly int _capacity;
+        // Summed in 64 bits: a capacity stored before capacities were bounded may be anything up to int.MaxValue.
+        private readonly long _freeSlots;
+        private readonly long _capacity;
         private readonly double _perMinute;
 
         public WaitEstimate(QueueGrain queue)
@@ -498,7 +499,7 @@ public sealed class QueueGrain(
                 if (agent.Accepting)
                 {
                     _capacity += agent.Capacity;
-                    _freeSlots += Math.Max(0, agent.Capacity - agent.Active);
+                    _freeSlots += Math.Max(0L, (long)agent.Capacity - agent.Active);
                 }
             }
 
@@ -554,14 +555,14 @@ public sealed class QueueGrain(
 
     private int PositionOf(QueueEntry entry) => _waiting.RankOf(entry);
 
-    private int FreeSlots()
+    private long FreeSlots()
     {
-        var free = 0;
+        var free = 0L;
         foreach (var agent in _agents.Values)
         {
             if (agent.HasFreeCapacity)
             {
-                free += agent.Capacity - agent.Active;
+                free += (long)agent.Capacity - agent.Active;
             }
         }
 
