@@ -24,9 +24,14 @@ public sealed class TextAndBoundsTests(SiloFixture silo) : HubTests
     private const string LineSeparator = "\u2028";
     private const string CyrillicA = "\u0430";
 
-    private static readonly string NineteenEmoji = string.Concat(Enumerable.Repeat("🙂", 19));
+    // Emoji people use in names are often sequences: a family is 4 emoji joined by zero-width joiners, 11 UTF-16 code
+    // units; a kiss with two skin tones is 15. Nineteen of them passed the old limit of 200 "characters" (code units).
+    private const string Family = "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466";
+    private const string Kiss = "\U0001F469\U0001F3FB\u200D\u2764\uFE0F\u200D\U0001F48B\u200D\U0001F468\U0001F3FC";
 
-    private static readonly string NineteenStars = string.Concat(Enumerable.Repeat("🌟", 19));
+    private static readonly string NineteenEmoji = string.Concat(Enumerable.Repeat(Family, 19));
+
+    private static readonly string NineteenKisses = string.Concat(Enumerable.Repeat(Kiss, 19));
 
     [Theory]
     [InlineData(int.MaxValue)]
@@ -122,14 +127,16 @@ public sealed class TextAndBoundsTests(SiloFixture silo) : HubTests
         var agent = await ConnectAsync(silo.AgentConnection(agentId));
         var assigned = new Inbox<ConversationView>(agent, nameof(IAgentClient.ConversationAssigned));
 
-        var profile = await PutAgentAsync(agentId, NineteenStars, skill, 3, 2);
+        Assert.True(NineteenEmoji.Length > 200 && NineteenKisses.Length > 200);
+
+        var profile = await PutAgentAsync(agentId, NineteenKisses, skill, 3, 2);
         var started = await silo.StartOverHttpAsync(new StartConversation(NineteenEmoji, skill, "Hello"));
 
-        Assert.Equal(NineteenStars, (await silo.ReadAsync<AgentView>(profile)).Profile.Name);
+        Assert.Equal(NineteenKisses, (await silo.ReadAsync<AgentView>(profile)).Profile.Name);
         Assert.Equal(NineteenEmoji, started.Conversation.CustomerName);
         Assert.Equal(NineteenEmoji, (await assigned.WaitAsync(c => c.Id == started.Conversation.Id)).CustomerName);
         var joined = await silo.ReadConversationAsync(started.Conversation.Id);
-        Assert.Contains(joined.Messages, m => m.Text == $"{NineteenStars} has joined the conversation.");
+        Assert.Contains(joined.Messages, m => m.Text == $"{NineteenKisses} has joined the conversation.");
     }
 
     [Fact]

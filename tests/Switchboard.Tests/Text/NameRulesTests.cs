@@ -79,10 +79,12 @@ public sealed class NameRulesTests
     public void ANameWithNothingVisibleIsRefused(string name) => Assert.Contains("no visible character", Problem(name));
 
     [Fact]
-    public void NineteenEmojiAreNineteenCharactersNotThirtyEight()
+    public void NineteenEmojiAreNineteenCharactersHoweverManyCodeUnitsTheyTake()
     {
-        var name = string.Concat(Enumerable.Repeat("😀", 19));
+        // A family: four emoji joined by zero-width joiners, 11 UTF-16 code units, one character to a reader.
+        var name = string.Concat(Enumerable.Repeat("\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466", 19));
 
+        Assert.Equal(209, name.Length);
         Assert.Null(Problem(name, max: 19));
         Assert.Contains("this one has 19", Problem(name, max: 18));
     }
