@@ -58,11 +58,34 @@ public sealed class SwitchboardOptions
     /// <summary>Priority points a VIP customer gets on top of the channel's priority.</summary>
     public int VipBoost { get; set; } = 2;
 
-    /// <summary>The longest message, in characters.</summary>
+    /// <summary>
+    /// The longest message, in UTF-16 code units (a letter is 1, an emoji 2 or more): what a message costs to store
+    /// and send, which is what this limit is for.
+    /// </summary>
     public int MaxMessageLength { get; set; } = 4000;
 
-    /// <summary>The longest customer name, in characters.</summary>
-    public int MaxCustomerNameLength { get; set; } = 200;
+    /// <summary>
+    /// The longest name (a customer's, an agent's, a skill's display name), in characters as people count them: text
+    /// elements, so an emoji or a letter with its accents is one.
+    /// </summary>
+    public int MaxNameLength { get; set; } = 100;
+
+    /// <summary>Replaced by <see cref="MaxNameLength"/>; a silo configured with it refuses to start and says so.</summary>
+    public int? MaxCustomerNameLength { get; set; }
+
+    /// <summary>The most conversations one agent may hold at once: capacities are 1 to this.</summary>
+    public int MaxAgentCapacity { get; set; } = 50;
+
+    /// <summary>Skill names are queue names, paths and parts of notices: at most this many characters.</summary>
+    public const int MaxSkillNameLength = 40;
+
+    // The configured staff's names by skeleton, built on first use: settings do not change once bound. A method and a
+    // private field, so the configuration binder never sees (or builds) it.
+    private Text.StaffNames? _staff;
+
+    /// <summary>The configured agents' and supervisors' names, for telling look-alikes (<see cref="Text.LookAlikes"/>).</summary>
+    public Text.StaffNames Staff() =>
+        _staff ??= new Text.StaffNames(Agents.Select(a => (a.Key, Text.Names.Normalize(a.Value.Name ?? a.Key))));
 
     public bool IsKnownSkill(string? skill) => skill is not null && Skills.ContainsKey(skill);
 
@@ -86,9 +109,20 @@ public sealed class SwitchboardOptions
             yield return "Switchboard:Skills must name at least one skill.";
         }
 
-        foreach (var skill in Skills.Keys.Where(k => k != k.ToLowerInvariant() || string.IsNullOrWhiteSpace(k)))
+        foreach (var (skill, options) in Skills)
         {
-            yield return $"Skill '{skill}' must be a non-empty lower-case name.";
+            if (skill != skill.ToLowerInvariant() || skill.Length is 0 or > MaxSkillNameLength || skill != skill.Trim()
+                || skill.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format
+                    or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator))
+            {
+                yield return $"Skill '{skill}' must be a lower-case name of 1–{MaxSkillNameLength} characters, without surrounding spaces, control or formatting characters.";
+            }
+
+            if (options.DisplayName is { } displayName
+                && Text.Names.Problem(Text.Names.Normalize(displayName), $"{Section}:Skills:{skill}:DisplayName", MaxNameLength) is { } problem)
+            {
+                yield return problem;
+            }
         }
 
         if (Skills.ContainsKey(Queues.Queues.Supervisors))
@@ -151,16 +185,55 @@ public sealed class SwitchboardOptions
             yield return "Switchboard:VipBoost must not be negative.";
         }
 
-        if (MaxMessageLength < 1 || MaxCustomerNameLength < 1)
+        if (MaxMessageLength < 1)
         {
-            yield return "Switchboard:MaxMessageLength and MaxCustomerNameLength must be positive.";
+            yield return "Switchboard:MaxMessageLength must be positive.";
         }
 
+        if (MaxCustomerNameLength is not null)
+        {
+            yield return "Switchboard:MaxCustomerNameLength was replaced by Switchboard:MaxNameLength, which counts characters as people see them (an emoji is one) and applies to every name; set that instead.";
+        }
+
+        if (MaxNameLength is < 1 or > 1000)
+        {
+            yield return "Switchboard:MaxNameLength must be 1–1000.";
+        }
+
+        if (MaxAgentCapacity is < 1 or > 1000)
+        {
+            yield return "Switchboard:MaxAgentCapacity must be 1–1000.";
+        }
+
+        foreach (var problem in AgentProblems())
+        {
+            yield return problem;
+        }
+    }
+
+    private IEnumerable<string> AgentProblems()
+    {
         foreach (var (id, agent) in Agents)
         {
-            if (agent.Capacity < 1)
+            if (!AgentRules.IsAgentId(id))
             {
-                yield return $"Agent '{id}' needs a capacity of at least 1.";
+                yield return $"Agent id '{id}': {AgentRules.AgentIdRule}";
+            }
+
+            var name = Text.Names.Normalize(agent.Name ?? id);
+            if (Text.Names.Problem(name, $"{Section}:Agents:{id}:Name", MaxNameLength) is { } nameProblem)
+            {
+                yield return nameProblem;
+            }
+            else if (Staff().Imitated(id, name) is { } imitated && string.CompareOrdinal(id, imitated.AgentId) < 0)
+            {
+                // Reported once per pair, by the first in id order.
+                yield return $"Agents '{id}' and '{imitated.AgentId}' have names that look alike without being the same ('{name}', '{imitated.Name}'); give one another name.";
+            }
+
+            if (AgentRules.CapacityProblem(agent.Capacity, this) is { } capacityProblem)
+            {
+                yield return $"Agent '{id}': the capacity {capacityProblem}";
             }
 
             foreach (var (skill, proficiency) in agent.Skills)
@@ -170,9 +243,9 @@ public sealed class SwitchboardOptions
                     yield return $"Agent '{id}' has skill '{skill}', which is not in Switchboard:Skills.";
                 }
 
-                if (proficiency is < 1 or > 5)
+                if (AgentRules.ProficiencyProblem(proficiency) is not null)
                 {
-                    yield return $"Agent '{id}' has proficiency {proficiency} in '{skill}'; it must be 1–5.";
+                    yield return $"Agent '{id}' has proficiency {proficiency} in '{skill}'; it must be {AgentRules.MinProficiency}–{AgentRules.MaxProficiency}.";
                 }
             }
         }
@@ -199,5 +272,5 @@ public sealed class AgentOptions
     public Dictionary<string, int> Skills { get; set; } = [];
 
     public AgentProfile ToProfile(string agentId) =>
-        new(Name ?? agentId, Skills.ToImmutableDictionary(), Capacity, Supervisor);
+        new(Text.Names.Normalize(Name ?? agentId), Skills.ToImmutableDictionary(), Capacity, Supervisor);
 }

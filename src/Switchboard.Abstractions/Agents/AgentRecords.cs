@@ -17,8 +17,9 @@ public enum AgentPresence
 }
 
 /// <summary>Who an agent is and what they can take.</summary>
+/// <param name="Name">Shown to customers and colleagues: trimmed, NFC, at most <c>Switchboard:MaxNameLength</c> characters (text elements).</param>
 /// <param name="Skills">Skill → proficiency 1–5.</param>
-/// <param name="Capacity">The most conversations held at once.</param>
+/// <param name="Capacity">The most conversations held at once: 1 to <c>Switchboard:MaxAgentCapacity</c> (50).</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.AgentProfile")]
 public sealed record AgentProfile(
     [property: Id(0)] string Name,

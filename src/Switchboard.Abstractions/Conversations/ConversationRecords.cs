@@ -79,7 +79,7 @@ public enum MessageAuthor
 }
 
 /// <summary>What a channel sends to open a conversation.</summary>
-/// <param name="CustomerName">How agents address the customer.</param>
+/// <param name="CustomerName">How agents address the customer: one line of visible text, at most <c>Switchboard:MaxNameLength</c> characters (text elements), not a look-alike of a member of staff's name.</param>
 /// <param name="Topic">The skill the conversation needs (a configured queue, e.g. <c>shipping</c>).</param>
 /// <param name="Text">The customer's first message.</param>
 /// <param name="Priority">0–10, set by the channel (complaint, urgency); higher is served first.</param>

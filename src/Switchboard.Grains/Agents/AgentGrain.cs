@@ -123,18 +123,12 @@ public sealed class AgentGrain(
 
     public async Task ConfigureAsync(AgentProfile profile)
     {
-        if (profile.Capacity < 1)
+        ArgumentNullException.ThrowIfNull(profile);
+        // The edge checked already; this grain is the authority on the profile and checks again whoever calls it.
+        profile = profile with { Name = Text.Names.Normalize(profile.Name), Skills = profile.Skills ?? [] };
+        if (AgentRules.Problem(Id, profile, _options) is { } problem)
         {
-            throw SwitchboardException.Invalid("Capacity must be at least 1.");
-        }
-
-        foreach (var (skill, proficiency) in profile.Skills)
-        {
-            ConversationRules.ValidateSkill(skill, _options);
-            if (proficiency is < 1 or > 5)
-            {
-                throw SwitchboardException.Invalid($"Proficiency in '{skill}' must be between 1 and 5.");
-            }
+            throw SwitchboardException.Invalid(problem);
         }
 
         State.Profile = profile;

@@ -92,7 +92,7 @@ public sealed partial class ConversationGrain(
 
     private async Task<StartOutcome> StartCoreAsync(StartConversation start, CustomerStart? customer)
     {
-        start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic) };
+        start = start with { CustomerName = Text.Names.Normalize(start.CustomerName), Topic = ConversationRules.NormalizeSkill(start.Topic) };
         ConversationRules.ValidateStart(start, _options);
         if (State.Started)
         {

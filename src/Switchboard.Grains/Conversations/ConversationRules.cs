@@ -1,3 +1,5 @@
+using Switchboard.Text;
+
 namespace Switchboard.Conversations;
 
 /// <summary>Checks on what clients send, made before anything changes.</summary>
@@ -16,13 +18,27 @@ public static class ConversationRules
             throw SwitchboardException.Invalid("A message needs some text.");
         }
 
+        // Counted in UTF-16 code units, not characters as people see them: the limit bounds what a message costs to
+        // store and push (a transcript goes out whole), and one person-visible character can be any number of units.
         if (text.Length > options.MaxMessageLength)
         {
             throw SwitchboardException.Invalid(
-                $"A message may have at most {options.MaxMessageLength} characters; this one has {text.Length}.");
+                $"A message may be at most {options.MaxMessageLength} UTF-16 code units long (a letter counts 1, an emoji 2 or more); this one has {text.Length}.");
         }
 
-        RejectControlCharacters(text, "A message", allowLineBreaks: true);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && c is not ('\n' or '\r' or '\t'))
+            {
+                throw SwitchboardException.Invalid($"A message contains a control character (U+{(int)c:X4}); send plain text.");
+            }
+
+            if (Names.IsBidiOverride(c))
+            {
+                throw SwitchboardException.Invalid(
+                    $"A message contains a bidirectional override (U+{(int)c:X4}), which shows text in another order than it was written; send the text as you wrote it.");
+            }
+        }
     }
 
     /// <summary>
@@ -42,6 +58,13 @@ public static class ConversationRules
 
     public static void ValidateSkill(string? skill, SwitchboardOptions options)
     {
+        if (skill is { Length: > SwitchboardOptions.MaxSkillNameLength })
+        {
+            // Not echoed: nothing that long can be a topic, and the refusal should not carry it back.
+            throw SwitchboardException.Invalid(
+                $"A topic has at most {SwitchboardOptions.MaxSkillNameLength} characters. Known topics: {string.Join(", ", options.Skills.Keys.Order())}.");
+        }
+
         if (!options.IsKnownSkill(skill))
         {
             throw SwitchboardException.Invalid(
@@ -56,13 +79,12 @@ public static class ConversationRules
             throw SwitchboardException.Invalid("A conversation needs the customer's name.");
         }
 
-        if (start.CustomerName.Length > options.MaxCustomerNameLength)
+        Names.Validate(start.CustomerName, "The customer name ('customerName')", options.MaxNameLength);
+        if (options.Staff().LooksLikeStaff(start.CustomerName))
         {
-            throw SwitchboardException.Invalid(
-                $"A customer name may have at most {options.MaxCustomerNameLength} characters.");
+            // Exact copies too: a customer called "Sam Okafor (supervisor)" is as misleading as one spelt with a Cyrillic а.
+            throw SwitchboardException.Invalid("A customer name may not look like a member of staff's name ('customerName'); give your own name.");
         }
-
-        RejectControlCharacters(start.CustomerName, "The customer name");
         if (start.CustomerId is { } customerId)
         {
             // Qualified by where it was proven (web:…, <channel>:…): the channel's own part is checked at the edge.
@@ -95,6 +117,30 @@ public static class ConversationRules
 
         ValidateContext(start.Context);
     }
+
+    /// <summary>Conversation ids are made by the server: 32 lower-case hex digits.</summary>
+    public const int ConversationIdLength = 32;
+
+    /// <summary>Whether <paramref name="id"/> has the form of a conversation id; nothing else can name one.</summary>
+    public static bool IsConversationId(string? id)
+    {
+        if (id is not { Length: ConversationIdLength })
+        {
+            return false;
+        }
+
+        foreach (var c in id)
+        {
+            if (!char.IsAsciiHexDigitLower(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public const string ConversationIdRule = "A conversation id is the 32 lower-case hex digits the server gave it.";
 
     public const int MinClientIdLength = 8;
     public const int MaxClientIdLength = 100;

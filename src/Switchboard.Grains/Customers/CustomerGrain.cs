@@ -33,7 +33,7 @@ public sealed class CustomerGrain(
             throw new ArgumentException("Only a messaging channel's customer starts with the channel's message id.", nameof(messageId));
         }
 
-        start = start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic), CustomerId = Id };
+        start = start with { CustomerName = Text.Names.Normalize(start.CustomerName), Topic = ConversationRules.NormalizeSkill(start.Topic), CustomerId = Id };
         ConversationRules.ValidateStart(start, _options);
 
         if (messageId is not null && State.Conversations.Exists(c => c.Id == conversationId))
@@ -77,7 +77,7 @@ public sealed class CustomerGrain(
             throw SwitchboardException.NotFound($"Customer '{Id}' is not known.");
         }
 
-        var name = outreach.CustomerName?.Trim() ?? "";
+        var name = Text.Names.Normalize(outreach.CustomerName);
         if (Customers.Outreach.Find(outreach.Trigger) is not { } found)
         {
             var known = Customers.Outreach.Triggers.Keys.Order(StringComparer.OrdinalIgnoreCase);

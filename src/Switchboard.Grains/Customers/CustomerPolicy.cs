@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Switchboard.Conversations;
@@ -130,20 +131,38 @@ public static partial class CustomerPolicy
     /// </summary>
     public static int Version(ConversationView view) => view.Messages.Length + (view.Rating is null ? 0 : 1);
 
+    /// <summary>
+    /// One line of at most <see cref="ExcerptLength"/> UTF-16 code units (what it costs to keep a hundred of them per
+    /// customer), whitespace made spaces, cut with "…" between two characters as people see them (text elements):
+    /// never inside an emoji or between a letter and its accent.
+    /// </summary>
     public static string Excerpt(string text)
     {
-        var flat = new StringBuilder(Math.Min(text.Length, ExcerptLength + 1));
-        foreach (var c in text)
+        var source = text.AsSpan().Trim();
+        var cut = source.Length;
+        if (source.Length > ExcerptLength)
         {
-            flat.Append(char.IsWhiteSpace(c) ? ' ' : c);
-            if (flat.Length > ExcerptLength)
+            // The longest run of whole text elements that leaves room for the ellipsis.
+            cut = 0;
+            while (cut < source.Length)
             {
-                break;
+                var next = StringInfo.GetNextTextElementLength(source[cut..]);
+                if (cut + next > ExcerptLength - 1)
+                {
+                    break;
+                }
+
+                cut += next;
             }
         }
 
-        var line = flat.ToString().Trim();
-        return line.Length <= ExcerptLength ? line : line[..(ExcerptLength - 1)].TrimEnd() + "…";
+        var line = new StringBuilder(Math.Min(cut + 1, ExcerptLength));
+        foreach (var c in source[..cut])
+        {
+            line.Append(char.IsWhiteSpace(c) ? ' ' : c);
+        }
+
+        return cut == source.Length ? line.ToString() : line.ToString().TrimEnd() + "…";
     }
 
     [GeneratedRegex(@"\{([A-Za-z0-9_.-]+)\}")]

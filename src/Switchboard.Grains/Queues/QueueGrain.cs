@@ -261,7 +261,7 @@ public sealed class QueueGrain(
             // A copy of the front of the line (reporting calls interleave with this pass and may add or remove entries
             // while it awaits), long enough to fill every free slot even if many entries ahead cannot be served by the
             // agents free now; a pass that uses it up with agents still free schedules the next.
-            var front = _waiting.Take((free * 2) + 64).ToArray();
+            var front = _waiting.Take((int)Math.Min((free * 2) + 64, _waiting.Count)).ToArray();
             foreach (var entry in front)
             {
                 if (!AnyFreeAgent())
@@ -490,7 +490,8 @@ public sealed class QueueGrain(
     private struct WaitEstimate
     {
         // Index r: the capacity and free slots of accepting agents at proficiency r or above (1..5; 0 counts everyone).
-        // Inline arrays: an estimate is made on every enqueue and allocates nothing.
+        // Inline arrays: an estimate is made on every enqueue and allocates nothing. Summed in 64 bits: a capacity stored
+        // before capacities were bounded may be anything up to int.MaxValue.
         private const int Levels = PerLevel.Length;
         private PerLevel _capacity;
         private PerLevel _freeSlots;
@@ -505,7 +506,7 @@ public sealed class QueueGrain(
                 {
                     var level = Math.Clamp(agent.Proficiency, 0, Levels - 1);
                     _capacity[level] += agent.Capacity;
-                    _freeSlots[level] += Math.Max(0, agent.Capacity - agent.Active);
+                    _freeSlots[level] += Math.Max(0L, (long)agent.Capacity - agent.Active);
                 }
             }
 
@@ -544,7 +545,7 @@ public sealed class QueueGrain(
         private struct PerLevel
         {
             public const int Length = 7;
-            private int _first;
+            private long _first;
         }
     }
 
@@ -579,14 +580,14 @@ public sealed class QueueGrain(
 
     private int PositionOf(QueueEntry entry) => _waiting.RankOf(entry);
 
-    private int FreeSlots()
+    private long FreeSlots()
     {
-        var free = 0;
+        var free = 0L;
         foreach (var agent in _agents.Values)
         {
             if (agent.HasFreeCapacity)
             {
-                free += agent.Capacity - agent.Active;
+                free += (long)agent.Capacity - agent.Active;
             }
         }
 

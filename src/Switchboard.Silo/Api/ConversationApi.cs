@@ -44,7 +44,11 @@ public static class ConversationApi
                 : TypedResults.Ok(started);
         }).AllowAnonymous();
 
-        var customer = conversations.MapGroup("/{id}").RequireAuthorization();
+        // Ids are the server's own (32 hex digits): any other is refused before a grain is woken for it.
+        var customer = conversations.MapGroup("/{id}").RequireAuthorization()
+            .AddEndpointFilter((context, next) => ConversationRules.IsConversationId(context.HttpContext.GetRouteValue("id") as string)
+                ? next(context)
+                : throw SwitchboardException.Invalid(ConversationRules.ConversationIdRule));
 
         customer.MapGet("/", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
         {

@@ -7,6 +7,7 @@ using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Queues;
 using Switchboard.Supervision;
+using Switchboard.Text;
 
 namespace Switchboard.Api;
 
@@ -16,8 +17,6 @@ public sealed record AgentProfileRequest(string Name, ImmutableDictionary<string
 /// <summary>Queues and agents: read by supervisors (an agent may read itself), administered by supervisors only.</summary>
 public static class DirectoryApi
 {
-    public const int MaxAgentIdLength = 100;
-
     public static IEndpointRouteBuilder MapDirectoryApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/queues/{skill}", (string skill, IGrainFactory grains, IOptions<SwitchboardOptions> options) =>
@@ -35,26 +34,33 @@ public static class DirectoryApi
                 throw SwitchboardException.Forbidden("An agent may read only its own profile; supervisors read all.");
             }
 
+            if (!AgentRules.IsAgentId(id))
+            {
+                // No agent can have it: answered without waking a grain for it.
+                throw SwitchboardException.NotFound($"There is no such agent. {AgentRules.AgentIdRule}");
+            }
+
             return await grains.GetGrain<IAgentGrain>(id).GetAsync()
                 ?? throw SwitchboardException.NotFound($"Agent '{id}' does not exist.");
         }).RequireAuthorization(AuthHosting.AgentPolicy);
 
-        // Profiles, skills and capacity: a supervisor's change overrides the configured profile.
-        app.MapPut("/api/agents/{id}", async (string id, [FromBody] AgentProfileRequest profile, IGrainFactory grains) =>
+        // Profiles, skills and capacity: a supervisor's change overrides the configured profile. Checked here, before
+        // any grain is called, and again by the agent grain; each refusal names the field to fix.
+        app.MapPut("/api/agents/{id}", async (string id, [FromBody] AgentProfileRequest profile, IGrainFactory grains, IOptions<SwitchboardOptions> options) =>
         {
-            if (id.Length > MaxAgentIdLength || id.Any(char.IsControl) || string.IsNullOrWhiteSpace(id))
+            if (!AgentRules.IsAgentId(id))
             {
-                throw SwitchboardException.Invalid($"An agent id is 1–{MaxAgentIdLength} printable characters.");
+                throw SwitchboardException.Invalid(AgentRules.AgentIdRule);
             }
 
-            if (string.IsNullOrWhiteSpace(profile.Name))
+            var wanted = new AgentProfile(Names.Normalize(profile.Name), profile.Skills ?? [], profile.Capacity, profile.Supervisor);
+            if (AgentRules.Problem(id, wanted, options.Value) is { } problem)
             {
-                throw SwitchboardException.Invalid("An agent needs a name.");
+                throw SwitchboardException.Invalid(problem);
             }
 
-            ConversationRules.RejectControlCharacters(profile.Name, "The agent's name");
             var agent = grains.GetGrain<IAgentGrain>(id);
-            await agent.ConfigureAsync(new AgentProfile(profile.Name.Trim(), profile.Skills ?? [], profile.Capacity, profile.Supervisor));
+            await agent.ConfigureAsync(wanted);
             return await agent.GetAsync();
         }).RequireAuthorization(AuthHosting.SupervisorPolicy);
 

@@ -19,7 +19,8 @@ public sealed record QueueStats(string Name, string DisplayName, ServiceLevelBan
 /// <param name="Load">Current load: conversations held ÷ capacity.</param>
 public sealed record AgentStats(string Id, string Name, AgentPresence Presence, int Active, int Capacity, double Load, WindowedKpis Kpis);
 
-public sealed record ClusterStats(int Waiting, int AgentsOnline, int Active, int Capacity, double? Load, WindowedKpis Kpis);
+/// <param name="Capacity">Summed in 64 bits: each capacity is bounded, but a profile stored before the bound was set need not be.</param>
+public sealed record ClusterStats(int Waiting, int AgentsOnline, int Active, long Capacity, double? Load, WindowedKpis Kpis);
 
 /// <summary>The desk by its numbers: the cluster, every queue, every agent (docs/metrics.md defines each KPI).</summary>
 public sealed record Stats(DateTimeOffset At, TimeSpan RollingWindow, ClusterStats Cluster, QueueStats[] Queues, AgentStats[] Agents);
@@ -46,7 +47,7 @@ public static class StatsApi
 
         var online = agents.Where(a => a.Presence == AgentPresence.Online).ToArray();
         var active = agents.Sum(a => a.Conversations.Length);
-        var capacity = online.Sum(a => a.Profile.Capacity);
+        var capacity = online.Sum(a => (long)a.Profile.Capacity);
         return new Stats(
             snapshot.At,
             options.Metrics.RollingWindow,

@@ -105,7 +105,7 @@ public static class AuthHosting
                 throw SwitchboardException.Invalid("Send the agent id to sign in as.");
             }
 
-            var agent = await grains.GetGrain<IAgentGrain>(agentId).GetAsync()
+            var agent = (AgentRules.IsAgentId(agentId) ? await grains.GetGrain<IAgentGrain>(agentId).GetAsync() : null)
                 ?? throw SwitchboardException.NotFound($"There is no agent '{agentId}'. Agent ids are case-sensitive.");
             var issued = signIn.Issuer.IssueAgent(agent.Id, agent.Profile.Supervisor);
             return new DevTokenResponse(issued.Token, agent.Id, agent.Profile.Name, agent.Profile.Supervisor, issued.ExpiresAt);

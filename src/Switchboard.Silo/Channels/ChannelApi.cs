@@ -71,6 +71,11 @@ public static class ChannelApi
         {
             var request = await ReadSignedAsync<ChannelMessageRequest>(http, channel);
             var messageId = ValidMessageId(request.MessageId);
+            if (!ConversationRules.IsConversationId(id))
+            {
+                throw SwitchboardException.Invalid(ConversationRules.ConversationIdRule);
+            }
+
             limits.CountCustomerMessage(id);
             var posted = await grains.GetGrain<IConversationGrain>(id).PostChannelMessageAsync(channel, messageId, request.Text);
             MarkReplay(http, posted.Replayed);

@@ -153,6 +153,9 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
 
 internal static class HubArguments
 {
+    /// <summary>A conversation id of the form the server makes; anything else is refused before a grain is woken for it.</summary>
     public static string RequireId(string? id) =>
-        string.IsNullOrWhiteSpace(id) ? throw new HubException("A conversation id is required.") : id;
+        string.IsNullOrWhiteSpace(id) ? throw new HubException("A conversation id is required.")
+        : ConversationRules.IsConversationId(id) ? id
+        : throw new HubException(ConversationRules.ConversationIdRule);
 }

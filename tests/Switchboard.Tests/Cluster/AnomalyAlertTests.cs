@@ -52,6 +52,8 @@ public sealed class PatientAgentsClusterFixture : ClusterFixture
             NoReservationTimeout(options);
             options.Sla.DefaultFirstResponse = TimeSpan.FromDays(1);
             NoOverflow(options);
+            // One agent keeps every conversation of the 90 minutes (85), more than the default most an agent may hold.
+            options.MaxAgentCapacity = 200;
         };
     }
 }

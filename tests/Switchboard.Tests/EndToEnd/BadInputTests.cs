@@ -45,7 +45,7 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
 
         var response = await customer.PostAsJsonAsync($"/api/conversations/{id}/messages", new { text = new string('x', 4001) }, silo.Json);
 
-        Assert.Contains("at most 4000 characters", (await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
+        Assert.Contains("at most 4000 UTF-16 code units", (await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest)).Detail);
         await silo.AssertUnchangedAsync(before);
     }
 
@@ -141,7 +141,7 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
         await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.JoinConversation), id, silo.Tokens.IssueCustomer(id).Token);
         var oversized = await Assert.ThrowsAsync<HubException>(() =>
             customer.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), id, new string('x', 4001)));
-        Assert.Contains("at most 4000 characters", oversized.Message);
+        Assert.Contains("at most 4000 UTF-16 code units", oversized.Message);
 
         var noId = await Assert.ThrowsAsync<HubException>(() => customer.InvokeAsync<ChatMessage>(nameof(CustomerHub.SendMessage), "", "hi"));
         Assert.Contains("conversation id is required", noId.Message);
