@@ -1,10 +1,15 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Switchboard.Limits;
 
 namespace Switchboard.Api;
 
-/// <summary>Answers a refusal or an unreadable request with a problem-details body that says what was wrong.</summary>
-internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>
+/// Answers a refusal or an unreadable request with a problem-details body that says what was wrong, and logs it as one
+/// short line within its caller's budget (<see cref="RefusalLog"/>). Whatever else is thrown is left to the exception
+/// handler middleware, which answers 500 and logs it once at Error with its stack (a refusal handled here it does not log).
+/// </summary>
+internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problems, RefusalLog refusals) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -25,6 +30,10 @@ internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problem
             return false;
         }
 
+        var detail = exception is BadHttpRequestException { InnerException: { } inner }
+            ? $"{exception.Message} {inner.Message}"
+            : exception.Message;
+        refusals.Request(httpContext, status, detail);
         httpContext.Response.StatusCode = status;
         if (exception is SwitchboardException { RetryAfter: { } retryAfter })
         {
@@ -39,9 +48,7 @@ internal sealed class SwitchboardExceptionHandler(IProblemDetailsService problem
             {
                 Status = status,
                 Title = title,
-                Detail = exception is BadHttpRequestException { InnerException: { } inner }
-                    ? $"{exception.Message} {inner.Message}"
-                    : exception.Message,
+                Detail = detail,
             },
         });
     }

@@ -30,6 +30,7 @@ public static class SwitchboardHosting
         builder.UseOrleans(silo => silo.AddSwitchboardProviders(builder.Configuration).AddSwitchboardGrains());
         builder.AddSwitchboardAuth();
         builder.AddSwitchboardLimits();
+        builder.AddSwitchboardLogging();
         builder.AddSwitchboardChannels();
 
         builder.Services.AddSingleton<SwitchboardHubFilter>();

@@ -41,6 +41,13 @@ public sealed class LimitsOptions
     /// <summary>Pushes a silo keeps for SignalR when it cannot hand them over as fast as grains make them; past this they are dropped (and logged).</summary>
     public int PushBacklog { get; set; } = 100_000;
 
+    /// <summary>
+    /// Log lines each caller (a connection, a signed-in agent or customer, a remote address) may write a minute about
+    /// its own refused calls; past it they are counted, and one line a minute says how many were not written. 0 leaves
+    /// only that line. Real failures are never held back.
+    /// </summary>
+    public int LogLinesPerSourcePerMinute { get; set; } = 10;
+
     public IEnumerable<string> Problems()
     {
         if (MaxRequestBodyBytes < 1024 || MaxHubMessageBytes < 1024)
@@ -66,6 +73,11 @@ public sealed class LimitsOptions
         if (ConnectionOutboxBytes < 64 * 1024 || PushBacklog < 1000)
         {
             yield return $"{Section}:ConnectionOutboxBytes must be at least 65536 and PushBacklog at least 1000.";
+        }
+
+        if (LogLinesPerSourcePerMinute < 0)
+        {
+            yield return $"{Section}:LogLinesPerSourcePerMinute must be 0 or more.";
         }
     }
 }
