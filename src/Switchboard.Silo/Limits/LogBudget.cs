@@ -58,7 +58,7 @@ public sealed class LogBudget : IDisposable
     /// <summary>True if <paramref name="id"/> may write one more line this minute; false counts it as dropped.</summary>
     public bool TryTake(LogSource kind, string id)
     {
-        var slot = _slots[(uint)HashCode.Combine(kind, id) % (uint)_slots.Length];
+        var slot = _slots[SlotOf(kind, id)];
         lock (slot.Gate)
         {
             if (slot.Id is null)
@@ -80,6 +80,9 @@ public sealed class LogBudget : IDisposable
             return false;
         }
     }
+
+    /// <summary>The slot a source counts in (sources with the same slot share its budget).</summary>
+    public int SlotOf(LogSource kind, string id) => (int)((uint)HashCode.Combine(kind, id) % (uint)_slots.Length);
 
     /// <summary>Stops the minutes, and says what the last one dropped: a silo that stops still accounts for its flood.</summary>
     public void Dispose()
