@@ -64,6 +64,12 @@ public sealed class SwitchboardOptions
     /// <summary>The longest customer name, in characters.</summary>
     public int MaxCustomerNameLength { get; set; } = 200;
 
+    /// <summary>
+    /// How much one conversation may hold, bound from <c>Switchboard:Limits</c> beside the edge's own limits (which
+    /// the silo binds from the same section).
+    /// </summary>
+    public TranscriptLimits Limits { get; set; } = new();
+
     public bool IsKnownSkill(string? skill) => skill is not null && Skills.ContainsKey(skill);
 
     /// <summary>A skill queue or the supervisors' queue.</summary>
@@ -154,6 +160,11 @@ public sealed class SwitchboardOptions
         if (MaxMessageLength < 1 || MaxCustomerNameLength < 1)
         {
             yield return "Switchboard:MaxMessageLength and MaxCustomerNameLength must be positive.";
+        }
+
+        foreach (var problem in Limits.Problems(MaxMessageLength))
+        {
+            yield return problem;
         }
 
         foreach (var (id, agent) in Agents)
