@@ -125,19 +125,20 @@ public sealed partial class MemoryBoundTests(ITestOutputHelper output)
             // The bound, from the caps (docs/security.md, "What a stranger can grow"). A full conversation holds its
             // text (the cap, passed by at most the message that reached it) three times over: as UTF-16 in the
             // activation (two bytes for each UTF-8 byte of ASCII, the costliest text) and serialized in the embedded
-            // memory storage (one); twice that for the collector's headroom (a collected heap runs up to about twice
-            // what it holds). While it is written, each message rewrites the whole state: about four state-sized
-            // buffers (serialized, copied) per write wait for the collector. Plus 64 MiB for the rest: four hub
-            // outboxes (4 MiB each), threads, socket buffers, the code of paths not taken in the warm-up.
+            // memory storage (one). While it is written, each message rewrites the whole state: about four
+            // state-sized buffers (serialized, copied) per write wait for the collector. Twice the sum, for the
+            // collector's headroom (it lets a heap grow to about twice what it kept before it collects again). Plus
+            // 64 MiB for the rest: four hub outboxes (4 MiB each), threads, socket buffers, the code of paths the
+            // warm-up did not take.
             var transcript = MaxTranscriptBytes + MessageLength;
-            var perConversation = (2 * 3 * transcript) + (4 * transcript);
+            var perConversation = 2 * (3 + 4) * transcript;
             var bound = before + (conversations * perConversation) + (64 * 1024 * 1024);
             output.WriteLine(
                 $"measured: memory under a stranger's worst for {attackSeconds:F0} s ({HttpClients} HTTP addresses + {HubClients} hub connections × {OpenPerClient} conversations = {conversations}, "
                 + $"{written.Sum(w => w.Accepted)} messages of {MessageLength} characters accepted, {written.Sum(w => w.Throttled)} throttled, {written.Sum(w => w.Refused)} refused as full; "
                 + $"{probes.NotFound} development sign-ins for unknown agents, {probes.TooLong} with over-long ids): silo working set "
                 + $"before {before / MegaByte:F0} MiB, peak {peak / MegaByte:F0} MiB, after {after / MegaByte:F0} MiB, "
-                + $"bound {bound / MegaByte:F0} MiB (before + {conversations} × (2 × 3 + 4) × (1 MiB + {MessageLength} B) + 64 MiB); "
+                + $"bound {bound / MegaByte:F0} MiB (before + {conversations} × 2 × (3 + 4) × (1 MiB + {MessageLength} B) + 64 MiB); "
                 + $"managed heap as the last collection left it before {heapBefore / MegaByte:F0} MiB, after {heapAfter / MegaByte:F0} MiB; "
                 + $"{allocated / MegaByte / Math.Max(1, written.Sum(w => w.Accepted)):F1} MiB allocated per message accepted; "
                 + $"agent grain activations before {agentsBefore:F0}, after {agentsAfter:F0}");
