@@ -87,6 +87,12 @@ public sealed class SwitchboardOptions
     public Text.StaffNames Staff() =>
         _staff ??= new Text.StaffNames(Agents.Select(a => (a.Key, Text.Names.Normalize(a.Value.Name ?? a.Key))));
 
+    /// <summary>
+    /// How much one conversation may hold, bound from <c>Switchboard:Limits</c> beside the edge's own limits (which
+    /// the silo binds from the same section).
+    /// </summary>
+    public TranscriptLimits Limits { get; set; } = new();
+
     public bool IsKnownSkill(string? skill) => skill is not null && Skills.ContainsKey(skill);
 
     /// <summary>A skill queue or the supervisors' queue.</summary>
@@ -203,6 +209,11 @@ public sealed class SwitchboardOptions
         if (MaxAgentCapacity is < 1 or > 1000)
         {
             yield return "Switchboard:MaxAgentCapacity must be 1–1000.";
+        }
+
+        foreach (var problem in Limits.Problems(MaxMessageLength))
+        {
+            yield return problem;
         }
 
         foreach (var problem in AgentProblems())

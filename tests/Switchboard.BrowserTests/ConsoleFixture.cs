@@ -59,6 +59,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
                 ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
                 // An angry customer's clock runs out at once, so a breach alert comes without waiting.
                 ["Switchboard:Sla:AngryFirstResponse"] = "00:00:01",
+                // The tests' own HTTP starts all come from 127.0.0.1 and some stay open: one address to the silo.
+                ["Switchboard:Limits:OpenConversationsPerAddress"] = "0",
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
             });

@@ -7,8 +7,9 @@ namespace Switchboard.LoadTests.Engine;
 /// <summary>
 /// The per-client limits (<c>Switchboard:Limits</c>) a silo under load test gets. The defaults are sized for one
 /// person per connection; the tool's few shared customer connections and its busiest agents make many more calls than
-/// that, and a run measures routing, not the limiter. The embedded silo always runs with these; <c>--print-agents</c>
-/// prints them for a silo the tool does not start.
+/// that, and a run measures routing, not the limiter. Its customers also start every conversation from one address
+/// and on those few connections, so the limits on open conversations per connection and per address are off (0).
+/// The embedded silo always runs with these; <c>--print-agents</c> prints them for a silo the tool does not start.
 /// </summary>
 public static class TargetLimits
 {
@@ -18,6 +19,8 @@ public static class TargetLimits
         [nameof(LimitsOptions.ConnectionBurst)] = 100_000,
         [nameof(LimitsOptions.CustomerMessagesPerSecond)] = 1_000,
         [nameof(LimitsOptions.CustomerBurst)] = 1_000,
+        [nameof(LimitsOptions.OpenConversationsPerConnection)] = 0,
+        [nameof(LimitsOptions.OpenConversationsPerAddress)] = 0,
     };
 
     /// <summary>As configuration keys (<c>Switchboard:Limits:ConnectionCallsPerSecond</c>, ...).</summary>

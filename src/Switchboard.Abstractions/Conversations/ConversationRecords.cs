@@ -121,6 +121,10 @@ public sealed record ChatMessage(
     [property: Id(4)] DateTimeOffset At);
 
 /// <summary>A conversation as clients see it.</summary>
+/// <param name="Full">
+/// The transcript reached its cap (messages or bytes of text): the customer can post no more and starts a new
+/// conversation; its agent may still post a few messages and resolve it.
+/// </param>
 [GenerateSerializer, Immutable, Alias("Switchboard.ConversationView")]
 public sealed record ConversationView(
     [property: Id(0)] string Id,
@@ -147,7 +151,8 @@ public sealed record ConversationView(
     [property: Id(21)] OutreachInfo? Outreach = null,
     [property: Id(22)] RoutingPreference? Preference = null,
     [property: Id(23)] string? ReopenedFrom = null,
-    [property: Id(24)] DateTimeOffset? ResolvedAt = null);
+    [property: Id(24)] DateTimeOffset? ResolvedAt = null,
+    [property: Id(25)] bool Full = false);
 
 /// <summary>
 /// A start as answered: the conversation (a new one, or the customer's open one it joined), and whether this was a

@@ -43,6 +43,13 @@ public interface IConversationGrain : IGrainWithStringKey
     [RetrySafe]
     Task<StartOutcome> StartForCustomerAsync(StartConversation start, CustomerStart customer);
 
+    /// <summary>
+    /// Whether the conversation was started and is not resolved (waiting, assigned or a ticket): what a web client's
+    /// limit on open conversations counts. Reads nothing else, so nothing of the transcript travels.
+    /// </summary>
+    [RetrySafe]
+    Task<bool> IsOpenAsync();
+
     /// <summary>The conversation so far; <see cref="SwitchboardError.NotFound"/> if it was never started.</summary>
     [RetrySafe]
     Task<ConversationView> GetAsync();
@@ -51,14 +58,18 @@ public interface IConversationGrain : IGrainWithStringKey
     /// Appends a customer message and pushes it to the assigned agent, if any. A message that shows anger raises the
     /// conversation's emotion, which shortens its clock and raises its priority. With a <paramref name="messageId"/>
     /// a retry is answered with the message first stored (even after the conversation closed); the same id with
-    /// another text is <see cref="SwitchboardError.Conflict"/>.
+    /// another text is <see cref="SwitchboardError.Conflict"/>. Once the transcript is full (its message or byte cap,
+    /// <see cref="ConversationView.Full"/>) a new message is refused with <see cref="SwitchboardError.Conflict"/>; the
+    /// message that fills it is taken, and a system note tells both sides to start a new conversation.
     /// </summary>
     [RetrySafe]
     Task<PostOutcome> PostCustomerMessageAsync(string text, string? messageId = null);
 
     /// <summary>
     /// Appends an agent's reply; <see cref="SwitchboardError.Forbidden"/> unless the conversation is assigned to that
-    /// agent. With a <paramref name="messageId"/> a retry is answered with the reply first stored.
+    /// agent. With a <paramref name="messageId"/> a retry is answered with the reply first stored. Agents' replies
+    /// count towards the transcript's cap; once it is full the agent may still post a small reserve of replies, then
+    /// <see cref="SwitchboardError.Conflict"/> (resolving always works).
     /// </summary>
     [RetrySafe]
     Task<ChatMessage> PostAgentMessageAsync(string agentId, string text, string? messageId = null);

@@ -131,6 +131,11 @@ public sealed class AgentGrain(
             throw SwitchboardException.Invalid(problem);
         }
 
+        // Listed before the profile is stored (a configured agent too: its stored profile outlives its configuration):
+        // a failure in between leaves a listed agent without a profile, which reads as unknown, never an agent that
+        // exists but cannot be found.
+        await GrainFactory.GetGrain<IAgentDirectoryGrain>(0).AddAsync(Id);
+
         State.Profile = profile;
         _version++;
         await WriteAsync();

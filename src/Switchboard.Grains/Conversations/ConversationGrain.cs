@@ -53,6 +53,7 @@ public sealed partial class ConversationGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        CountTranscript();
         if (!State.Started)
         {
             return;
@@ -223,6 +224,8 @@ public sealed partial class ConversationGrain(
         }
     }
 
+    public Task<bool> IsOpenAsync() => Task.FromResult(State.Started && State.Status != ConversationStatus.Resolved);
+
     public Task<ConversationView> GetAsync()
     {
         EnsureStarted();
@@ -275,6 +278,7 @@ public sealed partial class ConversationGrain(
     private async Task<ChatMessage> PostCustomerCoreAsync(string text, string? messageId)
     {
         EnsureOpen();
+        EnsureRoomForCustomer();
         ConversationRules.ValidateText(text, _options);
 
         var now = time.GetUtcNow();
@@ -283,6 +287,8 @@ public sealed partial class ConversationGrain(
         {
             State.MessageIds[messageId] = message.Sequence;
         }
+
+        var full = NoteIfFull(now);
 
         var raised = RaiseEmotion(text, now);
         var answered = State.Outreach is { CustomerAnswered: false };
@@ -298,6 +304,11 @@ public sealed partial class ConversationGrain(
         }
 
         notifier.MessagePosted(Id, State.AgentId, message);
+        if (full is not null)
+        {
+            notifier.MessagePosted(Id, State.AgentId, full);
+        }
+
         if (raised && State.Status == ConversationStatus.Waiting)
         {
             await EnqueueAsync();
@@ -319,6 +330,7 @@ public sealed partial class ConversationGrain(
 
         EnsureHeldBy(agentId);
         ConversationRules.ValidateText(text, _options);
+        EnsureRoomForAgent();
         var violations = MessageRules.Check(text, MessageRules.AgentMessagesInARow(State.Messages), _options.MessageRules);
         if (violations.Length > 0 && _options.MessageRules.Mode == MessageRuleMode.Refuse)
         {
@@ -335,9 +347,14 @@ public sealed partial class ConversationGrain(
             State.MessageIds[key] = message.Sequence;
         }
 
+        var full = NoteIfFull(now);
         await CommitAsync();
         metrics.Record(ConversationEvents.Replied(State, agentId, firstResponse));
         notifier.MessagePosted(Id, agentId, message);
+        if (full is not null)
+        {
+            notifier.MessagePosted(Id, agentId, full);
+        }
         if (firstResponse)
         {
             GrainFactory.GetGrain<IQueueGrain>(State.Topic).ObserveFirstResponseAsync(now - State.StartedAt).Ignore();
@@ -708,6 +725,7 @@ public sealed partial class ConversationGrain(
     {
         var message = new ChatMessage(State.Messages.Count + 1, from, agentId, text, at);
         State.Messages.Add(message);
+        CountInTranscript(message);
         return message;
     }
 
@@ -777,5 +795,6 @@ public sealed partial class ConversationGrain(
         State.Outreach,
         State.Preference,
         State.ReopenedFrom,
-        State.ResolvedAt);
+        State.ResolvedAt,
+        Full);
 }

@@ -78,4 +78,10 @@ public sealed class ConversationState
 
     /// <summary>The resolved conversation the customer came back to within the reopen window.</summary>
     [Id(39)] public string? ReopenedFrom { get; set; }
+
+    /// <summary>
+    /// How many messages the conversation held when it reached its cap (<see cref="TranscriptLimits"/>); null while
+    /// it has room. Set once: the note that tells the customer goes with it, and the agent's reserve counts from it.
+    /// </summary>
+    [Id(40)] public int? FullAt { get; set; }
 }

@@ -56,7 +56,8 @@ public sealed class CustomerGrain(
             return await GrainFactory.GetGrain<IConversationGrain>(conversationId).StartForCustomerAsync(start, new CustomerStart([], null));
         }
 
-        if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
+        // A full conversation takes no more from the customer: the start opens a new one beside it.
+        if (open.FirstOrDefault(c => c.Topic == start.Topic && !c.Full) is { } same)
         {
             return await JoinAsync(same, start.Text, channel, messageId, startedAs: conversationId);
         }
@@ -112,7 +113,7 @@ public sealed class CustomerGrain(
         }
 
         var open = await RefreshAsync();
-        if (open.FirstOrDefault(c => c.Topic == start.Topic) is { } same)
+        if (open.FirstOrDefault(c => c.Topic == start.Topic && !c.Full) is { } same)
         {
             throw SwitchboardException.Conflict(
                 $"Customer '{Id}' has conversation '{same.Id}' open on {start.Topic}; continue there instead of opening another.");

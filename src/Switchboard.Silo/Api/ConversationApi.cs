@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Switchboard.Auth;
 using Switchboard.Channels;
 using Switchboard.Conversations;
@@ -26,14 +27,19 @@ public static class ConversationApi
 
         // 201 for a new conversation; 200 with the conversation a retry (the same Idempotency-Key) opened before, marked
         // Idempotent-Replayed, or with the customer's open one when they already have one on this topic (a double
-        // submit). A returning customer sends the identity token of their last start as bearer token.
+        // submit). A returning customer sends the identity token of their last start as bearer token. One client
+        // address keeps at most Switchboard:Limits:OpenConversationsPerAddress of the conversations it started open.
         conversations.MapPost("/", async Task<Results<Created<StartedConversation>, Ok<StartedConversation>>> (
-            [FromBody] StartConversation start, HttpContext http, IGrainFactory grains, TokenIssuer tokens, RateLimits limits) =>
+            [FromBody] StartConversation start, HttpContext http, IGrainFactory grains, TokenIssuer tokens, RateLimits limits, OpenConversations open,
+            IOptions<SwitchboardOptions> options) =>
         {
             start = WithIdempotencyKey(start, http);
             var customerId = WebCustomer(http);
             var id = CustomerStarts.ProposeId(tokens, start, customerId);
-            var started = await CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id, http.User.CustomerLastConversation());
+            CustomerStarts.Check(start, options.Value);
+            var lastConversation = http.User.CustomerLastConversation();
+            var started = await open.StartFromAddressAsync(
+                http.Connection.RemoteIpAddress, id, () => CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id, lastConversation));
             if (started.Replayed)
             {
                 http.Response.Headers[ChannelApi.ReplayedHeader] = "true";

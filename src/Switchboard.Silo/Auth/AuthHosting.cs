@@ -97,7 +97,7 @@ public static class AuthHosting
             return app;
         }
 
-        app.MapPost(DevTokenPath, async (DevTokenRequest request, IGrainFactory grains) =>
+        app.MapPost(DevTokenPath, async (DevTokenRequest request, IGrainFactory grains, IOptions<SwitchboardOptions> options) =>
         {
             var agentId = request.AgentId?.Trim();
             if (string.IsNullOrEmpty(agentId))
@@ -105,7 +105,15 @@ public static class AuthHosting
                 throw SwitchboardException.Invalid("Send the agent id to sign in as.");
             }
 
-            var agent = (AgentRules.IsAgentId(agentId) ? await grains.GetGrain<IAgentGrain>(agentId).GetAsync() : null)
+            // Anyone may ask, so an id nobody configured or made must not activate an agent grain (each would stay
+            // in memory until collected): configuration and the directory of made agents answer without one.
+            if (!AgentRules.IsAgentId(agentId))
+            {
+                throw SwitchboardException.Invalid(AgentRules.AgentIdRule);
+            }
+
+            var known = options.Value.Agents.ContainsKey(agentId) || await grains.GetGrain<IAgentDirectoryGrain>(0).ContainsAsync(agentId);
+            var agent = (known ? await grains.GetGrain<IAgentGrain>(agentId).GetAsync() : null)
                 ?? throw SwitchboardException.NotFound($"There is no agent '{agentId}'. Agent ids are case-sensitive.");
             var issued = signIn.Issuer.IssueAgent(agent.Id, agent.Profile.Supervisor);
             return new DevTokenResponse(issued.Token, agent.Id, agent.Profile.Name, agent.Profile.Supervisor, issued.ExpiresAt);

@@ -125,6 +125,7 @@ public static class SwitchboardHosting
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<LimitsOptions>>(new ProblemsValidator<LimitsOptions>(o => o.Problems()));
         builder.Services.AddSingleton<RateLimits>();
+        builder.Services.AddSingleton<OpenConversations>();
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<LimitsOptions>>((kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
         builder.Services.AddOptions<HubOptions>()

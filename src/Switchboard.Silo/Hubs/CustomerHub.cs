@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Limits;
@@ -9,7 +10,8 @@ namespace Switchboard.Hubs;
 /// The customer's web chat: start a conversation, then post and receive messages on it. Anyone may start one; a
 /// connection may read and post only in conversations it started, or joined with that conversation's customer token.
 /// </summary>
-public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLimits limits) : Hub<ICustomerClient>
+public sealed class CustomerHub(
+    IGrainFactory grains, TokenIssuer tokens, RateLimits limits, OpenConversations open, IOptions<SwitchboardOptions> options) : Hub<ICustomerClient>
 {
     public const string Path = "/hubs/customer";
 
@@ -19,23 +21,30 @@ public sealed class CustomerHub(IGrainFactory grains, TokenIssuer tokens, RateLi
     private HashSet<string> Joined =>
         (HashSet<string>)(Context.Items.TryGetValue(nameof(Joined), out var set) ? set! : Context.Items[nameof(Joined)] = new HashSet<string>());
 
+    /// <summary>The conversations this connection started that may still be open; it goes with the connection.</summary>
+    private ClientConversations StartedHere =>
+        (ClientConversations)(Context.Items.TryGetValue(nameof(StartedHere), out var started) ? started! : Context.Items[nameof(StartedHere)] = new ClientConversations());
+
     /// <summary>
     /// Starts a conversation as the customer <see cref="Identify"/> proved on this connection (or joins their open
     /// conversation on the same topic); on a connection that did not identify, as a new customer, whose identity comes
     /// back with it. A connection stands for one customer only once it identifies: a pooled connection that starts
-    /// for many customers (a channel's gateway) is never taken for one of them.
+    /// for many customers (a channel's gateway) is never taken for one of them. At most
+    /// <see cref="LimitsOptions.OpenConversationsPerConnection"/> conversations it started may be open at once.
     /// </summary>
     public async Task<StartedConversation> StartConversation(StartConversation start)
     {
         var customerId = Context.Items.TryGetValue(CustomerKey, out var known) ? (string)known! : null;
         var id = CustomerStarts.ProposeId(tokens, start, customerId);
+        CustomerStarts.Check(start, options.Value);
         // Join before starting: an agent may answer before this call returns.
         await JoinGroupAsync(id);
         StartedConversation started;
         try
         {
-            started = await CustomerStarts.StartAsync(
-                grains, tokens, limits, start, customerId, id, Context.Items.TryGetValue(LastConversationKey, out var last) ? (string?)last : null);
+            var lastConversation = Context.Items.TryGetValue(LastConversationKey, out var last) ? (string?)last : null;
+            started = await open.StartOnConnectionAsync(
+                StartedHere, id, () => CustomerStarts.StartAsync(grains, tokens, limits, start, customerId, id, lastConversation));
         }
         catch
         {

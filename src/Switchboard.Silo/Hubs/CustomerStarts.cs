@@ -23,6 +23,9 @@ public sealed record StartedConversation(
 /// <summary>How the web edges (customer hub, <c>POST /api/conversations</c>) start a conversation and what of it a customer sees.</summary>
 public static class CustomerStarts
 {
+    private const string CustomerIdChosen =
+        "'customerId' is not chosen by a web client: Switchboard gives it with the first conversation, and the customer identity token it returns proves it on the next.";
+
     /// <summary>
     /// The conversation a start opens: its id comes from the start's id (the client's, or one made for this call), so
     /// the same start again, from the client or from the silo retrying a call a failed silo swallowed, reaches the
@@ -32,6 +35,26 @@ public static class CustomerStarts
     {
         ConversationRules.ValidateClientId(start?.StartId, "A start id");
         return tokens.ConversationIdForStart(customerId, start?.StartId ?? Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>
+    /// The start's own checks (name, topic, text, priority, context...), made before any grain is called: anyone may
+    /// send a start, and one refused for what it says must leave nothing behind, not even an empty activation of the
+    /// conversation it would have opened. The conversation grain checks again: it is the authority.
+    /// </summary>
+    public static void Check(StartConversation? start, SwitchboardOptions options)
+    {
+        if (start is null)
+        {
+            throw SwitchboardException.Invalid("Send the conversation to start.");
+        }
+
+        if (start.CustomerId is not null)
+        {
+            throw SwitchboardException.Invalid(CustomerIdChosen);
+        }
+
+        ConversationRules.ValidateStart(start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic) }, options);
     }
 
     /// <summary>
@@ -52,8 +75,7 @@ public static class CustomerStarts
 
         if (start.CustomerId is not null)
         {
-            throw SwitchboardException.Invalid(
-                "'customerId' is not chosen by a web client: Switchboard gives it with the first conversation, and the customer identity token it returns proves it on the next.");
+            throw SwitchboardException.Invalid(CustomerIdChosen);
         }
 
         StartOutcome outcome;

@@ -48,8 +48,38 @@ public sealed class LimitsOptions
     /// </summary>
     public int LogLinesPerSourcePerMinute { get; set; } = 10;
 
+    /// <summary>
+    /// Conversations one customer hub connection may have open at once among those it started (0: no limit). Every
+    /// start counts, with an identity or without: identities are free (one comes with every start), so only the
+    /// client that holds them bounds how many conversations a stranger keeps open.
+    /// </summary>
+    public int OpenConversationsPerConnection { get; set; } = 3;
+
+    /// <summary>
+    /// Conversations one client address may have open at once among those it started over HTTP
+    /// (<c>POST /api/conversations</c>; 0: no limit). Keyed by the address the silo sees (an IPv6 client by its /64):
+    /// behind a proxy that is the proxy's, shared by everyone, so a silo behind one turns this off and the proxy limits.
+    /// </summary>
+    public int OpenConversationsPerAddress { get; set; } = 3;
+
+    /// <summary>
+    /// Addresses a silo remembers for <see cref="OpenConversationsPerAddress"/>; past this the one that started least
+    /// recently is forgotten, so the bookkeeping stays within a few megabytes whoever calls.
+    /// </summary>
+    public int TrackedAddresses { get; set; } = 10_000;
+
     public IEnumerable<string> Problems()
     {
+        if (OpenConversationsPerConnection < 0 || OpenConversationsPerAddress < 0)
+        {
+            yield return $"{Section}:OpenConversationsPerConnection and OpenConversationsPerAddress must be 0 (no limit) or more.";
+        }
+
+        if (TrackedAddresses < 1)
+        {
+            yield return $"{Section}:TrackedAddresses must be at least 1.";
+        }
+
         if (MaxRequestBodyBytes < 1024 || MaxHubMessageBytes < 1024)
         {
             yield return $"{Section}:MaxRequestBodyBytes and MaxHubMessageBytes must be at least 1024.";

@@ -220,6 +220,36 @@ public sealed class AccessTests(SiloFixture silo) : HubTests
     }
 
     [Fact]
+    public async Task TheDevelopmentSignInAnswersAnIdNobodyMadeWithoutActivatingAnAgentGrain()
+    {
+        var (_, skill) = silo.NewLane();
+        var probes = Enumerable.Range(0, 200).Select(i => $"probe-{i}-{Guid.NewGuid():N}".PadRight(AgentRules.MaxAgentIdLength, 'x')).ToArray();
+
+        foreach (var probe in probes)
+        {
+            var unknown = await silo.Http.PostAsJsonAsync(AuthHosting.DevTokenPath, new { agentId = probe }, silo.Json);
+            Assert.Contains("no agent", (await HttpAssert.ProblemAsync(unknown, HttpStatusCode.NotFound)).Detail);
+        }
+
+        var tooLong = await silo.Http.PostAsJsonAsync(AuthHosting.DevTokenPath, new { agentId = new string('a', AgentRules.MaxAgentIdLength + 1) }, silo.Json);
+        Assert.Contains(AgentRules.AgentIdRule, (await HttpAssert.ProblemAsync(tooLong, HttpStatusCode.BadRequest)).Detail);
+        var activeAgents = (await silo.Grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetDetailedGrainStatistics())
+            .Where(s => s.GrainType.Contains(nameof(AgentGrain), StringComparison.Ordinal))
+            .Select(s => s.GrainId.Key.ToString())
+            .ToHashSet();
+        Assert.NotEmpty(activeAgents);
+        Assert.DoesNotContain(probes, activeAgents.Contains);
+
+        // An agent a supervisor made (stored, not configured) signs in like a configured one.
+        var made = $"made-{Guid.NewGuid():N}";
+        var put = await silo.SupervisorHttp.PutAsJsonAsync($"/api/agents/{made}", new AgentProfileRequest("Made Agent", ImmutableDictionary<string, int>.Empty.Add(skill, 3), 2), silo.Json);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var signedIn = await silo.Http.PostAsJsonAsync(AuthHosting.DevTokenPath, new { agentId = made }, silo.Json);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.Equal("Made Agent", (await silo.ReadAsync<DevTokenResponse>(signedIn)).Name);
+    }
+
+    [Fact]
     public void SilosThatFormAClusterRefuseToStartWithoutASigningKey()
     {
         var clustered = new AuthOptionsValidator(embedded: false).Validate(null, new AuthOptions());

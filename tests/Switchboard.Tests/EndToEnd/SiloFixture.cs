@@ -33,6 +33,9 @@ public class SiloFixture : IAsyncLifetime
     /// <summary>With the lane supervisor's token: reads everything.</summary>
     public HttpClient SupervisorHttp { get; private set; } = null!;
 
+    /// <summary>The silo's grains, for what only they can tell (which grains are active).</summary>
+    public IGrainFactory Grains => _silo.Services.GetRequiredService<IGrainFactory>();
+
     /// <summary>Signs the tokens this silo accepts (its development key).</summary>
     public TokenIssuer Tokens { get; private set; } = null!;
 
@@ -60,6 +63,10 @@ public class SiloFixture : IAsyncLifetime
             // sign-in stays on as it is on embedded defaults.
             ["Switchboard:Auth:SigningKey"] = SigningKey,
             ["Switchboard:Auth:DevelopmentSignIn"] = "true",
+            // Every test here starts its conversations from 127.0.0.1, many of them on one connection, and leaves
+            // most open: the per-client limits on open conversations would soon refuse them. CapsTests has its own silo.
+            ["Switchboard:Limits:OpenConversationsPerConnection"] = "0",
+            ["Switchboard:Limits:OpenConversationsPerAddress"] = "0",
         };
         for (var i = 0; i < Lanes; i++)
         {
@@ -83,6 +90,7 @@ public class SiloFixture : IAsyncLifetime
         settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Priority"] = "2";
         settings[$"Switchboard:Customers:Outreach:Triggers:{OutreachTrigger}:Reason"] = "Delivery more than 24 h late";
 
+        Configure(settings);
         _silo = await LoopbackSilo.StartAsync(new WebApplicationOptions { EnvironmentName = "Testing" }, settings, Customize);
         BaseAddress = _silo.BaseAddress;
         Tokens = _silo.Services.GetRequiredService<TokenIssuer>();
@@ -112,6 +120,11 @@ public class SiloFixture : IAsyncLifetime
     /// before the fixture's, which win where both name a key).
     /// </summary>
     protected virtual void Customize(WebApplicationBuilder builder)
+    {
+    }
+
+    /// <summary>Changes a derived fixture makes to the fixture's own settings (they win over <see cref="Customize"/>'s).</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
     {
     }
 
