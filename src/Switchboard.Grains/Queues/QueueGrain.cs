@@ -139,6 +139,8 @@ public sealed class QueueGrain(
                 _waiting.Add(entry);
                 _waitingById[entry.ConversationId] = entry;
             }
+
+            metrics.QueueLength(Skill, _waiting.Count);
         }
 
         if (migration.TryGetValue<List<AgentAvailability>>("agents", out var agents) && agents is not null)
@@ -181,6 +183,7 @@ public sealed class QueueGrain(
         _waiting.Add(entry);
         _waitingById[entry.ConversationId] = entry;
         _arrived.Add(entry);
+        metrics.QueueLength(Skill, _waiting.Count);
         ScheduleDispatch();
         return Task.FromResult(Placement(entry, PositionOf(entry)));
     }

@@ -127,6 +127,29 @@ public sealed partial class MetricsEndToEndTests(SiloFixture silo) : HubTests
         Assert.Contains(SeriesOf(text, "switchboard_conversations_started_total"), l => l.Contains($"skill=\"{skill}\"") && !l.EndsWith(" 0"));
     }
 
+    [Fact]
+    public async Task TheQueueLengthGaugeCountsAConversationThatArrivesAndOneThatLeaves()
+    {
+        var (_, skill) = silo.NewLane();
+
+        // Nobody serves the lane's skill yet: the conversation waits, and the gauge says so before anything leaves.
+        var session = await silo.StartOverHttpAsync(new StartConversation("Ann", skill, "Where is order 1234?"));
+        Assert.Equal(" 1", await QueueLengthAsync(skill));
+
+        using var customer = silo.As(session.CustomerToken);
+        var left = await customer.PostAsync($"/api/conversations/{session.Conversation.Id}/leave", null);
+        Assert.Equal(HttpStatusCode.OK, left.StatusCode);
+        Assert.Equal(" 0", await QueueLengthAsync(skill));
+    }
+
+    /// <summary>The value of <c>switchboard_queue_length</c> for the queue, as scraped (with its leading space).</summary>
+    private async Task<string> QueueLengthAsync(string skill)
+    {
+        var series = SeriesOf(await silo.Http.GetStringAsync("/metrics"), "switchboard_queue_length")
+            .Single(l => l.Contains($"skill=\"{skill}\"", StringComparison.Ordinal));
+        return series[series.LastIndexOf(' ')..];
+    }
+
     private static IEnumerable<string> SeriesOf(string text, string name) =>
         text.Split('\n').Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal));
 
