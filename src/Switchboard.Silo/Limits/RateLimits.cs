@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Switchboard.Limits;
@@ -9,15 +8,15 @@ namespace Switchboard.Limits;
 /// </summary>
 public sealed class RateLimits : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> _connections;
-    private readonly PartitionedRateLimiter<string> _customers;
+    private readonly TokenBuckets _connections;
+    private readonly TokenBuckets _customers;
     private readonly LimitsOptions _options;
 
-    public RateLimits(IOptions<LimitsOptions> options)
+    public RateLimits(IOptions<LimitsOptions> options, TimeProvider time)
     {
         _options = options.Value;
-        _connections = Buckets(_options.ConnectionCallsPerSecond, _options.ConnectionBurst);
-        _customers = Buckets(_options.CustomerMessagesPerSecond, _options.CustomerBurst);
+        _connections = new TokenBuckets(_options.ConnectionCallsPerSecond, _options.ConnectionBurst, time);
+        _customers = new TokenBuckets(_options.CustomerMessagesPerSecond, _options.CustomerBurst, time);
     }
 
     /// <summary>One hub call on <paramref name="connectionId"/>; refused with 429 semantics over the limit.</summary>
@@ -41,25 +40,11 @@ public sealed class RateLimits : IDisposable
         _customers.Dispose();
     }
 
-    private static void Acquire(PartitionedRateLimiter<string> limiter, string key, string refusal)
+    private static void Acquire(TokenBuckets buckets, string key, string refusal)
     {
-        using var lease = limiter.AttemptAcquire(key);
-        if (!lease.IsAcquired)
+        if (!buckets.TryTake(key, out var retryAfter))
         {
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) && after > TimeSpan.Zero ? after : TimeSpan.FromSeconds(1);
-            throw SwitchboardException.TooManyRequests($"{refusal} Try again in {Math.Ceiling(retryAfter.TotalSeconds):0} s.", retryAfter);
+            throw SwitchboardException.TooManyRequests($"{refusal} Try again in {Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)):0} s.", retryAfter);
         }
     }
-
-    // Not auto-replenishing: the partitioned limiter's own timer refills every bucket and drops idle ones, so a
-    // million customers do not mean a million timers.
-    private static PartitionedRateLimiter<string> Buckets(int perSecond, int burst) =>
-        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = burst,
-            TokensPerPeriod = perSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = 0,
-            AutoReplenishment = false,
-        }));
 }
