@@ -48,6 +48,26 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>The process's exit code once it has exited (3: it gave up waiting for PostgreSQL at start).</summary>
     public int? ExitCode => HasExited ? _process.ExitCode : null;
 
+    /// <summary>The process's working set now, in bytes (resident memory: what the operating system gives it).</summary>
+    public long WorkingSet
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
+    /// <summary>The highest working set the process has had, in bytes (Linux: VmHWM).</summary>
+    public long PeakWorkingSet
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.PeakWorkingSet64;
+        }
+    }
+
     /// <summary>The last lines the silo wrote, for a failure message.</summary>
     public string RecentLog => string.Join(Environment.NewLine, _log);
 
@@ -71,7 +91,11 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Orleans__Name"] = name;
         start.Environment["Orleans__Endpoints__AdvertisedIPAddress"] = "127.0.0.1";
         start.Environment["Orleans__Endpoints__SiloPort"] = siloPort.ToString();
-        start.Environment["Orleans__Endpoints__GatewayPort"] = LoopbackPorts.Next().ToString();
+        var gatewayPort = LoopbackPorts.Next();
+        start.Environment["Orleans__Endpoints__GatewayPort"] = gatewayPort.ToString();
+        // The same ports for a silo on embedded defaults (no clustering provider named), which takes them from here.
+        start.Environment["Switchboard__Embedded__SiloPort"] = siloPort.ToString();
+        start.Environment["Switchboard__Embedded__GatewayPort"] = gatewayPort.ToString();
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Switchboard"] = "Information";
         start.Environment["Logging__LogLevel__Polly"] = "Error";

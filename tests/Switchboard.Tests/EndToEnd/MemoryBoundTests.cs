@@ -11,6 +11,7 @@ using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Hosting;
 using Switchboard.Hubs;
+using Switchboard.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Switchboard.Tests.EndToEnd;
@@ -48,7 +49,9 @@ public sealed partial class MemoryBoundTests(ITestOutputHelper output)
     public async Task AStrangerDoingTheWorstTheLimitsAllowForAMinuteLeavesTheSilosWorkingSetWithinTheBoundItsCapsSet()
     {
         // The product's defaults: nothing configured but the ports.
-        await using var silo = await OwnProcessSilo.StartAsync(new Dictionary<string, string>(), TimeSpan.FromSeconds(90));
+        // On embedded defaults, as `dotnet run` starts it.
+        await using var silo = SiloProcess.Start("memory", new Dictionary<string, string>());
+        await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         using var http = new HttpClient { BaseAddress = silo.BaseAddress };
         var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
         SwitchboardHosting.ConfigureJson(json);
@@ -162,7 +165,7 @@ public sealed partial class MemoryBoundTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WarmUpAsync(OwnProcessSilo silo, HttpClient http, System.Text.Json.JsonSerializerOptions json)
+    private static async Task WarmUpAsync(SiloProcess silo, HttpClient http, System.Text.Json.JsonSerializerOptions json)
     {
         var started = (await (await http.PostAsJsonAsync("/api/conversations", new StartConversation("Warm", "general", "Hello"), json)).Content.ReadFromJsonAsync<StartedConversation>(json))!;
         using var customer = new HttpClient { BaseAddress = silo.BaseAddress };
