@@ -54,7 +54,8 @@ public static class CustomerStarts
             throw SwitchboardException.Invalid(CustomerIdChosen);
         }
 
-        ConversationRules.ValidateStart(start with { CustomerName = start.CustomerName?.Trim()!, Topic = ConversationRules.NormalizeSkill(start.Topic) }, options);
+        // Normalised as the conversation grain normalises it, so the edge refuses exactly what the grain would.
+        ConversationRules.ValidateStart(start with { CustomerName = Text.Names.Normalize(start.CustomerName), Topic = ConversationRules.NormalizeSkill(start.Topic) }, options);
     }
 
     /// <summary>
@@ -63,21 +64,12 @@ public static class CustomerStarts
     /// open conversation on that topic; without one, as a new customer, straight at the conversation (nothing is known
     /// of them yet, so there is nothing to ask their grain; the conversation's first report creates their record).
     /// </summary>
+    /// <param name="start">A start <see cref="Check"/> passed.</param>
     /// <param name="lastConversationId">The conversation the customer's identity token was issued with, if any.</param>
     public static async Task<StartedConversation> StartAsync(
-        IGrainFactory grains, TokenIssuer tokens, RateLimits limits, StartConversation? start, string? customerId, string proposedId,
+        IGrainFactory grains, TokenIssuer tokens, RateLimits limits, StartConversation start, string? customerId, string proposedId,
         string? lastConversationId = null)
     {
-        if (start is null)
-        {
-            throw SwitchboardException.Invalid("Send the conversation to start.");
-        }
-
-        if (start.CustomerId is not null)
-        {
-            throw SwitchboardException.Invalid(CustomerIdChosen);
-        }
-
         StartOutcome outcome;
         if (customerId is null)
         {
