@@ -10,8 +10,6 @@ using Switchboard.Conversations;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Queues;
-using Orleans.Serialization;
-using Orleans.Storage;
 using Switchboard.Supervision;
 
 // SLA timer precision: open conversations whose first-response deadlines are spread over a window fire their
@@ -19,9 +17,7 @@ using Switchboard.Supervision;
 //   dotnet run -c Release --project benchmarks/Switchboard.SlaBenchmark -- [conversations] [spreadSeconds] [clockSeconds] [--postgres]
 // --postgres stores grain state and reminders in the PostgreSQL that ConnectionStrings__postgres names
 // (eval "$(scripts/services.sh env)" after scripts/services.sh start); otherwise in memory.
-var postgres = args.Contains("--postgres")
-    ? Environment.GetEnvironmentVariable("ConnectionStrings__postgres") ?? throw new InvalidOperationException("--postgres needs ConnectionStrings__postgres: run scripts/services.sh start, then eval \"$(scripts/services.sh env)\".")
-    : null;
+var postgres = BenchmarkStorage.Postgres(args);
 var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var conversations = numbers.Length > 0 ? int.Parse(numbers[0]) : 100_000;
 var spread = TimeSpan.FromSeconds(numbers.Length > 1 ? double.Parse(numbers[1]) : 90);
@@ -47,26 +43,7 @@ builder.Services.Configure<SwitchboardOptions>(options =>
 });
 builder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering(siloPort: 11_411, gatewayPort: 30_411).AddSwitchboardGrains();
-    if (postgres is null)
-    {
-        silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName).UseInMemoryReminderService();
-        return;
-    }
-
-    silo.AddAdoNetGrainStorage(SwitchboardOptions.StorageName, o =>
-    {
-        o.Invariant = "Npgsql";
-        o.ConnectionString = postgres;
-    });
-    silo.UseAdoNetReminderService(o =>
-    {
-        o.Invariant = "Npgsql";
-        o.ConnectionString = postgres;
-    });
-    silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(
-        SwitchboardOptions.StorageName,
-        (services, _) => new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()));
+    silo.UseLocalhostClustering(siloPort: 11_411, gatewayPort: 30_411).AddSwitchboardGrains().AddBenchmarkStorage(postgres);
 });
 using var host = builder.Build();
 await host.StartAsync();
@@ -223,44 +200,4 @@ internal sealed class CounterReader : IDisposable
     public long Total => Interlocked.Read(ref _total);
 
     public void Dispose() => _listener.Dispose();
-}
-
-/// <summary>
-/// The load average and how much CPU other processes took while the benchmark ran (from /proc): a run that shared the
-/// cores is void.
-/// </summary>
-internal sealed class MachineLoad
-{
-    private readonly string _loadBefore = LoadAverage();
-    private readonly long _busyBefore = MachineBusyTicks();
-    private readonly TimeSpan _ownBefore = Process.GetCurrentProcess().TotalProcessorTime;
-    private readonly Stopwatch _wall = Stopwatch.StartNew();
-
-    public static MachineLoad Start() => new();
-
-    public string Report()
-    {
-        var own = Process.GetCurrentProcess().TotalProcessorTime - _ownBefore;
-        // /proc/stat counts in USER_HZ (100 per second on Linux).
-        var busy = TimeSpan.FromSeconds((MachineBusyTicks() - _busyBefore) / 100.0);
-        var others = busy - own;
-        var wall = _wall.Elapsed;
-        return $"load average {_loadBefore} before, {LoadAverage()} after; this process {own.TotalSeconds:F0} s CPU ({own / wall:F2} cores), " +
-            $"other processes {Math.Max(0, others.TotalSeconds):F0} s CPU ({Math.Max(0, others / wall):F2} cores) over {wall.TotalSeconds:F0} s";
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static long MachineBusyTicks()
-    {
-        if (!File.Exists("/proc/stat"))
-        {
-            return 0;
-        }
-
-        // cpu  user nice system idle iowait irq softirq steal ...: busy is everything but idle and iowait.
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
-        return fields.Sum() - fields[3] - (fields.Length > 4 ? fields[4] : 0);
-    }
 }

@@ -267,7 +267,7 @@ public sealed partial class ConversationGrain
         var detail = $"Nobody could take it for {Format(now - State.QueuedAt)}; kept as a ticket.";
         Record(SlaEventKind.Ticketed, null, detail, now);
         var notice = Append(MessageAuthor.System, null, "All our agents are busy. Your question is saved and an agent will answer it here as soon as possible.", now);
-        var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, State.Messages[0].Text);
+        var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, _transcript[0].Text);
         then.Add(() => RemoveFromQueuesAsync(queues));
         then.Add(() => GrainFactory.GetGrain<ITicketBoardGrain>(0).AddAsync(ticket));
         then.Add(() => Push(() =>

@@ -29,7 +29,7 @@ public sealed partial class ConversationGrain
         State.FollowUpDueAt = !State.Abandoned && agentId is not null ? ConversationClock.FollowUpDueAt(State.Tier, now, Sla) : null;
         var notice = Append(MessageAuthor.System, null, "The customer left the conversation.", now);
         await CommitAsync();
-        Metrics.Record(State.Abandoned ? ConversationEvents.Abandoned(State, now) : ConversationEvents.Resolved(State, agentId, now));
+        Metrics.Record(State.Abandoned ? ConversationEvents.Abandoned(State, now) : ConversationEvents.Resolved(State, _transcript, agentId, now));
         ReportToCustomer();
 
         Notifier.MessagePosted(Id, agentId, notice);

@@ -22,12 +22,12 @@ public sealed partial class ConversationGrain
 
     /// <summary>The transcript reached a cap: the customer may post no more. Judged by the settings now in force.</summary>
     private bool Full =>
-        State.Messages.Count >= Limits.MaxMessagesPerConversation || _transcriptBytes >= Limits.MaxTranscriptBytes;
+        _transcript.Count >= Limits.MaxMessagesPerConversation || _transcriptBytes >= Limits.MaxTranscriptBytes;
 
     private void CountTranscript()
     {
         _transcriptBytes = 0;
-        foreach (var message in State.Messages)
+        foreach (var message in _transcript)
         {
             _transcriptBytes += Encoding.UTF8.GetByteCount(message.Text);
         }
@@ -56,9 +56,9 @@ public sealed partial class ConversationGrain
         }
 
         var posted = 0;
-        for (var i = State.FullAt ?? State.Messages.Count; i < State.Messages.Count; i++)
+        for (var i = State.FullAt ?? _transcript.Count; i < _transcript.Count; i++)
         {
-            posted += State.Messages[i].From == MessageAuthor.Agent ? 1 : 0;
+            posted += _transcript[i].From == MessageAuthor.Agent ? 1 : 0;
         }
 
         if (posted >= Limits.AgentReserveMessages)
@@ -79,7 +79,7 @@ public sealed partial class ConversationGrain
             return null;
         }
 
-        State.FullAt = State.Messages.Count;
+        State.FullAt = _transcript.Count;
         return Append(MessageAuthor.System, null, FullNotice, now);
     }
 

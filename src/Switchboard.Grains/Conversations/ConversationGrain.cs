@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using Switchboard.Agents;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
@@ -35,14 +37,15 @@ public sealed partial class ConversationGrain(
 
     private ConversationState State => state.State;
 
+    // The messages: sealed pages stored apart, the newest in the state (see Transcript).
+    private readonly Transcript _transcript = new(state);
+
     private SlaOptions Sla => _options.Sla;
 
     private string Id => this.GetPrimaryKeyString();
 
     // The customer's leave and rating live in ConversationGrain.Customer.cs; primary-constructor parameters are
     // visible only in this part.
-    private IPersistentState<ConversationState> Stored => state;
-
     private IChatNotifier Notifier => notifier;
 
     private TimeProvider Time => time;
@@ -51,13 +54,17 @@ public sealed partial class ConversationGrain(
 
     private string PrimaryQueue => State.Tier == ComplaintTier.High ? Queues.Queues.Supervisors : State.Topic;
 
+    private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SwitchboardOptions.StorageName);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        CountTranscript();
         if (!State.Started)
         {
             return;
         }
+
+        await _transcript.LoadAsync(Storage, Id);
+        CountTranscript();
 
         // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again
         // (whatever fell due meanwhile is done at once).
@@ -80,7 +87,7 @@ public sealed partial class ConversationGrain(
         if (State.Started && customer is { Channel: { } channel, MessageId: { } messageId })
         {
             // The channel sent this message before: the conversation it opened, once.
-            if (State.Channel == channel && State.MessageIds.ContainsKey(messageId))
+            if (State.Channel == channel && _transcript.Has(messageId))
             {
                 return new StartOutcome(View(), Replayed: true);
             }
@@ -137,7 +144,7 @@ public sealed partial class ConversationGrain(
         var opening = Append(outreach is null ? MessageAuthor.Customer : MessageAuthor.System, null, start.Text, now);
         if (customer?.MessageId is { } messageId)
         {
-            State.MessageIds[messageId] = opening.Sequence;
+            _transcript.Identify(messageId, opening.Sequence);
         }
 
         // Queued before it is stored: the queue's placement goes into the acknowledgement, and an assignment that
@@ -168,8 +175,8 @@ public sealed partial class ConversationGrain(
     private bool IsSameStart(StartConversation start) =>
         State.CustomerName == start.CustomerName
         && State.Topic == start.Topic
-        && State.Messages.Count > 0
-        && State.Messages[0].Text == start.Text;
+        && _transcript.Count > 0
+        && _transcript[0].Text == start.Text;
 
     /// <summary>
     /// Until when only the preferred agent is offered this conversation: the hold applies when that agent is online
@@ -264,12 +271,11 @@ public sealed partial class ConversationGrain(
     /// </summary>
     private ChatMessage? Replay(string? messageId, MessageAuthor from, string text)
     {
-        if (messageId is null || !State.MessageIds.TryGetValue(messageId, out var sequence))
+        if (messageId is null || _transcript.Find(messageId) is not { } original)
         {
             return null;
         }
 
-        var original = State.Messages[sequence - 1];
         return original.Text == text && original.From == from
             ? original
             : throw SwitchboardException.Conflict($"Message id '{messageId}' was already used for a different message.");
@@ -285,7 +291,7 @@ public sealed partial class ConversationGrain(
         var message = Append(MessageAuthor.Customer, null, text, now);
         if (messageId is not null)
         {
-            State.MessageIds[messageId] = message.Sequence;
+            _transcript.Identify(messageId, message.Sequence);
         }
 
         var full = NoteIfFull(now);
@@ -331,7 +337,7 @@ public sealed partial class ConversationGrain(
         EnsureHeldBy(agentId);
         ConversationRules.ValidateText(text, _options);
         EnsureRoomForAgent();
-        var violations = MessageRules.Check(text, MessageRules.AgentMessagesInARow(State.Messages), _options.MessageRules);
+        var violations = MessageRules.Check(text, MessageRules.AgentMessagesInARow(_transcript), _options.MessageRules);
         if (violations.Length > 0 && _options.MessageRules.Mode == MessageRuleMode.Refuse)
         {
             throw SwitchboardException.Invalid(string.Join(" ", violations.Select(v => v.Message)));
@@ -344,12 +350,12 @@ public sealed partial class ConversationGrain(
         var message = Append(MessageAuthor.Agent, agentId, text, now);
         if (key is not null)
         {
-            State.MessageIds[key] = message.Sequence;
+            _transcript.Identify(key, message.Sequence);
         }
 
         var full = NoteIfFull(now);
         await CommitAsync();
-        metrics.Record(ConversationEvents.Replied(State, agentId, firstResponse));
+        metrics.Record(ConversationEvents.Replied(State, _transcript, agentId, firstResponse));
         notifier.MessagePosted(Id, agentId, message);
         if (full is not null)
         {
@@ -415,6 +421,12 @@ public sealed partial class ConversationGrain(
     {
         try
         {
+            // Full pages of messages first: the state that counts them is what commits them.
+            if (_transcript.HasFullPage(Limits.MessagesPerPage))
+            {
+                await _transcript.SealAsync(Storage, Id, Limits.MessagesPerPage);
+            }
+
             await state.WriteStateAsync();
         }
         catch
@@ -486,7 +498,7 @@ public sealed partial class ConversationGrain(
         State.FollowUpDueAt = ConversationClock.FollowUpDueAt(State.Tier, now, Sla);
         var notice = Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
         await CommitAsync();
-        metrics.Record(ConversationEvents.Resolved(State, agentId, now));
+        metrics.Record(ConversationEvents.Resolved(State, _transcript, agentId, now));
         ReportToCustomer();
 
         notifier.MessagePosted(Id, agentId, notice);
@@ -723,8 +735,7 @@ public sealed partial class ConversationGrain(
 
     private ChatMessage Append(MessageAuthor from, string? agentId, string text, DateTimeOffset at)
     {
-        var message = new ChatMessage(State.Messages.Count + 1, from, agentId, text, at);
-        State.Messages.Add(message);
+        var message = _transcript.Add(from, agentId, text, at);
         CountInTranscript(message);
         return message;
     }
@@ -779,7 +790,7 @@ public sealed partial class ConversationGrain(
         State.Priority,
         State.Vip,
         State.StartedAt,
-        [.. State.Messages],
+        _transcript.ToImmutableArray(),
         State.Emotion,
         State.Tier,
         State.FirstResponseDueAt,

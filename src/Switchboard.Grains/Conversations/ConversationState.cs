@@ -20,6 +20,10 @@ public sealed class ConversationState
     /// <summary>Changes each time the conversation is queued; a queue's assignment counts only for the current one.</summary>
     [Id(11)] public int Ticket { get; set; }
     [Id(12)] public bool Returned { get; set; }
+    /// <summary>
+    /// The newest messages: those after the sealed pages (<see cref="Pages"/>), fewer than a page once stored.
+    /// A state stored before pages existed holds every message here; it is sealed page by page at its next change.
+    /// </summary>
     [Id(13)] public List<ChatMessage> Messages { get; set; } = [];
     [Id(14)] public DateTimeOffset? FirstResponseAt { get; set; }
     [Id(15)] public DateTimeOffset? ResolvedAt { get; set; }
@@ -65,6 +69,7 @@ public sealed class ConversationState
     /// A client's message id → the sequence it became (a channel's ids, a web client's, an agent's prefixed with
     /// theirs): a retry is answered with the stored message, not stored twice.
     /// </summary>
+    /// <remarks>Only the ids of <see cref="Messages"/>: a sealed page keeps its own.</remarks>
     [Id(35)] public Dictionary<string, int> MessageIds { get; set; } = [];
 
     /// <summary>The customer's recent conversations when this one started (from their customer grain).</summary>
@@ -84,4 +89,11 @@ public sealed class ConversationState
     /// it has room. Set once: the note that tells the customer goes with it, and the agent's reserve counts from it.
     /// </summary>
     [Id(40)] public int? FullAt { get; set; }
+
+    /// <summary>
+    /// The pages of messages stored apart (<see cref="Transcript"/>), in order, each named by the random number it was
+    /// written under; each holds <see cref="TranscriptLimits.MessagesPerPage"/> messages at the time it was sealed,
+    /// and they come before <see cref="Messages"/>.
+    /// </summary>
+    [Id(41)] public List<long> Pages { get; set; } = [];
 }

@@ -25,9 +25,22 @@ public sealed class TranscriptLimits
     /// </summary>
     public int AgentReserveMessages { get; set; } = 20;
 
+    /// <summary>
+    /// Messages stored together as one page of a transcript. The newest messages (fewer than a page) are stored with
+    /// the conversation's state on every change; each full page is written once, apart, so a message costs the same
+    /// in the 200th place as in the 5th. A larger page makes each change write more; a smaller one, more pages to read
+    /// when a long conversation is loaded again.
+    /// </summary>
+    public int MessagesPerPage { get; set; } = 32;
+
     public IEnumerable<string> Problems(int maxMessageLength)
     {
         const string prefix = "Switchboard:Limits:";
+        if (MessagesPerPage is < 2 or > 1000)
+        {
+            yield return $"{prefix}MessagesPerPage must be between 2 and 1000.";
+        }
+
         // The opening message and its acknowledgement must fit, and one more from the customer.
         if (MaxMessagesPerConversation < 3)
         {

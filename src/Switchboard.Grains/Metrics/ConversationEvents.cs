@@ -15,8 +15,8 @@ public static class ConversationEvents
         new(ServiceEventKind.Breached, at, s.Topic, s.AgentId);
 
     /// <summary>After an agent reply was appended: the first response (if it is one) and the response time.</summary>
-    internal static IEnumerable<ServiceEvent> Replied(ConversationState s, string agentId, bool firstResponse) =>
-        Replied(s.Messages, s.StartedAt, s.Topic, agentId, firstResponse, withinSla: !s.Breached);
+    internal static IEnumerable<ServiceEvent> Replied(ConversationState s, IReadOnlyList<ChatMessage> messages, string agentId, bool firstResponse) =>
+        Replied(messages, s.StartedAt, s.Topic, agentId, firstResponse, withinSla: !s.Breached);
 
     /// <summary>
     /// The reply is the last message. Its response time runs from the earliest customer message since the previous
@@ -47,8 +47,8 @@ public static class ConversationEvents
     }
 
     /// <summary>Closed after an answer (by the agent, or by the customer leaving): one-touch with a single agent reply.</summary>
-    internal static ServiceEvent Resolved(ConversationState s, string? agentId, DateTimeOffset at) =>
-        Resolved(s.Messages, s.StartedAt, s.Topic, agentId, at);
+    internal static ServiceEvent Resolved(ConversationState s, IReadOnlyList<ChatMessage> messages, string? agentId, DateTimeOffset at) =>
+        Resolved(messages, s.StartedAt, s.Topic, agentId, at);
 
     public static ServiceEvent Resolved(IReadOnlyList<ChatMessage> messages, DateTimeOffset startedAt, string skill, string? agentId, DateTimeOffset at) =>
         new(ServiceEventKind.Resolved, at, skill, agentId, at - startedAt, messages.Count(m => m.From == MessageAuthor.Agent) == 1);
