@@ -46,7 +46,9 @@ port=5190
 
 # The silo: embedded clustering, the load tool's agents, a signing key both sides know.
 key=$(head -c 32 /dev/urandom | base64)
-silo_env=("Switchboard__Auth__SigningKey=$key" "Urls=http://127.0.0.1:$port" "Switchboard__Embedded__SiloPort=11511" "Switchboard__Embedded__GatewayPort=30511")
+# A service id of its own: a database shared with earlier runs (or other silos) holds nothing this silo would pick up.
+silo_env=("Switchboard__Auth__SigningKey=$key" "Urls=http://127.0.0.1:$port" "Switchboard__Embedded__SiloPort=11511" "Switchboard__Embedded__GatewayPort=30511"
+  "Orleans__ServiceId=profile-${out##*/}" "Orleans__ClusterId=profile-${out##*/}")
 while IFS= read -r line; do silo_env+=("$line"); done < <(dotnet "$tool_dll" --print-agents env --rate "$rate" "${extra[@]}")
 storage=memory
 if $postgres; then
@@ -59,7 +61,12 @@ fi
 
 env "${silo_env[@]}" dotnet "$silo_dll" --contentRoot "$PWD/src/Switchboard.Silo" >"$out/silo.log" 2>&1 </dev/null &
 silo=$!
-trap 'kill $silo 2>/dev/null || true' EXIT
+stop_silo() {
+  kill $silo 2>/dev/null || return 0
+  for _ in $(seq 1 60); do kill -0 $silo 2>/dev/null || return 0; sleep 0.5; done
+  kill -9 $silo 2>/dev/null || true
+}
+trap stop_silo EXIT
 for _ in $(seq 1 120); do
   curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
   kill -0 $silo 2>/dev/null || { echo "the silo exited; see $out/silo.log" >&2; exit 1; }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Switchboard;
@@ -21,6 +22,8 @@ internal static class BenchmarkStorage
             return silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName).UseInMemoryReminderService();
         }
 
+        // A service id of its own: the database may hold earlier runs' grains and deadline shards, which would wake here.
+        silo.Configure<ClusterOptions>(o => o.ServiceId = $"benchmark-{Guid.NewGuid():N}");
         silo.AddAdoNetGrainStorage(SwitchboardOptions.StorageName, o =>
         {
             o.Invariant = "Npgsql";

@@ -378,10 +378,34 @@ public sealed class DeadlineShardGrain(
                     break;
                 }
             }
+
+            ForgetPastSegments();
         }
         finally
         {
             _flushing = false;
+        }
+    }
+
+    /// <summary>
+    /// Drops the versions of emptied segments whose time has passed: no wake-up time lands there again (one set that
+    /// late conflicts once, is read again and stored), and the map stays as small as the segments in use.
+    /// </summary>
+    private void ForgetPastSegments()
+    {
+        var past = SlotOf(time.GetUtcNow().UtcTicks) - 2;
+        List<long>? forget = null;
+        foreach (var slot in _segmentEtags.Keys)
+        {
+            if (slot < past && !_segments.ContainsKey(slot) && !_dirty.Contains(slot))
+            {
+                (forget ??= []).Add(slot);
+            }
+        }
+
+        foreach (var slot in forget ?? [])
+        {
+            _segmentEtags.Remove(slot);
         }
     }
 
@@ -445,7 +469,17 @@ public sealed class DeadlineShardGrain(
                     {
                         Directory.Segments.Remove(slot);
                         _directoryDirty = true;
-                        _segmentEtags.Remove(slot);
+                        // A provider that deletes the record says so with no version (memory storage); one that keeps
+                        // it, emptied, gives its new version (the ADO.NET providers by default), which the next write of
+                        // this segment must name or it conflicts. Kept until the segment's time is past (below).
+                        if (gone.ETag is { } cleared)
+                        {
+                            _segmentEtags[slot] = cleared;
+                        }
+                        else
+                        {
+                            _segmentEtags.Remove(slot);
+                        }
                     }
 
                     continue;

@@ -47,6 +47,9 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
 
     public ClusterStorage Storage { get; init; } = ClusterStorage.PerSilo;
 
+    /// <summary>With <see cref="ClusterStorage.Shared"/>: cleared records stay, as with the ADO.NET providers' defaults.</summary>
+    public bool KeepClearedRecords { get; init; }
+
     /// <summary>The store every silo writes to, with <see cref="ClusterStorage.Shared"/>.</summary>
     public SharedGrainStore? SharedStore { get; private set; }
 
@@ -134,7 +137,7 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
             return;
         }
 
-        var store = SharedStore = new SharedGrainStore();
+        var store = SharedStore = new SharedGrainStore { KeepClearedRecords = KeepClearedRecords };
         var reminders = new SharedReminderTable();
         builder.ConfigureSilo((_, silo) =>
         {

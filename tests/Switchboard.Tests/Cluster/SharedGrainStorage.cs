@@ -16,6 +16,12 @@ public sealed class SharedGrainStore
     private readonly List<(string StateName, Func<GrainId, bool>? Of, bool Refused, TaskCompletionSource Seen)> _watchers = [];
     private long _lastETag;
 
+    /// <summary>
+    /// A cleared record stays, empty, with a new version that the next write must name: what Orleans' ADO.NET
+    /// providers do by default (DeleteStateOnClear false). Otherwise a clear deletes it, as memory storage does.
+    /// </summary>
+    public bool KeepClearedRecords { get; init; }
+
     /// <summary>From now on, writes of <paramref name="stateName"/> fail as a database that is down would.</summary>
     public void Refuse(string stateName)
     {
@@ -87,12 +93,21 @@ public sealed class SharedGrainStore
         }
     }
 
-    public void Clear(string stateName, GrainId grainId, string? expectedETag)
+    /// <summary>Clears the record; returns its version afterwards (null when it is gone).</summary>
+    public string? Clear(string stateName, GrainId grainId, string? expectedETag)
     {
         lock (_lock)
         {
             CheckETag(stateName, grainId, expectedETag);
-            _records.Remove((stateName, grainId));
+            if (!KeepClearedRecords)
+            {
+                _records.Remove((stateName, grainId));
+                return null;
+            }
+
+            var eTag = (++_lastETag).ToString(CultureInfo.InvariantCulture);
+            _records[(stateName, grainId)] = ([], eTag);
+            return eTag;
         }
     }
 
@@ -145,7 +160,12 @@ public sealed class SharedGrainStorage(SharedGrainStore store, Serializer serial
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (store.Read(stateName, grainId) is { } record)
+        if (store.Read(stateName, grainId) is { Data.Length: 0 } cleared)
+        {
+            grainState.ETag = cleared.ETag;
+            grainState.RecordExists = false;
+        }
+        else if (store.Read(stateName, grainId) is { } record)
         {
             grainState.State = serializer.Deserialize<T>(record.Data);
             grainState.ETag = record.ETag;
@@ -169,8 +189,7 @@ public sealed class SharedGrainStorage(SharedGrainStore store, Serializer serial
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        store.Clear(stateName, grainId, grainState.ETag);
-        grainState.ETag = null;
+        grainState.ETag = store.Clear(stateName, grainId, grainState.ETag);
         grainState.RecordExists = false;
         return Task.CompletedTask;
     }
