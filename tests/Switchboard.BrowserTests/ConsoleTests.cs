@@ -789,16 +789,30 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         return page;
     }
 
-    private async Task<IPage> SignInAsync(string agentId, Func<IPage, Task>? beforeLoad = null)
+    /// <summary>Signs in through the form; agents sign in Away, so, as a real agent does, it then chooses Online (unless told not to).</summary>
+    private async Task<IPage> SignInAsync(string agentId, Func<IPage, Task>? beforeLoad = null, bool online = true)
     {
         _agents.Add(agentId);
         var page = await OpenAsync("/", beforeLoad);
         await page.GetByLabel("Agent id").FillAsync(agentId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
-        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Online" })).ToBeCheckedAsync();
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Away" })).ToBeCheckedAsync();
         await Expect(page.Locator("#inbox-count")).ToHaveTextAsync(new Regex(@"^\d+ of \d+$"));
+        if (online)
+        {
+            await GoOnlineAsync(page);
+        }
+
         return page;
+    }
+
+    private static async Task GoOnlineAsync(IPage page)
+    {
+        await page.Locator("label[for=presence-online]").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Online" })).ToBeCheckedAsync();
+        // The server has it once the console says so.
+        await Expect(page.Locator("#toasts")).ToContainTextAsync("You are Online.");
     }
 
     private async Task<IPage> StartChatAsync(string name, string topic, string? order, string question)

@@ -219,6 +219,10 @@ async function signOut(reason = '') {
   if (state.signingOut) return;
   state.signingOut = true;
   clearSession();
+  // Signing out ends the working session: without this, signing in again within the grace period would resume Online.
+  if (!reason && state.connection?.state === 'Connected') {
+    await state.connection.invoke('SetPresence', 'away').catch(() => {});
+  }
   await state.connection?.stop();
   location.hash = '';
   if (reason) sessionStorage.setItem(returnKey, JSON.stringify({ reason, agentId: state.agentId }));
@@ -324,8 +328,10 @@ async function resync() {
 // ---- presence ---------------------------------------------------------------------------------------------------
 
 function renderPresence() {
-  const presence = state.agent?.presence === 'away' ? 'away' : 'online';
-  $(`#presence-${presence}`).checked = true;
+  // Offline until the hub connection is up: neither choice is shown as made.
+  const presence = state.agent?.presence ?? 'offline';
+  $('#presence-online').checked = presence === 'online';
+  $('#presence-away').checked = presence === 'away';
   document.body.dataset.presence = presence;
 }
 
@@ -334,13 +340,16 @@ $('#presence').addEventListener('change', async event => {
   try {
     // Setting the same presence twice is setting it once.
     state.agent = await invokeWithRetry(state.connection, 'SetPresence', [wanted]);
-    toast(wanted === 'away' ? 'You are Away: no new conversations until you are Online again.' : 'You are Online.');
+    toast(wanted === 'away' ? `You are Away: no new conversations until you are Online again${escalationsNote()}.` : 'You are Online.');
   } catch (err) {
     toast(`Could not change presence: ${hubError(err)}`, 'error');
   }
   renderPresence();
   renderInbox();
 });
+
+// A supervisor who is Away still takes escalations (the supervisors' queue): say so where Away is explained.
+const escalationsNote = () => (state.claims?.supervisor ? ' (escalations to supervisors still reach you)' : '');
 
 // ---- conversations: state ---------------------------------------------------------------------------------------
 
@@ -476,8 +485,10 @@ function renderInbox() {
   const empty = $('#inbox-empty');
   empty.hidden = conversations.length > 0;
   empty.textContent = document.body.dataset.presence === 'away'
-    ? 'You are Away: no new conversations come to you until you switch to Online.'
-    : 'No conversations yet. New chats appear here the moment they are routed to you.';
+    ? `You are Away: no new conversations come to you until you switch to Online${escalationsNote()}.`
+    : document.body.dataset.presence === 'offline'
+      ? 'Connecting…'
+      : 'No conversations yet. New chats appear here the moment they are routed to you.';
 
   paintClocks();
   const totalUnread = conversations.reduce((n, c) => n + unread(c), 0);
