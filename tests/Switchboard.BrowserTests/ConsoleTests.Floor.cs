@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -60,6 +61,118 @@ public sealed partial class ConsoleTests
         await Expect(sam.Locator("#conversation-list li", new() { HasText = "Kai Holm" })).ToBeVisibleAsync();
         await ResolveAsync(sam, "Lia Ström");
         await ResolveAsync(sam, "Kai Holm");
+        Assert.Empty(_pageErrors);
+    }
+
+    /// <summary>Clicks Refresh on the supervisor's overview until <paramref name="ready"/> holds (the overview is read on demand).</summary>
+    private static async Task RefreshUntilAsync(IPage supervisor, Func<Task<bool>> ready)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!await ready())
+        {
+            Assert.True(DateTime.UtcNow < until, "The overview did not show what was expected within 30 s.");
+            await supervisor.Locator("#overview-refresh").ClickAsync();
+            await Task.Delay(300);
+        }
+    }
+
+    private static async Task AnswerAsync(IPage agent, string customerName, string text)
+    {
+        var item = agent.Locator("#conversation-list li", new() { HasText = customerName });
+        await item.GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync(customerName);
+        var box = agent.Locator("#message");
+        await box.FillAsync(text);
+        await box.PressAsync("Enter");
+        await Expect(agent.Locator("#thread .message.agent").Last).ToContainTextAsync(text);
+    }
+
+    [SkippableFact]
+    public async Task TheFloorCountsAnOverflowedChatOnceColoursAQueueOnlyByItsBandAndSaysWhenChatsWait()
+    {
+        fixture.RequireBrowser();
+        // Overflow in seconds needs a silo of its own: the shared one keeps each test to its own queues.
+        await using var silo = await ConsoleFixture.StartSiloAsync(new Dictionary<string, string?>
+        {
+            ["Switchboard:Sla:OverflowAfter"] = "00:00:02",
+            ["Switchboard:Agents:sam:Capacity"] = "1",
+        });
+        _otherSilo = silo.BaseAddress;
+
+        // Returns: two answered in time and one late (an angry customer's 1 s clock), all within seconds: a Stellar
+        // mean first response, and an attainment well under 90 %.
+        var emma = await SignInAsync("emma");
+        foreach (var (name, angry) in new[] { ("Mo Aziz", false), ("Nia Roy", false), ("Oli Park", true) })
+        {
+            var customer = await StartChatAsync(name, "returns", null, "My refund has not arrived.");
+            await Expect(emma.Locator("#conversation-list li", new() { HasText = name })).ToBeVisibleAsync();
+            if (angry)
+            {
+                var message = customer.GetByLabel("Your message");
+                await message.FillAsync("This is ridiculous!!! Where is my money?");
+                await message.PressAsync("Enter");
+                await Expect(emma.Locator("#conversation-list li", new() { HasText = name }).Locator(".clock")).ToContainTextAsync("late");
+            }
+
+            await AnswerAsync(emma, name, "I am on it.");
+            await ResolveAsync(emma, name);
+        }
+
+        await emma.Locator("label[for=presence-away]").ClickAsync();
+        await Expect(emma.Locator("#toasts")).ToContainTextAsync("You are Away");
+
+        // Sam (capacity 1 here) is Away and full with an escalation; a returns chat nobody can take overflows to
+        // general, then to the supervisors, and waits in all three queues.
+        var sam = await SignInAsync("sam", online: false);
+        using var anonymous = new HttpClient { BaseAddress = silo.BaseAddress };
+        var complaint = await PostAsync(anonymous, "/api/conversations", null, null,
+            new { customerName = "Pia Lind", topic = "payment", text = "Charged 8000 twice.", complaint = true, amount = 8000 });
+        Assert.Equal(System.Net.HttpStatusCode.Created, complaint.Status);
+        await Expect(sam.Locator("#conversation-title")).ToHaveTextAsync("Pia Lind");
+        await StartChatAsync("Quin Daly", "returns", null, "Can I return shoes I wore once?");
+
+        await sam.GetByRole(AriaRole.Button, new() { Name = "Supervisor" }).ClickAsync();
+        var supervisors = sam.Locator("#queues-table tr[data-queue='supervisors']");
+        await RefreshUntilAsync(sam, async () => await supervisors.Locator(".overflowed").CountAsync() == 1);
+        // One waiting customer: "1", and under it "1 overflowed".
+        await Expect(supervisors.Locator(".waiting")).ToHaveTextAsync("11 overflowed");
+        await Expect(sam.Locator("#queues-table tr[data-queue='returns'] .waiting")).ToHaveTextAsync("0");
+        await Expect(sam.Locator("#queues-table tr[data-queue='general'] .waiting")).ToHaveTextAsync("0");
+        await Expect(supervisors.Locator(".overflowed")).ToHaveTextAsync("1 overflowed");
+        await Expect(supervisors.Locator("td").Nth(1)).ToHaveTextAsync(Countdown());
+        await Expect(sam.Locator("#tickets-empty")).ToHaveTextAsync("No tickets yet. 1 chat is waiting for an agent (see Queues).");
+
+        var returns = sam.Locator("#queues-table tr[data-queue='returns']");
+        await Expect(returns.Locator(".band")).ToHaveTextAsync("Stellar");
+        await Expect(returns.Locator(".band")).ToHaveClassAsync("band good");
+        await Expect(returns.Locator(".attainment")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ %$"));
+        await Expect(returns.Locator(".attainment")).ToHaveClassAsync("num attainment");
+        var attainment = int.Parse((await returns.Locator(".attainment").TextContentAsync())!.TrimEnd(' ', '%'), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(attainment, 1, 89);
+        await ShotAsync(sam, "floor-4-overview-overflow-band");
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task AnAgentMadeOverTheApiAppearsInTheSupervisorsOverview()
+    {
+        fixture.RequireBrowser();
+        using var http = SupervisorHttp();
+        var id = $"zoe-{Guid.NewGuid():N}"[..12];
+        using var made = await http.PutAsJsonAsync($"/api/agents/{id}", new { name = "Zoe Lam", skills = new Dictionary<string, int> { ["general"] = 3 }, capacity = 2 });
+        Assert.Equal(System.Net.HttpStatusCode.OK, made.StatusCode);
+
+        var sam = await SignInAsync("sam", online: false);
+        await sam.GetByRole(AriaRole.Button, new() { Name = "Supervisor" }).ClickAsync();
+        var row = sam.Locator($"#agents-table tr[data-agent='{id}']");
+        await Expect(row).ToContainTextAsync("Zoe Lam");
+        await Expect(row).ToContainTextAsync("Offline");
+        await Expect(row.Locator(".load-text")).ToHaveTextAsync("0 / 2");
+
+        // She signs in through the development sign-in like any configured agent, and the overview follows.
+        await SignInAsync(id, online: false);
+        await RefreshUntilAsync(sam, async () => (await row.TextContentAsync())!.Contains("Away", StringComparison.Ordinal));
+        await ShotAsync(sam, "floor-5-made-agent-in-overview");
         Assert.Empty(_pageErrors);
     }
 }

@@ -22,6 +22,9 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
     private readonly List<string> _pageErrors = [];
     private readonly List<string> _agents = [];
 
+    // Set by a test that runs on a silo of its own: pages open there.
+    private Uri? _otherSilo;
+
     private const string SessionKey = "switchboard.session";
 
     [GeneratedRegex(@"^\d+:\d\d$")]
@@ -766,7 +769,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = fixture.BaseAddress.ToString(),
+            BaseURL = (_otherSilo ?? fixture.BaseAddress).ToString(),
             ViewportSize = new ViewportSize { Width = 1360, Height = 860 },
             Locale = "en-GB",
         });
