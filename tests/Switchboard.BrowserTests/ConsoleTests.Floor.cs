@@ -175,4 +175,62 @@ public sealed partial class ConsoleTests
         await ShotAsync(sam, "floor-5-made-agent-in-overview");
         Assert.Empty(_pageErrors);
     }
+
+    // Whether an element's whole box is inside another's (the thread's visible area, the header).
+    private const string InsideScript = """
+        ([inner, outer]) => {
+          const a = document.querySelector(inner).getBoundingClientRect();
+          const b = document.querySelector(outer).getBoundingClientRect();
+          return a.top >= b.top - 1 && a.bottom <= b.bottom + 1 && a.left >= b.left - 1 && a.right <= b.right + 1;
+        }
+        """;
+
+    [SkippableFact]
+    public async Task TheTopicTagIsShownWholeAndTheNewestMessageStaysInViewWhileTheReplyGrows()
+    {
+        fixture.RequireBrowser();
+        var agent = await SignInAsync("alice");
+        await agent.SetViewportSizeAsync(1100, 700);
+        const string name = "Maximiliana Theodora Featherstonehaugh-Wolfeschlegelsteinhausen";
+        var customer = await StartChatAsync(name, "shipping", "A-9", "My parcel is lost.");
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync(name);
+
+        var tag = agent.Locator("#conversation-topic");
+        await Expect(tag).ToHaveTextAsync("Shipping and delivery");
+        Assert.True(await tag.EvaluateAsync<bool>("el => el.scrollWidth <= el.clientWidth"), "The topic tag is cut off.");
+        Assert.True(await agent.EvaluateAsync<bool>(InsideScript, new[] { "#conversation-topic", ".conversation-header" }), "The topic tag leaves the header.");
+
+        var message = customer.GetByLabel("Your message");
+        for (var i = 1; i <= 8; i++)
+        {
+            await message.FillAsync($"Line {i} of my story: the parcel left the depot on Monday and nobody has seen it since.");
+            await message.PressAsync("Enter");
+            await Task.Delay(250);
+        }
+
+        var newest = agent.Locator("#thread .message.customer").Last;
+        await Expect(newest).ToContainTextAsync("Line 8 of my story");
+        Assert.True(await agent.EvaluateAsync<bool>(InsideScript, new[] { "#thread li:last-child", "#thread" }), "The newest message is not in view.");
+        var before = await agent.Locator("#message").EvaluateAsync<double>("el => el.offsetHeight");
+
+        // A long reply, line by line, with a phrase the house rules mark (a note grows the composer too).
+        var box = agent.Locator("#message");
+        await box.ClickAsync();
+        for (var i = 1; i <= 7; i++)
+        {
+            await box.PressSequentiallyAsync(i == 4 ? $"Please wait, line {i}" : $"Line {i} of my answer");
+            await box.PressAsync("Shift+Enter");
+        }
+
+        await Expect(agent.Locator("#rule-notes")).ToContainTextAsync("Thank you for your patience");
+        var after = await agent.Locator("#message").EvaluateAsync<double>("el => el.offsetHeight");
+        Assert.True(after > before + 40, $"The reply box did not grow with its text ({before} -> {after} px).");
+        Assert.True(await agent.EvaluateAsync<bool>(InsideScript, new[] { "#thread li:last-child", "#thread" }), "The newest message went out of view while the reply grew.");
+        Assert.True(await agent.Locator("#thread").EvaluateAsync<double>("el => el.clientHeight") > 100, "The thread has no room left.");
+        await ShotAsync(agent, "floor-6-long-reply-keeps-the-newest-message");
+
+        await box.FillAsync("");
+        await ResolveAsync(agent, name);
+        Assert.Empty(_pageErrors);
+    }
 }

@@ -529,6 +529,7 @@ function select(id) {
     state.confirmed = null;
     hideConfirm();
     $('#message').value = '';
+    fitComposer();
     closeQuickReplies();
   }
   state.selectedId = id;
@@ -573,20 +574,35 @@ function renderConversation() {
   renderRules();
 }
 
+// Whether the thread shows its newest message (kept by its scroll events, read when its size changes).
+let threadAtBottom = true;
+const isAtBottom = thread => thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
+
 function renderThread() {
   const thread = $('#thread');
   const conversation = state.conversations.get(state.selectedId);
   thread.replaceChildren(...(conversation?.messages ?? []).map(m => messageItem(conversation, m)));
   thread.scrollTop = thread.scrollHeight;
+  threadAtBottom = true;
 }
 
 function appendMessage(conversation, message) {
   const thread = $('#thread');
-  const atBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
+  const atBottom = isAtBottom(thread);
   const item = messageItem(conversation, message);
   const after = [...thread.children].find(li => Number(li.dataset.sequence) > message.sequence);
   thread.insertBefore(item, after ?? null);
-  if (atBottom || message.from === 'agent') thread.scrollTop = thread.scrollHeight;
+  if (atBottom || message.from === 'agent') {
+    thread.scrollTop = thread.scrollHeight;
+    threadAtBottom = true;
+  }
+}
+
+// The reply box is as tall as its text, between its CSS minimum and maximum.
+function fitComposer() {
+  const box = $('#message');
+  box.style.height = 'auto';
+  box.style.height = `${box.scrollHeight + box.offsetHeight - box.clientHeight}px`;
 }
 
 function messageItem(conversation, message) {
@@ -714,6 +730,7 @@ function wireConversation() {
   });
   box.addEventListener('keydown', onComposerKey);
   box.addEventListener('input', () => {
+    fitComposer();
     state.confirmed = null;
     hideConfirm();
     $('#send-error').textContent = '';
@@ -721,6 +738,11 @@ function wireConversation() {
     renderRules();
   });
   box.addEventListener('scroll', () => { $('#composer-backdrop').scrollTop = box.scrollTop; });
+  // The thread stays on the newest message while the composer grows (a longer reply, a rule note, the confirmation)
+  // or the window shrinks, unless the agent scrolled up to read.
+  const thread = $('#thread');
+  thread.addEventListener('scroll', () => { threadAtBottom = isAtBottom(thread); });
+  new ResizeObserver(() => { if (threadAtBottom) thread.scrollTop = thread.scrollHeight; }).observe(thread);
   box.addEventListener('blur', () => setTimeout(() => {
     if (!$('#composer').contains(document.activeElement)) closeQuickReplies();
   }, 150));
@@ -836,6 +858,7 @@ function insertQuickReply(index) {
   const { text, missing } = fillPlaceholders(reply.text, placeholderValues(conversation, state.agent.profile.name));
   const box = $('#message');
   box.value = text;
+  fitComposer();
   closeQuickReplies();
   box.focus();
   // A value the conversation does not have (say {order}) is selected, for the agent to type over.
@@ -910,6 +933,7 @@ function useAlternative(hit) {
   const at = lower.indexOf(hit.phrase.toLowerCase());
   if (at < 0) return;
   box.value = box.value.slice(0, at) + hit.alternative + box.value.slice(at + hit.phrase.length);
+  fitComposer();
   box.focus();
   box.setSelectionRange(at + hit.alternative.length, at + hit.alternative.length);
   state.confirmed = null;
@@ -966,7 +990,10 @@ async function send() {
     });
     if (state.outgoing.get(conversation.id) === current) state.outgoing.delete(conversation.id);
     if (addMessage(conversation, message) && conversation.id === state.selectedId) appendMessage(conversation, message);
-    if (box.value.trim() === text) box.value = '';
+    if (box.value.trim() === text) {
+      box.value = '';
+      fitComposer();
+    }
     state.confirmed = null;
     renderRules();
     renderInbox();
