@@ -233,4 +233,91 @@ public sealed partial class ConsoleTests
         await ResolveAsync(agent, name);
         Assert.Empty(_pageErrors);
     }
+
+    /// <summary>
+    /// Before the console loads: notifications allowed for the silo's origin, a page whose hidden state the test sets
+    /// (<c>__setHidden(true)</c> overrides document.hidden and visibilityState and fires visibilitychange, as the
+    /// browser does when the agent switches tabs), and a recording in place of window.Notification and of the chime's
+    /// oscillators.
+    /// </summary>
+    private async Task RecordNotificationsAsync(IPage page, bool allow)
+    {
+        if (allow)
+        {
+            await page.Context.GrantPermissionsAsync(["notifications"], new() { Origin = fixture.BaseAddress.GetLeftPart(UriPartial.Authority) });
+        }
+
+        await page.AddInitScriptAsync("""
+            (() => {
+              let hidden = false;
+              Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
+              Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+              window.__setHidden = value => { hidden = value; document.dispatchEvent(new Event('visibilitychange')); };
+              const Real = window.Notification;
+              window.__notifications = [];
+              function Recording(title, options) {
+                window.__notifications.push({ title, body: options?.body ?? '', tag: options?.tag ?? '' });
+                this.title = title;
+                this.close = () => {};
+              }
+              Object.defineProperty(Recording, 'permission', { get: () => (Real ? Real.permission : 'denied') });
+              Recording.requestPermission = (...args) => (Real ? Real.requestPermission(...args) : Promise.resolve('denied'));
+              window.Notification = Recording;
+              window.__chimes = 0;
+              if (window.AudioContext) {
+                const create = AudioContext.prototype.createOscillator;
+                AudioContext.prototype.createOscillator = function () { window.__chimes++; return create.call(this); };
+              }
+            })();
+            """);
+    }
+
+    private sealed record RecordedNotification(string Title, string Body, string Tag);
+
+    private static async Task<RecordedNotification[]> NotificationsAsync(IPage page) =>
+        [.. JsonDocument.Parse(await page.EvaluateAsync<string>("() => JSON.stringify(window.__notifications)")).RootElement.EnumerateArray()
+            .Select(n => new RecordedNotification(n.GetProperty("title").GetString()!, n.GetProperty("body").GetString()!, n.GetProperty("tag").GetString()!))];
+
+    [SkippableFact]
+    public async Task WhileTheTabIsHiddenANewChatAndANewCustomerMessageChimeAndShowADesktopNotification()
+    {
+        fixture.RequireBrowser();
+        var agent = await SignInAsync("bruno", page => RecordNotificationsAsync(page, allow: true));
+        Assert.Equal("granted", await agent.EvaluateAsync<string>("() => Notification.permission"));
+        await Expect(agent.Locator("#notify")).ToBeHiddenAsync();
+
+        // Looking at the console: the toast and the list say it, nothing else.
+        var dana = await StartChatAsync("Dana Holt", "general", null, "Do you sell gift cards?");
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Dana Holt");
+        Assert.Empty(await NotificationsAsync(agent));
+        Assert.Equal(0, await agent.EvaluateAsync<int>("() => window.__chimes"));
+
+        // The agent switches to another tab.
+        await agent.EvaluateAsync("() => window.__setHidden(true)");
+        await StartChatAsync("Emil Voss", "general", null, "Can I change my delivery day?");
+        await agent.WaitForFunctionAsync("() => window.__notifications.length >= 1");
+        var reply = dana.GetByLabel("Your message");
+        await reply.FillAsync("And can they be sent by email?");
+        await reply.PressAsync("Enter");
+        await agent.WaitForFunctionAsync("() => window.__notifications.length >= 2");
+
+        var shown = await NotificationsAsync(agent);
+        Assert.Equal(2, shown.Length);
+        Assert.Equal("New chat: Emil Voss · General questions", shown[0].Title);
+        Assert.Equal("Can I change my delivery day?", shown[0].Body);
+        Assert.Equal("Dana Holt wrote", shown[1].Title);
+        Assert.Equal("And can they be sent by email?", shown[1].Body);
+        Assert.NotEqual(shown[0].Tag, shown[1].Tag);
+        Assert.True(await agent.EvaluateAsync<int>("() => window.__chimes") >= 4, "No chime for each of the two.");
+
+        await agent.EvaluateAsync("() => window.__setHidden(false)");
+        await ResolveAsync(agent, "Dana Holt");
+        await ResolveAsync(agent, "Emil Voss");
+
+        // An agent who has not allowed notifications is offered them in the top bar.
+        var asked = await SignInAsync("emma", page => RecordNotificationsAsync(page, allow: false), online: false);
+        await Expect(asked.Locator("#notify")).ToBeVisibleAsync();
+        await ShotAsync(asked, "floor-7-notify-me");
+        Assert.Empty(_pageErrors);
+    }
 }

@@ -7,6 +7,7 @@ import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseC
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
 import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
 import { createSupervisorView } from './supervisor.js';
+import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
 
 const state = {
   settings: null,
@@ -186,6 +187,8 @@ async function signIn(claims, { saved = false } = {}) {
   $('#me').textContent = agent.profile.name;
   $('#me').title = `Signed in as ${claims.agentId} until ${formatTime(new Date(claims.expiresAt).toISOString())}`;
   renderPresence();
+  renderNotifyButton();
+  primeSound();
   // The hub decides by the token's roles, so the console does too.
   if (claims.supervisor) {
     $('#views').hidden = false;
@@ -337,6 +340,8 @@ function renderPresence() {
 
 $('#presence').addEventListener('change', async event => {
   const wanted = event.target.value;
+  // Choosing Online is a click, the one moment a page may ask to notify: chats will come while the tab is hidden.
+  if (wanted === 'online') askNotificationPermission().then(renderNotifyButton);
   try {
     // Setting the same presence twice is setting it once.
     state.agent = await invokeWithRetry(state.connection, 'SetPresence', [wanted]);
@@ -346,6 +351,24 @@ $('#presence').addEventListener('change', async event => {
   }
   renderPresence();
   renderInbox();
+});
+
+// The bell offers desktop notifications until the agent has answered the browser's question.
+function renderNotifyButton() {
+  const button = $('#notify');
+  const permission = notificationPermission();
+  button.hidden = permission !== 'default' && permission !== 'denied';
+  button.dataset.permission = permission;
+  button.title = permission === 'denied'
+    ? 'Notifications are blocked for this site: allow them in the browser\'s site settings to hear of new chats while this tab is hidden.'
+    : 'Notify me of new chats and messages while this tab is hidden';
+  button.textContent = permission === 'denied' ? 'Notifications blocked' : 'Notify me';
+}
+
+$('#notify').addEventListener('click', async () => {
+  const permission = await askNotificationPermission();
+  renderNotifyButton();
+  if (permission === 'granted') toast('Desktop notifications are on for new chats and messages while this tab is hidden.');
 });
 
 // A supervisor who is Away still takes escalations (the supervisors' queue): say so where Away is explained.
@@ -407,7 +430,16 @@ function onAssigned(view) {
   const isNew = !state.conversations.has(view.id);
   upsertConversation(view).pushed = ++state.pushes;
   state.withdrawn.delete(view.id);
-  if (isNew) toast(`New conversation: ${view.customerName} · ${skillName(view.topic)}`);
+  if (isNew) {
+    toast(`New conversation: ${view.customerName} · ${skillName(view.topic)}`);
+    const last = view.messages.filter(m => m.from === 'customer').at(-1);
+    notifyIfHidden({
+      title: `New chat: ${view.customerName} · ${skillName(view.topic)}`,
+      body: last?.text ?? '',
+      tag: `conversation-${view.id}`,
+      onClick: () => select(view.id),
+    });
+  }
   if (!state.selectedId) select(view.id);
   else renderAll();
 }
@@ -418,6 +450,14 @@ function onMessagePosted({ conversationId, message }) {
   // The server marks an outreach answered at the customer's first message; the push carries only the message.
   if (message.from === 'customer' && conversation.outreach && !conversation.outreach.customerAnswered) {
     conversation.outreach = { ...conversation.outreach, customerAnswered: true };
+  }
+  if (message.from === 'customer') {
+    notifyIfHidden({
+      title: `${conversation.customerName} wrote`,
+      body: message.text,
+      tag: `conversation-${conversationId}`,
+      onClick: () => select(conversationId),
+    });
   }
   if (conversationId === state.selectedId) {
     appendMessage(conversation, message);
