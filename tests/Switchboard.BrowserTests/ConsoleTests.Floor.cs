@@ -19,48 +19,76 @@ public sealed partial class ConsoleTests
     private static async Task<JsonElement> ReadAsync(HttpClient http, string path) =>
         JsonDocument.Parse(await http.GetStringAsync(path)).RootElement.Clone();
 
+    /// <summary>
+    /// An agent nobody has signed in yet (made with <c>PUT /api/agents</c>, with a fresh id): the configured ones may
+    /// have been signed in by an earlier test within the grace period, and would resume the presence they had.
+    /// </summary>
+    private async Task<string> MakeAgentAsync(HttpClient supervisor, string prefix, string name, Dictionary<string, int> skills, bool isSupervisor = false, int capacity = 2)
+    {
+        var id = $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 9)];
+        using var made = await supervisor.PutAsJsonAsync($"/api/agents/{id}", new { name, skills, capacity, supervisor = isSupervisor });
+        Assert.Equal(System.Net.HttpStatusCode.OK, made.StatusCode);
+        return id;
+    }
+
+    /// <summary>Signs in through the form and checks the agent starts Away, as every sign-in does.</summary>
+    private async Task<IPage> SignInFreshAsync(string agentId)
+    {
+        _agents.Add(agentId);
+        var page = await OpenAsync("/");
+        await page.GetByLabel("Agent id").FillAsync(agentId);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Away" })).ToBeCheckedAsync();
+        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Online" })).Not.ToBeCheckedAsync();
+        return page;
+    }
+
     [SkippableFact]
     public async Task AgentsSignInAwayAndTakeNothingUntilTheyChooseOnlineAndAnAwaySupervisorTakesOnlyEscalations()
     {
         fixture.RequireBrowser();
         using var http = SupervisorHttp();
-        var dev = await SignInAsync("dev", online: false);
-        await Expect(dev.Locator("#inbox-empty")).ToContainTextAsync("You are Away");
-        await ShotAsync(dev, "floor-1-signed-in-away");
+        var ana = await MakeAgentAsync(http, "ana", "Ana Costa", new() { ["account"] = 3 });
+        var agent = await SignInFreshAsync(ana);
+        await Expect(agent.Locator("#inbox-empty")).ToContainTextAsync("You are Away");
+        await ShotAsync(agent, "floor-1-signed-in-away");
 
         var customer = await StartChatAsync("Jon Berg", "account", null, "I cannot change my password.");
         await Expect(customer.Locator("#thread")).ToContainTextAsync("We have your question");
         var waiting = await ReadAsync(http, "/api/queues/account");
         Assert.Single(waiting.GetProperty("waiting").EnumerateArray());
-        Assert.Empty((await ReadAsync(http, "/api/agents/dev")).GetProperty("conversations").EnumerateArray());
-        await Expect(dev.Locator("#conversation-list li")).ToHaveCountAsync(0);
+        Assert.Empty((await ReadAsync(http, $"/api/agents/{ana}")).GetProperty("conversations").EnumerateArray());
+        await Expect(agent.Locator("#conversation-list li")).ToHaveCountAsync(0);
 
-        await GoOnlineAsync(dev);
-        await Expect(dev.Locator("#conversation-title")).ToHaveTextAsync("Jon Berg");
-        await Expect(customer.Locator("#status")).ToHaveTextAsync("Dev Patel is with you.");
-        await ShotAsync(dev, "floor-2-online-takes-the-waiting-chat");
-        await ResolveAsync(dev, "Jon Berg");
+        await GoOnlineAsync(agent);
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Jon Berg");
+        await Expect(customer.Locator("#status")).ToHaveTextAsync("Ana Costa is with you.");
+        await ShotAsync(agent, "floor-2-online-takes-the-waiting-chat");
+        await ResolveAsync(agent, "Jon Berg");
 
-        // Sam serves every skill, yet signs in Away: a shipping chat waits for a shipping agent, but a high-tier
-        // complaint (the supervisors' queue) reaches him.
-        var sam = await SignInAsync("sam", online: false);
-        await Expect(sam.Locator("#inbox-empty")).ToContainTextAsync("escalations to supervisors still reach you");
+        // A supervisor who serves every skill signs in Away: a shipping chat waits for a shipping agent, but a
+        // high-tier complaint (the supervisors' queue) reaches them.
+        var sol = await MakeAgentAsync(http, "sol", "Sol Reyes (supervisor)",
+            new() { ["shipping"] = 4, ["payment"] = 4, ["returns"] = 4, ["account"] = 4, ["general"] = 4 }, isSupervisor: true, capacity: 3);
+        var supervisor = await SignInFreshAsync(sol);
+        await Expect(supervisor.Locator("#inbox-empty")).ToContainTextAsync("escalations to supervisors still reach you");
         var shipping = await StartChatAsync("Kai Holm", "shipping", null, "Where is my parcel?");
         await Expect(shipping.Locator("#thread")).ToContainTextAsync("We have your question");
         using var anonymous = new HttpClient { BaseAddress = fixture.BaseAddress };
         var complaint = await PostAsync(anonymous, "/api/conversations", null, null,
             new { customerName = "Lia Ström", topic = "payment", text = "You took 9000 euros twice. I will post a review.", complaint = true, amount = 9000 });
         Assert.Equal(System.Net.HttpStatusCode.Created, complaint.Status);
-        await Expect(sam.Locator("#conversation-list li")).ToHaveCountAsync(1);
-        await Expect(sam.Locator("#conversation-title")).ToHaveTextAsync("Lia Ström");
-        await Expect(sam.GetByRole(AriaRole.Radio, new() { Name = "Away" })).ToBeCheckedAsync();
-        Assert.Equal("away", (await ReadAsync(http, "/api/agents/sam")).GetProperty("presence").GetString());
-        await ShotAsync(sam, "floor-3-away-supervisor-gets-the-escalation");
+        await Expect(supervisor.Locator("#conversation-list li")).ToHaveCountAsync(1);
+        await Expect(supervisor.Locator("#conversation-title")).ToHaveTextAsync("Lia Ström");
+        await Expect(supervisor.GetByRole(AriaRole.Radio, new() { Name = "Away" })).ToBeCheckedAsync();
+        Assert.Equal("away", (await ReadAsync(http, $"/api/agents/{sol}")).GetProperty("presence").GetString());
+        await ShotAsync(supervisor, "floor-3-away-supervisor-gets-the-escalation");
 
-        await GoOnlineAsync(sam);
-        await Expect(sam.Locator("#conversation-list li", new() { HasText = "Kai Holm" })).ToBeVisibleAsync();
-        await ResolveAsync(sam, "Lia Ström");
-        await ResolveAsync(sam, "Kai Holm");
+        await GoOnlineAsync(supervisor);
+        await Expect(supervisor.Locator("#conversation-list li", new() { HasText = "Kai Holm" })).ToBeVisibleAsync();
+        await ResolveAsync(supervisor, "Lia Ström");
+        await ResolveAsync(supervisor, "Kai Holm");
         Assert.Empty(_pageErrors);
     }
 
@@ -158,9 +186,7 @@ public sealed partial class ConsoleTests
     {
         fixture.RequireBrowser();
         using var http = SupervisorHttp();
-        var id = $"zoe-{Guid.NewGuid():N}"[..12];
-        using var made = await http.PutAsJsonAsync($"/api/agents/{id}", new { name = "Zoe Lam", skills = new Dictionary<string, int> { ["general"] = 3 }, capacity = 2 });
-        Assert.Equal(System.Net.HttpStatusCode.OK, made.StatusCode);
+        var id = await MakeAgentAsync(http, "zoe", "Zoe Lam", new() { ["general"] = 3 });
 
         var sam = await SignInAsync("sam", online: false);
         await sam.GetByRole(AriaRole.Button, new() { Name = "Supervisor" }).ClickAsync();
@@ -170,7 +196,7 @@ public sealed partial class ConsoleTests
         await Expect(row.Locator(".load-text")).ToHaveTextAsync("0 / 2");
 
         // She signs in through the development sign-in like any configured agent, and the overview follows.
-        await SignInAsync(id, online: false);
+        await SignInFreshAsync(id);
         await RefreshUntilAsync(sam, async () => (await row.TextContentAsync())!.Contains("Away", StringComparison.Ordinal));
         await ShotAsync(sam, "floor-5-made-agent-in-overview");
         Assert.Empty(_pageErrors);

@@ -239,13 +239,16 @@ public sealed class AgentGrain(
             return;
         }
 
-        await WriteAsync();
         if (State.Connections.Count == 0)
         {
             await GoOfflineAsync();
+            return;
         }
+
+        await WriteAsync();
     }
 
+    /// <summary>The last connection is gone (stores that, with when).</summary>
     private async Task GoOfflineAsync()
     {
         _version++;
