@@ -46,6 +46,13 @@ public sealed class SwitchboardOptions
     /// <summary>How long an agent whose last connection closed keeps its conversations before they return to the queue.</summary>
     public TimeSpan OfflineGracePeriod { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The presence an agent signs in with: Away (nothing is routed to them until they choose Online) or Online (taking
+    /// chats from the moment the console connects). An agent whose console comes back within
+    /// <see cref="OfflineGracePeriod"/> (a dropped connection, a reload) keeps the presence it had chosen.
+    /// </summary>
+    public AgentPresence SignInStatus { get; set; } = AgentPresence.Away;
+
     /// <summary>Waiting this long adds one point of priority, so a long wait eventually beats a higher priority.</summary>
     /// <summary>
     /// How often, at most, a queue tells its waiting customers that the line moved (new arrivals hear their place at
@@ -164,6 +171,11 @@ public sealed class SwitchboardOptions
         if (OfflineGracePeriod < TimeSpan.Zero)
         {
             yield return "Switchboard:OfflineGracePeriod must not be negative.";
+        }
+
+        if (SignInStatus is not (AgentPresence.Away or AgentPresence.Online))
+        {
+            yield return $"Switchboard:SignInStatus must be Away or Online; it is {SignInStatus}.";
         }
 
         if (PositionReportInterval <= TimeSpan.Zero)

@@ -49,21 +49,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             return;
         }
 
-        _silo = await LoopbackSilo.StartAsync(
-            new WebApplicationOptions { ContentRootPath = siloFolder, EnvironmentName = "Testing" },
-            new Dictionary<string, string?>
-            {
-                // A slow machine must not take the conversation away from the agent between two steps of a test.
-                ["Switchboard:Sla:ReservationTimeout"] = "00:10:00",
-                // Each test keeps to its own queues: nothing it leaves waiting spills into another test's queue.
-                ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
-                // An angry customer's clock runs out at once, so a breach alert comes without waiting.
-                ["Switchboard:Sla:AngryFirstResponse"] = "00:00:01",
-                // The tests' own HTTP starts all come from 127.0.0.1 and some stay open: one address to the silo.
-                ["Switchboard:Limits:OpenConversationsPerAddress"] = "0",
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
-            });
+        _silo = await StartSiloAsync();
         BaseAddress = _silo.BaseAddress;
 
         Assertions.SetDefaultExpectTimeout(15_000);
@@ -75,6 +61,35 @@ public sealed class ConsoleFixture : IAsyncLifetime
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         });
         Directory.CreateDirectory(ScreenshotFolder);
+    }
+
+    /// <summary>
+    /// A silo as the console tests run it, with <paramref name="overrides"/> on top: the fixture's own, or one a test
+    /// starts for clocks it cannot share with the others (fast overflow, say).
+    /// </summary>
+    public static Task<LoopbackSilo> StartSiloAsync(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            // A slow machine must not take the conversation away from the agent between two steps of a test.
+            ["Switchboard:Sla:ReservationTimeout"] = "00:10:00",
+            // Each test keeps to its own queues: nothing it leaves waiting spills into another test's queue.
+            ["Switchboard:Sla:OverflowAfter"] = "01:00:00",
+            // An angry customer's clock runs out at once, so a breach alert comes without waiting.
+            ["Switchboard:Sla:AngryFirstResponse"] = "00:00:01",
+            // The tests' own HTTP starts all come from 127.0.0.1 and some stay open: one address to the silo.
+            ["Switchboard:Limits:OpenConversationsPerAddress"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans.Runtime.Silo"] = "Error",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return LoopbackSilo.StartAsync(
+            new WebApplicationOptions { ContentRootPath = Path.Combine(RepositoryRoot, "src", "Switchboard.Silo"), EnvironmentName = "Testing" },
+            settings);
     }
 
     public async Task DisposeAsync()

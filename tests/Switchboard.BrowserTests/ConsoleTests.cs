@@ -22,6 +22,9 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
     private readonly List<string> _pageErrors = [];
     private readonly List<string> _agents = [];
 
+    // Set by a test that runs on a silo of its own: pages open there.
+    private Uri? _otherSilo;
+
     private const string SessionKey = "switchboard.session";
 
     [GeneratedRegex(@"^\d+:\d\d$")]
@@ -766,7 +769,7 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
     {
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = fixture.BaseAddress.ToString(),
+            BaseURL = (_otherSilo ?? fixture.BaseAddress).ToString(),
             ViewportSize = new ViewportSize { Width = 1360, Height = 860 },
             Locale = "en-GB",
         });
@@ -789,16 +792,37 @@ public sealed partial class ConsoleTests(ConsoleFixture fixture, ITestOutputHelp
         return page;
     }
 
-    private async Task<IPage> SignInAsync(string agentId, Func<IPage, Task>? beforeLoad = null)
+    /// <summary>
+    /// Signs in through the form and, as a real agent does, chooses Online (or Away). Agents sign in Away; one an
+    /// earlier test signed in within the offline grace period resumes the presence it had, so both are taken here.
+    /// </summary>
+    private async Task<IPage> SignInAsync(string agentId, Func<IPage, Task>? beforeLoad = null, bool online = true)
     {
         _agents.Add(agentId);
         var page = await OpenAsync("/", beforeLoad);
         await page.GetByLabel("Agent id").FillAsync(agentId);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.Locator("#connection")).ToHaveTextAsync("Connected");
-        await Expect(page.GetByRole(AriaRole.Radio, new() { Name = "Online" })).ToBeCheckedAsync();
+        await Expect(page.Locator("#presence input:checked")).ToHaveCountAsync(1);
         await Expect(page.Locator("#inbox-count")).ToHaveTextAsync(new Regex(@"^\d+ of \d+$"));
+        await ChooseAsync(page, online ? "Online" : "Away");
         return page;
+    }
+
+    private static Task GoOnlineAsync(IPage page) => ChooseAsync(page, "Online");
+
+    private static async Task ChooseAsync(IPage page, string presence)
+    {
+        var radio = page.GetByRole(AriaRole.Radio, new() { Name = presence });
+        if (await radio.IsCheckedAsync())
+        {
+            return;
+        }
+
+        await page.Locator($"label[for=presence-{presence.ToLowerInvariant()}]").ClickAsync();
+        await Expect(radio).ToBeCheckedAsync();
+        // The server has it once the console says so.
+        await Expect(page.Locator("#toasts")).ToContainTextAsync($"You are {presence}");
     }
 
     private async Task<IPage> StartChatAsync(string name, string topic, string? order, string question)

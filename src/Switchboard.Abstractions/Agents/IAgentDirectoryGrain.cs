@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orleans.Concurrency;
 
 namespace Switchboard.Agents;
@@ -17,4 +18,9 @@ public interface IAgentDirectoryGrain : IGrainWithIntegerKey
     [ReadOnly]
     [RetrySafe]
     Task<bool> ContainsAsync(string agentId);
+
+    /// <summary>Every agent id made so far, in ordinal order (for the supervisor's overview).</summary>
+    [ReadOnly]
+    [RetrySafe]
+    Task<ImmutableArray<string>> ListAsync();
 }

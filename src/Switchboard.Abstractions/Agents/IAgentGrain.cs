@@ -18,8 +18,10 @@ public interface IAgentGrain : IGrainWithStringKey
     Task<AgentView?> GetAsync();
 
     /// <summary>
-    /// A client connection opened on <paramref name="host"/> (the silo that holds it). The agent takes its chosen
-    /// presence (Online unless it chose Away) and a pending offline grace period is cancelled. The connection is
+    /// A client connection opened on <paramref name="host"/> (the silo that holds it). The agent's first connection
+    /// is a sign-in and takes <c>Switchboard:SignInStatus</c> (Away by default), unless the agent was connected within
+    /// the offline grace period, in which case it resumes the presence it had chosen; a pending offline grace period
+    /// is cancelled. The connection is
     /// stored, so the agent stays online through a move of its grain. <see cref="SwitchboardError.NotFound"/> for an
     /// unknown agent.
     /// </summary>

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Switchboard.Agents;
 
 [GenerateSerializer, Alias("Switchboard.AgentDirectoryState")]
@@ -29,4 +31,6 @@ public sealed class AgentDirectoryGrain(
     }
 
     public Task<bool> ContainsAsync(string agentId) => Task.FromResult(state.State.Made.Contains(agentId));
+
+    public Task<ImmutableArray<string>> ListAsync() => Task.FromResult(state.State.Made.Order(StringComparer.Ordinal).ToImmutableArray());
 }

@@ -61,6 +61,12 @@ public sealed class AgentGrain(
             State.Connections.Remove(connectionId);
         }
 
+        if (gone.Count > 0 && State.Connections.Count == 0)
+        {
+            // Its consoles were lost with a silo: when they reconnect they resume, not sign in afresh.
+            State.OfflineSince = now;
+        }
+
         foreach (var connectionId in State.Connections.Keys)
         {
             _confirmedAt[connectionId] = now;
@@ -147,6 +153,19 @@ public sealed class AgentGrain(
     public async Task<AgentView> ConnectAsync(string connectionId, string? host = null)
     {
         var profile = RequireProfile();
+        if (State.Connections.Count == 0)
+        {
+            // A console back within the grace period (a dropped connection, a reload) resumes where the agent was;
+            // any other first connection is a sign-in, and takes the configured sign-in presence.
+            var now = time.GetUtcNow();
+            if (State.OfflineSince is not { } since || now - since > _options.OfflineGracePeriod)
+            {
+                State.Chosen = _options.SignInStatus;
+            }
+
+            State.OfflineSince = null;
+        }
+
         await ConfirmAsync([connectionId], host ?? "", announce: false);
         return View(profile);
     }
@@ -220,16 +239,21 @@ public sealed class AgentGrain(
             return;
         }
 
-        await WriteAsync();
         if (State.Connections.Count == 0)
         {
             await GoOfflineAsync();
+            return;
         }
+
+        await WriteAsync();
     }
 
+    /// <summary>The last connection is gone (stores that, with when).</summary>
     private async Task GoOfflineAsync()
     {
         _version++;
+        State.OfflineSince = time.GetUtcNow();
+        await WriteAsync();
         _safetyNetAt = DateTimeOffset.MinValue;
         DelayDeactivation(TimeSpan.Zero);
         _refreshTimer?.Dispose();
@@ -408,7 +432,7 @@ public sealed class AgentGrain(
             }
         }
 
-        var granted = Presence == AgentPresence.Online
+        var granted = Accepts(profile, skill)
             && ProficiencyIn(profile, skill) is var proficiency and > 0
             && proficiency >= requiredProficiency
             && State.Conversations.Count < profile.Capacity;
@@ -537,10 +561,19 @@ public sealed class AgentGrain(
         ProficiencyIn(profile, skill),
         State.Conversations.Count,
         profile.Capacity,
-        Presence == AgentPresence.Online,
+        Accepts(profile, skill),
         State.LastAssignedAt,
         _incarnation,
         _version);
+
+    /// <summary>
+    /// Whether the agent takes new conversations from a queue: Online, or, for the supervisors' queue, a connected
+    /// supervisor even when Away. Supervisors sign in Away to watch the floor and take no customer chats unless they
+    /// choose Online, but escalations (high-tier complaints, the last stage of overflow) must still reach one.
+    /// </summary>
+    private bool Accepts(AgentProfile profile, string queue) =>
+        Presence == AgentPresence.Online
+        || (Presence == AgentPresence.Away && profile.Supervisor && queue == Queues.Queues.Supervisors);
 
     private AgentProfile RequireProfile() =>
         Profile ?? throw SwitchboardException.NotFound($"Agent '{Id}' does not exist.");

@@ -20,4 +20,10 @@ public sealed class AgentState
     /// are confirmed again.
     /// </summary>
     [Id(5)] public Dictionary<string, string> Connections { get; set; } = [];
+
+    /// <summary>
+    /// When the agent's last connection closed; null while connected or never connected. A console that connects
+    /// within the offline grace period of it resumes (keeps <see cref="Chosen"/>); later, it is a new sign-in.
+    /// </summary>
+    [Id(6)] public DateTimeOffset? OfflineSince { get; set; }
 }

@@ -23,13 +23,19 @@ public sealed record DemoAgent(string Id, string Name, bool Supervisor);
 /// </summary>
 public sealed record ConsoleSettings(SkillInfo[] Skills, QuickReply[] QuickReplies, MessageRulesInfo MessageRules, bool DevelopmentSignIn = false, DemoAgent[]? DemoAgents = null);
 
+/// <summary>
+/// One queue on the supervisor's overview. A conversation that overflowed waits in several queues at once; it is
+/// counted once, in the furthest queue it reached (supervisors, then the fallback queue, then its topic), and
+/// <paramref name="Overflowed"/> says how many of <paramref name="Waiting"/> came from other queues.
+/// </summary>
+/// <param name="AgentsOnline">Agents taking chats from this queue now (Online; for the supervisors' queue, connected supervisors).</param>
 public sealed record QueueOverview(
     string Name, string DisplayName, int Waiting, DateTimeOffset? OldestWaitingSince, int AgentsOnline, int SlaMetToday, int SlaMissedToday,
-    ServiceLevelBand? Band = null);
+    ServiceLevelBand? Band = null, int Overflowed = 0);
 
 public sealed record AgentOverview(string Id, string Name, AgentPresence Presence, int Active, int Capacity, bool Supervisor);
 
-/// <summary>The supervisor's view: every queue, every configured agent, open tickets.</summary>
+/// <summary>The supervisor's view: every queue, every agent (configured or made with <c>PUT /api/agents</c>), open tickets.</summary>
 public sealed record Overview(QueueOverview[] Queues, AgentOverview[] Agents, TicketSummary[] Tickets);
 
 public static class ConsoleApi
@@ -55,22 +61,60 @@ public static class ConsoleApi
     {
         var queueNames = options.Skills.Keys.Order(StringComparer.Ordinal).Append(Queues.Queues.Supervisors).ToArray();
         var queues = await Task.WhenAll(queueNames.Select(name => grains.GetGrain<IQueueGrain>(name).GetAsync()));
-        var agents = await Task.WhenAll(options.Agents.Keys.Order(StringComparer.Ordinal).Select(id => grains.GetGrain<IAgentGrain>(id).GetAsync()));
+        var made = await grains.GetGrain<IAgentDirectoryGrain>(0).ListAsync();
+        var agentIds = options.Agents.Keys.Union(made, StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var agents = await Task.WhenAll(agentIds.Select(id => grains.GetGrain<IAgentGrain>(id).GetAsync()));
         var tickets = await grains.GetGrain<ITicketBoardGrain>(0).GetAsync();
         var bands = await StatsApi.ReadBandsAsync(kpis, queueNames);
+        var holders = Holders(queues, options.Sla.FallbackQueue);
 
         return new Overview(
-            [.. queues.Select(q => new QueueOverview(
-                q.Skill,
-                options.Skills.TryGetValue(q.Skill, out var skill) ? skill.DisplayName ?? q.Skill : "Supervisors",
-                q.Waiting.Length,
-                q.Waiting.IsEmpty ? null : q.Waiting.Min(e => e.WaitingSince),
-                q.Agents.Count(a => a.Accepting),
-                q.SlaMetToday,
-                q.SlaMissedToday,
-                bands[q.Skill]))],
+            [.. queues.Select(q =>
+            {
+                var counted = q.Waiting.Where(e => holders[e.ConversationId].Queue == q.Skill).ToArray();
+                return new QueueOverview(
+                    q.Skill,
+                    options.Skills.TryGetValue(q.Skill, out var skill) ? skill.DisplayName ?? q.Skill : "Supervisors",
+                    counted.Length,
+                    counted.Length == 0 ? null : counted.Min(e => e.WaitingSince),
+                    q.Agents.Count(a => a.Accepting),
+                    q.SlaMetToday,
+                    q.SlaMissedToday,
+                    bands[q.Skill],
+                    counted.Count(e => holders[e.ConversationId].Overflowed));
+            })],
             [.. agents.OfType<AgentView>().Select(a => new AgentOverview(
                 a.Id, a.Profile.Name, a.Presence, a.Conversations.Length, a.Profile.Capacity, a.Profile.Supervisor))],
             [.. tickets]);
     }
+
+    /// <summary>
+    /// For each waiting conversation, the one queue the overview counts it in: the furthest stage of overflow it
+    /// reached (supervisors, then the fallback queue, then any other), so a conversation waiting in three queues is
+    /// one waiting customer, not three; and whether it also waits in an earlier stage's queue (it overflowed there).
+    /// </summary>
+    public static Dictionary<string, (string Queue, bool Overflowed)> Holders(IEnumerable<QueueView> queues, string fallbackQueue)
+    {
+        var furthest = new Dictionary<string, string>(StringComparer.Ordinal);
+        var earliest = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var queue in queues)
+        {
+            var stage = Stage(queue.Skill, fallbackQueue);
+            foreach (var entry in queue.Waiting)
+            {
+                var id = entry.ConversationId;
+                if (!furthest.TryGetValue(id, out var held) || stage > Stage(held, fallbackQueue))
+                {
+                    furthest[id] = queue.Skill;
+                }
+
+                earliest[id] = Math.Min(stage, earliest.GetValueOrDefault(id, int.MaxValue));
+            }
+        }
+
+        return furthest.ToDictionary(h => h.Key, h => (h.Value, earliest[h.Key] < Stage(h.Value, fallbackQueue)), StringComparer.Ordinal);
+    }
+
+    private static int Stage(string queue, string fallbackQueue) =>
+        queue == Queues.Queues.Supervisors ? 2 : queue == fallbackQueue ? 1 : 0;
 }

@@ -54,6 +54,9 @@ public sealed class SiloCluster : IAsyncDisposable
         // Conversations' clocks need nothing shortened: the deadline shards of a dead silo come back on the others as
         // soon as it is declared dead.
         settings["Switchboard__PresenceRefreshPeriod"] = "00:00:02";
+        // These tests are about routing across silos: the agents they connect take chats at once, as agents who chose
+        // Online (the product signs agents in Away; tests/Switchboard.Tests/Cluster/SignInPresenceTests.cs covers that).
+        settings["Switchboard__SignInStatus"] = "Online";
         // Every simulated HTTP customer comes from 127.0.0.1: one client address to the silos, so its limit on open
         // conversations is off, as behind the compose file's nginx.
         settings["Switchboard__Limits__OpenConversationsPerAddress"] = "0";

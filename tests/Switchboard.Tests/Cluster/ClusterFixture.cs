@@ -39,6 +39,12 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
 
     public TimeSpan OfflineGracePeriod { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The presence agents connect with. Online here, unlike the product (Away): these tests are about routing, and
+    /// an agent they connect stands for one who chose Online. <see cref="SignInPresenceTests"/> uses the product's.
+    /// </summary>
+    public AgentPresence SignInStatus { get; init; } = AgentPresence.Online;
+
     /// <summary>The skills (queues) besides <see cref="General"/>, handed out by <see cref="NewSkill"/>.</summary>
     public IReadOnlyList<string> Skills { get; init; } = [.. Enumerable.Range(0, 100).Select(i => $"skill-{i:000}")];
 
@@ -93,6 +99,7 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
             silo.Services.Configure<SwitchboardOptions>(options =>
             {
                 options.OfflineGracePeriod = OfflineGracePeriod;
+                options.SignInStatus = SignInStatus;
                 options.Skills[General] = new SkillOptions();
                 foreach (var skill in Skills)
                 {

@@ -63,6 +63,9 @@ public class SiloFixture : IAsyncLifetime
             // sign-in stays on as it is on embedded defaults.
             ["Switchboard:Auth:SigningKey"] = SigningKey,
             ["Switchboard:Auth:DevelopmentSignIn"] = "true",
+            // The tests here are about chats, not sign-in: the agents they connect take chats at once, as agents who
+            // chose Online. The product signs agents in Away (SignInPresenceTests, and the browser tests, use that).
+            ["Switchboard:SignInStatus"] = "Online",
             // Every test here starts its conversations from 127.0.0.1, many of them on one connection, and leaves
             // most open: the per-client limits on open conversations would soon refuse them. CapsTests has its own silo.
             ["Switchboard:Limits:OpenConversationsPerConnection"] = "0",

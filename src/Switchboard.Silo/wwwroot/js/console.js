@@ -7,6 +7,7 @@ import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseC
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
 import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
 import { createSupervisorView } from './supervisor.js';
+import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
 
 const state = {
   settings: null,
@@ -186,6 +187,8 @@ async function signIn(claims, { saved = false } = {}) {
   $('#me').textContent = agent.profile.name;
   $('#me').title = `Signed in as ${claims.agentId} until ${formatTime(new Date(claims.expiresAt).toISOString())}`;
   renderPresence();
+  renderNotifyButton();
+  primeSound();
   // The hub decides by the token's roles, so the console does too.
   if (claims.supervisor) {
     $('#views').hidden = false;
@@ -219,6 +222,10 @@ async function signOut(reason = '') {
   if (state.signingOut) return;
   state.signingOut = true;
   clearSession();
+  // Signing out ends the working session: without this, signing in again within the grace period would resume Online.
+  if (!reason && state.connection?.state === 'Connected') {
+    await state.connection.invoke('SetPresence', 'away').catch(() => {});
+  }
   await state.connection?.stop();
   location.hash = '';
   if (reason) sessionStorage.setItem(returnKey, JSON.stringify({ reason, agentId: state.agentId }));
@@ -324,23 +331,48 @@ async function resync() {
 // ---- presence ---------------------------------------------------------------------------------------------------
 
 function renderPresence() {
-  const presence = state.agent?.presence === 'away' ? 'away' : 'online';
-  $(`#presence-${presence}`).checked = true;
+  // Offline until the hub connection is up: neither choice is shown as made.
+  const presence = state.agent?.presence ?? 'offline';
+  $('#presence-online').checked = presence === 'online';
+  $('#presence-away').checked = presence === 'away';
   document.body.dataset.presence = presence;
 }
 
 $('#presence').addEventListener('change', async event => {
   const wanted = event.target.value;
+  // Choosing Online is a click, the one moment a page may ask to notify: chats will come while the tab is hidden.
+  if (wanted === 'online') askNotificationPermission().then(renderNotifyButton);
   try {
     // Setting the same presence twice is setting it once.
     state.agent = await invokeWithRetry(state.connection, 'SetPresence', [wanted]);
-    toast(wanted === 'away' ? 'You are Away: no new conversations until you are Online again.' : 'You are Online.');
+    toast(wanted === 'away' ? `You are Away: no new conversations until you are Online again${escalationsNote()}.` : 'You are Online.');
   } catch (err) {
     toast(`Could not change presence: ${hubError(err)}`, 'error');
   }
   renderPresence();
   renderInbox();
 });
+
+// The bell offers desktop notifications until the agent has answered the browser's question.
+function renderNotifyButton() {
+  const button = $('#notify');
+  const permission = notificationPermission();
+  button.hidden = permission !== 'default' && permission !== 'denied';
+  button.dataset.permission = permission;
+  button.title = permission === 'denied'
+    ? 'Notifications are blocked for this site: allow them in the browser\'s site settings to hear of new chats while this tab is hidden.'
+    : 'Notify me of new chats and messages while this tab is hidden';
+  button.textContent = permission === 'denied' ? 'Notifications blocked' : 'Notify me';
+}
+
+$('#notify').addEventListener('click', async () => {
+  const permission = await askNotificationPermission();
+  renderNotifyButton();
+  if (permission === 'granted') toast('Desktop notifications are on for new chats and messages while this tab is hidden.');
+});
+
+// A supervisor who is Away still takes escalations (the supervisors' queue): say so where Away is explained.
+const escalationsNote = () => (state.claims?.supervisor ? ' (escalations to supervisors still reach you)' : '');
 
 // ---- conversations: state ---------------------------------------------------------------------------------------
 
@@ -398,7 +430,16 @@ function onAssigned(view) {
   const isNew = !state.conversations.has(view.id);
   upsertConversation(view).pushed = ++state.pushes;
   state.withdrawn.delete(view.id);
-  if (isNew) toast(`New conversation: ${view.customerName} · ${skillName(view.topic)}`);
+  if (isNew) {
+    toast(`New conversation: ${view.customerName} · ${skillName(view.topic)}`);
+    const last = view.messages.filter(m => m.from === 'customer').at(-1);
+    notifyIfHidden({
+      title: `New chat: ${view.customerName} · ${skillName(view.topic)}`,
+      body: last?.text ?? '',
+      tag: `conversation-${view.id}`,
+      onClick: () => select(view.id),
+    });
+  }
   if (!state.selectedId) select(view.id);
   else renderAll();
 }
@@ -409,6 +450,14 @@ function onMessagePosted({ conversationId, message }) {
   // The server marks an outreach answered at the customer's first message; the push carries only the message.
   if (message.from === 'customer' && conversation.outreach && !conversation.outreach.customerAnswered) {
     conversation.outreach = { ...conversation.outreach, customerAnswered: true };
+  }
+  if (message.from === 'customer') {
+    notifyIfHidden({
+      title: `${conversation.customerName} wrote`,
+      body: message.text,
+      tag: `conversation-${conversationId}`,
+      onClick: () => select(conversationId),
+    });
   }
   if (conversationId === state.selectedId) {
     appendMessage(conversation, message);
@@ -476,8 +525,10 @@ function renderInbox() {
   const empty = $('#inbox-empty');
   empty.hidden = conversations.length > 0;
   empty.textContent = document.body.dataset.presence === 'away'
-    ? 'You are Away: no new conversations come to you until you switch to Online.'
-    : 'No conversations yet. New chats appear here the moment they are routed to you.';
+    ? `You are Away: no new conversations come to you until you switch to Online${escalationsNote()}.`
+    : document.body.dataset.presence === 'offline'
+      ? 'Connecting…'
+      : 'No conversations yet. New chats appear here the moment they are routed to you.';
 
   paintClocks();
   const totalUnread = conversations.reduce((n, c) => n + unread(c), 0);
@@ -518,6 +569,7 @@ function select(id) {
     state.confirmed = null;
     hideConfirm();
     $('#message').value = '';
+    fitComposer();
     closeQuickReplies();
   }
   state.selectedId = id;
@@ -562,20 +614,35 @@ function renderConversation() {
   renderRules();
 }
 
+// Whether the thread shows its newest message (kept by its scroll events, read when its size changes).
+let threadAtBottom = true;
+const isAtBottom = thread => thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
+
 function renderThread() {
   const thread = $('#thread');
   const conversation = state.conversations.get(state.selectedId);
   thread.replaceChildren(...(conversation?.messages ?? []).map(m => messageItem(conversation, m)));
   thread.scrollTop = thread.scrollHeight;
+  threadAtBottom = true;
 }
 
 function appendMessage(conversation, message) {
   const thread = $('#thread');
-  const atBottom = thread.scrollHeight - thread.scrollTop - thread.clientHeight < 80;
+  const atBottom = isAtBottom(thread);
   const item = messageItem(conversation, message);
   const after = [...thread.children].find(li => Number(li.dataset.sequence) > message.sequence);
   thread.insertBefore(item, after ?? null);
-  if (atBottom || message.from === 'agent') thread.scrollTop = thread.scrollHeight;
+  if (atBottom || message.from === 'agent') {
+    thread.scrollTop = thread.scrollHeight;
+    threadAtBottom = true;
+  }
+}
+
+// The reply box is as tall as its text, between its CSS minimum and maximum.
+function fitComposer() {
+  const box = $('#message');
+  box.style.height = 'auto';
+  box.style.height = `${box.scrollHeight + box.offsetHeight - box.clientHeight}px`;
 }
 
 function messageItem(conversation, message) {
@@ -703,6 +770,7 @@ function wireConversation() {
   });
   box.addEventListener('keydown', onComposerKey);
   box.addEventListener('input', () => {
+    fitComposer();
     state.confirmed = null;
     hideConfirm();
     $('#send-error').textContent = '';
@@ -710,6 +778,11 @@ function wireConversation() {
     renderRules();
   });
   box.addEventListener('scroll', () => { $('#composer-backdrop').scrollTop = box.scrollTop; });
+  // The thread stays on the newest message while the composer grows (a longer reply, a rule note, the confirmation)
+  // or the window shrinks, unless the agent scrolled up to read.
+  const thread = $('#thread');
+  thread.addEventListener('scroll', () => { threadAtBottom = isAtBottom(thread); });
+  new ResizeObserver(() => { if (threadAtBottom) thread.scrollTop = thread.scrollHeight; }).observe(thread);
   box.addEventListener('blur', () => setTimeout(() => {
     if (!$('#composer').contains(document.activeElement)) closeQuickReplies();
   }, 150));
@@ -825,6 +898,7 @@ function insertQuickReply(index) {
   const { text, missing } = fillPlaceholders(reply.text, placeholderValues(conversation, state.agent.profile.name));
   const box = $('#message');
   box.value = text;
+  fitComposer();
   closeQuickReplies();
   box.focus();
   // A value the conversation does not have (say {order}) is selected, for the agent to type over.
@@ -899,6 +973,7 @@ function useAlternative(hit) {
   const at = lower.indexOf(hit.phrase.toLowerCase());
   if (at < 0) return;
   box.value = box.value.slice(0, at) + hit.alternative + box.value.slice(at + hit.phrase.length);
+  fitComposer();
   box.focus();
   box.setSelectionRange(at + hit.alternative.length, at + hit.alternative.length);
   state.confirmed = null;
@@ -955,7 +1030,10 @@ async function send() {
     });
     if (state.outgoing.get(conversation.id) === current) state.outgoing.delete(conversation.id);
     if (addMessage(conversation, message) && conversation.id === state.selectedId) appendMessage(conversation, message);
-    if (box.value.trim() === text) box.value = '';
+    if (box.value.trim() === text) {
+      box.value = '';
+      fitComposer();
+    }
     state.confirmed = null;
     renderRules();
     renderInbox();

@@ -39,14 +39,19 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
     $('#queues-table tbody').replaceChildren(...overview.queues.map(q => {
       const answered = q.slaMetToday + q.slaMissedToday;
       const attainment = answered ? Math.round((100 * q.slaMetToday) / answered) : null;
+      // A conversation that overflowed is counted once, in the furthest queue it waits in (the server decides).
+      const waiting = q.overflowed
+        ? [String(q.waiting), h('span', { class: 'overflowed muted' }, `${q.overflowed} overflowed`)]
+        : [String(q.waiting)];
       return h('tr', { dataset: { queue: q.name }, class: q.waiting ? 'has-waiting' : '' },
         h('th', { scope: 'row' }, q.displayName),
-        h('td', { class: 'num waiting' }, String(q.waiting)),
+        h('td', { class: 'num waiting', title: q.overflowed ? `${q.overflowed} of them overflowed here from another queue` : null }, ...waiting),
         h('td', { class: 'num', 'data-since': q.oldestWaitingSince ?? '' }, waitText(q.oldestWaitingSince)),
         h('td', { class: 'num' }, String(q.agentsOnline)),
-        h('td', { class: `num attainment ${attainment == null ? '' : attainment >= 90 ? 'good' : attainment >= 75 ? 'fair' : 'poor'}`,
-          title: `${q.slaMetToday} on time, ${q.slaMissedToday} late` },
-        attainment == null ? '—' : `${attainment} %`),
+        // Uncoloured: the row's one colour is its band's, so the two can never contradict each other (a red
+        // "67 %" beside a green "Stellar"): attainment counts today's deadlines, the band the recent mean.
+        h('td', { class: 'num attainment', title: `${q.slaMetToday} on time, ${q.slaMissedToday} late today` },
+          attainment == null ? '—' : `${attainment} %`),
         h('td', { class: `band ${bandClass[q.band] ?? ''}`, title: 'From the mean first response time in the rolling window' },
           bandText[q.band] ?? '—'));
     }));
@@ -69,7 +74,12 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
           h('span', { class: 'muted' }, `since ${formatTime(t.startedAt)}`)),
         h('p', { class: 'ticket-text' }, t.firstMessage),
         h('button', { type: 'button', class: 'ghost', onclick: () => claim(t) }, 'Claim'))));
+    // Honest when there are no tickets: say whether chats are still waiting rather than that every chat found an agent.
+    const waitingNow = overview.queues.reduce((sum, q) => sum + q.waiting, 0);
     $('#tickets-empty').hidden = overview.tickets.length > 0;
+    $('#tickets-empty').textContent = waitingNow === 0
+      ? 'No tickets, and no chat is waiting.'
+      : `No tickets yet. ${waitingNow === 1 ? '1 chat is' : `${waitingNow} chats are`} waiting for an agent (see Queues).`;
   }
 
   function waitText(since) {
