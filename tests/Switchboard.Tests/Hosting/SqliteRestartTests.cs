@@ -11,6 +11,7 @@ using Switchboard.Conversations;
 using Switchboard.Hosting;
 using Switchboard.Hosting.Sqlite;
 using Switchboard.Hubs;
+using Switchboard.IntegrationTests.Infrastructure;
 using Switchboard.Tests.EndToEnd;
 
 namespace Switchboard.Tests.Hosting;
@@ -86,6 +87,44 @@ public sealed class SqliteRestartTests
         {
             await second.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task AStartAcknowledgedBeforeTheSiloProcessIsKilledIsReadBackByTheNextProcessOnTheSameFile()
+    {
+        using var database = new TempDatabase();
+        var settings = new Dictionary<string, string>
+        {
+            ["Switchboard__Embedded__Storage"] = EmbeddedStorage.Sqlite,
+            ["Switchboard__Embedded__Database"] = database.Path,
+            // A key of the test's own, so the customer's token outlives the process that signed it.
+            ["Switchboard__Auth__SigningKey"] = SiloFixture.SigningKey,
+        };
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        SwitchboardHosting.ConfigureJson(json);
+
+        StartedConversation started;
+        await using (var first = SiloProcess.Start("sqlite-killed", settings))
+        {
+            await first.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+            Assert.Contains($"grain storage sqlite ({database.Path})", await first.WaitForLogAsync(l => l.Contains("Switchboard is serving on", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
+            using var http = new HttpClient { BaseAddress = first.BaseAddress };
+            var response = await http.PostAsJsonAsync("/api/conversations", new StartConversation("Grace Hopper", "shipping", "Where is order 1234?"), json);
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            started = (await response.Content.ReadFromJsonAsync<StartedConversation>(json))!;
+            // SIGKILL: no deactivation, no orderly close of the database; only what was committed counts.
+            await first.KillAsync();
+        }
+
+        await using var second = SiloProcess.Start("sqlite-restarted", settings);
+        await second.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        using var customer = new HttpClient { BaseAddress = second.BaseAddress };
+        customer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", started.CustomerToken);
+        var read = (await customer.GetFromJsonAsync<ConversationView>($"/api/conversations/{started.Conversation.Id}", json))!;
+
+        Assert.Equal(("Grace Hopper", "shipping"), (read.CustomerName, read.Topic));
+        Assert.Equal(ConversationStatus.Waiting, read.Status);
+        Assert.Equal("Where is order 1234?", read.Messages[0].Text);
     }
 
     [Fact]
