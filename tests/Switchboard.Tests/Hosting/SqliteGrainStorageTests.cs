@@ -238,6 +238,7 @@ public sealed class SqliteGrainStorageTests : IDisposable
         await storage.StopAsync(CancellationToken.None);
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => storage.WriteStateAsync("conversation", Grain("late"), State("late")));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => storage.ReadStateAsync("conversation", Grain("last"), State("")));
         // Closed cleanly: the write-ahead log was folded into the file.
         Assert.False(File.Exists(_database.Path + "-wal"));
         await using var reopened = await OpenAsync();

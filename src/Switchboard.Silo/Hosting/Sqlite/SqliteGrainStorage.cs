@@ -76,6 +76,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
     /// <summary>Opens (or creates) the database and starts the writer.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        SqliteConnection? connection = null;
         try
         {
             if (Path.GetDirectoryName(DatabasePath) is { Length: > 0 } folder)
@@ -83,7 +84,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
                 Directory.CreateDirectory(folder);
             }
 
-            var connection = new SqliteConnection(_connectionString);
+            connection = new SqliteConnection(_connectionString);
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout = 30000;");
             // WAL: readers never wait for the writer, and a commit appends to the log instead of rewriting pages.
@@ -124,6 +125,11 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         }
         catch (Exception ex)
         {
+            if (_writer is null)
+            {
+                connection?.Dispose();
+            }
+
             _opened.TrySetException(new InvalidOperationException($"The grain storage database {DatabasePath} could not be opened: {ex.Message}", ex));
             throw;
         }
@@ -141,15 +147,12 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         }
 
         _closed = true;
-        while (_readers.TryDequeue(out var reader))
-        {
-            reader.Dispose();
-        }
-
+        // Never opened: whoever waits for it hears why.
+        _opened.TrySetException(Closed());
+        DisposeIdleReaders();
         // The last connection to close checkpoints the log into the file and removes it.
         _writer?.Dispose();
         _writer = null;
-        _opened.TrySetException(new ObjectDisposedException(nameof(SqliteGrainStorage), $"The grain storage database {DatabasePath} is closed."));
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -161,6 +164,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
             await _opened.Task;
         }
 
+        ObjectDisposedException.ThrowIf(_closed, this);
         var reader = Rent();
         (long Version, byte[] Payload)? row;
         try
@@ -219,7 +223,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
 
         if (!_changes.Writer.TryWrite(change))
         {
-            throw new ObjectDisposedException(nameof(SqliteGrainStorage), $"The grain storage database {DatabasePath} is closed.");
+            throw Closed();
         }
 
         var outcome = await change.Done.Task;
@@ -288,11 +292,22 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         }
 
         _readers.Enqueue(reader);
-        if (_closed && _readers.TryDequeue(out var late))
+        // Closed while this read ran: Stop may have emptied the queue before the reader came back.
+        if (_closed)
         {
-            late.Dispose();
+            DisposeIdleReaders();
         }
     }
+
+    private void DisposeIdleReaders()
+    {
+        while (_readers.TryDequeue(out var reader))
+        {
+            reader.Dispose();
+        }
+    }
+
+    private ObjectDisposedException Closed() => new(nameof(SqliteGrainStorage), $"The grain storage database {DatabasePath} is closed.");
 
     private T Create<T>() => _activators.GetActivator<T>().Create();
 
