@@ -26,5 +26,8 @@ COPY --from=build /app ./
 ENV Urls=http://0.0.0.0:8080
 # HTTP (hubs, API, agent console), Orleans silo-to-silo, Orleans gateway.
 EXPOSE 8080 11111 30000
+# On embedded defaults (no clustering provider named) grain state goes to data/switchboard.db under /app: the silo's
+# user must be able to write there. Mount a volume on /app/data to keep it beyond the container.
+RUN mkdir -p /app/data && chown $APP_UID /app/data
 USER $APP_UID
 ENTRYPOINT ["dotnet", "Switchboard.Silo.dll"]

@@ -1,42 +1,71 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Switchboard;
+using Switchboard.Hosting.Sqlite;
 
 /// <summary>
-/// Where a benchmark's silo stores grain state and reminders: in memory, or with <c>--postgres</c> in the PostgreSQL
-/// that <c>ConnectionStrings__postgres</c> names (<c>eval "$(scripts/services.sh env)"</c> after
-/// <c>scripts/services.sh start</c>).
+/// Where a benchmark's silo stores grain state and reminders: in memory (the default); with <c>--postgres</c> in the
+/// PostgreSQL that <c>ConnectionStrings__postgres</c> names (<c>eval "$(scripts/services.sh env)"</c> after
+/// <c>scripts/services.sh start</c>); with <c>--sqlite</c> as the embedded silo does, in a SQLite file (a fresh one in
+/// the temp folder, deleted by <see cref="Dispose"/>).
 /// </summary>
-internal static class BenchmarkStorage
+internal sealed class BenchmarkStorage : IDisposable
 {
-    public static string? Postgres(string[] args) => args.Contains("--postgres")
-        ? Environment.GetEnvironmentVariable("ConnectionStrings__postgres") ?? throw new InvalidOperationException("--postgres needs ConnectionStrings__postgres: run scripts/services.sh start, then eval \"$(scripts/services.sh env)\".")
-        : null;
+    private BenchmarkStorage(string? postgres, DirectoryInfo? sqliteFolder) => (Postgres, SqliteFolder) = (postgres, sqliteFolder);
 
-    public static ISiloBuilder AddBenchmarkStorage(this ISiloBuilder silo, string? postgres)
+    public string? Postgres { get; }
+
+    public DirectoryInfo? SqliteFolder { get; }
+
+    public string Name => SqliteFolder is not null ? "SQLite" : Postgres is not null ? "PostgreSQL" : "memory";
+
+    public static BenchmarkStorage FromArgs(string[] args) => new(
+        args.Contains("--postgres")
+            ? Environment.GetEnvironmentVariable("ConnectionStrings__postgres") ?? throw new InvalidOperationException("--postgres needs ConnectionStrings__postgres: run scripts/services.sh start, then eval \"$(scripts/services.sh env)\".")
+            : null,
+        args.Contains("--sqlite") ? Directory.CreateTempSubdirectory("switchboard-benchmark-") : null);
+
+    public void AddTo(ISiloBuilder silo)
     {
-        if (postgres is null)
+        if (SqliteFolder is not null)
         {
-            return silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName).UseInMemoryReminderService();
+            silo.Services.AddGrainStorage(SwitchboardOptions.StorageName, (services, name) => new SqliteGrainStorage(
+                Path.Combine(SqliteFolder.FullName, "switchboard.db"),
+                services.GetRequiredKeyedService<IGrainStorageSerializer>(name),
+                services.GetRequiredService<IActivatorProvider>(),
+                services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+            silo.UseInMemoryReminderService();
+        }
+        else if (Postgres is null)
+        {
+            silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName).UseInMemoryReminderService();
+            return;
+        }
+        else
+        {
+            // A service id of its own: the database may hold earlier runs' grains and deadline shards, which would wake here.
+            silo.Configure<ClusterOptions>(o => o.ServiceId = $"benchmark-{Guid.NewGuid():N}");
+            silo.AddAdoNetGrainStorage(SwitchboardOptions.StorageName, o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = Postgres;
+            });
+            silo.UseAdoNetReminderService(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = Postgres;
+            });
         }
 
-        // A service id of its own: the database may hold earlier runs' grains and deadline shards, which would wake here.
-        silo.Configure<ClusterOptions>(o => o.ServiceId = $"benchmark-{Guid.NewGuid():N}");
-        silo.AddAdoNetGrainStorage(SwitchboardOptions.StorageName, o =>
-        {
-            o.Invariant = "Npgsql";
-            o.ConnectionString = postgres;
-        });
-        silo.UseAdoNetReminderService(o =>
-        {
-            o.Invariant = "Npgsql";
-            o.ConnectionString = postgres;
-        });
         silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(
             SwitchboardOptions.StorageName,
             (services, _) => new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()));
-        return silo;
     }
+
+    public void Dispose() => SqliteFolder?.Delete(recursive: true);
 }

@@ -10,14 +10,17 @@ using Switchboard.Conversations;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
 using Switchboard.Queues;
+using Orleans.Storage;
+using Switchboard.Hosting.Sqlite;
 using Switchboard.Supervision;
 
 // SLA timer precision: open conversations whose first-response deadlines are spread over a window fire their
 // breach on one silo; how late each fires is recorded. Usage:
-//   dotnet run -c Release --project benchmarks/Switchboard.SlaBenchmark -- [conversations] [spreadSeconds] [clockSeconds] [--postgres]
+//   dotnet run -c Release --project benchmarks/Switchboard.SlaBenchmark -- [conversations] [spreadSeconds] [clockSeconds] [--postgres | --sqlite]
 // --postgres stores grain state and reminders in the PostgreSQL that ConnectionStrings__postgres names
-// (eval "$(scripts/services.sh env)" after scripts/services.sh start); otherwise in memory.
-var postgres = BenchmarkStorage.Postgres(args);
+// (eval "$(scripts/services.sh env)" after scripts/services.sh start); --sqlite stores grain state as the embedded
+// silo does, in a SQLite file (a fresh one in the temp folder, deleted at the end); otherwise in memory.
+using var storage = BenchmarkStorage.FromArgs(args);
 var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var conversations = numbers.Length > 0 ? int.Parse(numbers[0]) : 100_000;
 var spread = TimeSpan.FromSeconds(numbers.Length > 1 ? double.Parse(numbers[1]) : 90);
@@ -43,13 +46,14 @@ builder.Services.Configure<SwitchboardOptions>(options =>
 });
 builder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering(siloPort: 11_411, gatewayPort: 30_411).AddSwitchboardGrains().AddBenchmarkStorage(postgres);
+    silo.UseLocalhostClustering(siloPort: 11_411, gatewayPort: 30_411).AddSwitchboardGrains();
+    storage.AddTo(silo);
 });
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
 
-Console.WriteLine($"{conversations:N0} conversations, deadlines {clock.TotalSeconds:0} s after start, starts spread over {spread.TotalSeconds:0} s, storage {(postgres is null ? "memory" : "PostgreSQL")}; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
+Console.WriteLine($"{conversations:N0} conversations, deadlines {clock.TotalSeconds:0} s after start, starts spread over {spread.TotalSeconds:0} s, storage {storage.Name}; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
 var baseline = Measure();
 var machine = MachineLoad.Start();
 using var shardWrites = new CounterReader("switchboard.deadlines.writes");
@@ -84,6 +88,12 @@ var elapsed = started.Elapsed;
 Console.WriteLine($"all {conversations:N0} breaches fired; lateness after the deadline (ms):");
 breaches.Print();
 Console.WriteLine($"deadline shards wrote {shardWrites.Total:N0} records in {elapsed.TotalSeconds:F0} s ({shardWrites.Total / elapsed.TotalSeconds:F0}/s, {shardWrites.Total / (double)conversations:F2} per conversation)");
+if (host.Services.GetRequiredKeyedService<IGrainStorage>(SwitchboardOptions.StorageName) is SqliteGrainStorage sqlite)
+{
+    var written = sqlite.Statistics;
+    Console.WriteLine($"SQLite grain storage committed {written.Changes:N0} writes in {written.Batches:N0} transactions in {elapsed.TotalSeconds:F0} s ({written.Changes / elapsed.TotalSeconds:F0} writes/s, {written.Changes / (double)Math.Max(1, written.Batches):F1} per transaction, at most {written.LargestBatch})");
+}
+
 Console.WriteLine(machine.Report());
 await host.StopAsync();
 

@@ -11,9 +11,9 @@ using Switchboard.Supervision;
 // What a message costs as a conversation grows: open conversations (waiting, nobody to answer) each receive one
 // customer message per round, all conversations at once, round after round; the silo's CPU and the wall time of each
 // round are recorded and printed per band of transcript length. Usage:
-//   dotnet run -c Release --project benchmarks/Switchboard.TranscriptBenchmark -- [conversations] [messages] [--postgres]
-// --postgres stores grain state in the PostgreSQL that ConnectionStrings__postgres names (see BenchmarkStorage).
-var postgres = BenchmarkStorage.Postgres(args);
+//   dotnet run -c Release --project benchmarks/Switchboard.TranscriptBenchmark -- [conversations] [messages] [--postgres | --sqlite]
+// --postgres or --sqlite: where grain state is stored (see BenchmarkStorage); memory otherwise.
+using var storage = BenchmarkStorage.FromArgs(args);
 var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var conversations = numbers.Length > 0 ? int.Parse(numbers[0]) : 200;
 var messages = numbers.Length > 1 ? int.Parse(numbers[1]) : 200;
@@ -32,12 +32,16 @@ builder.Services.Configure<SwitchboardOptions>(options =>
     options.Sla.TicketAfter = TimeSpan.FromHours(3);
     options.Limits.MaxMessagesPerConversation = Math.Max(options.Limits.MaxMessagesPerConversation, messages + 10);
 });
-builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort: 11_421, gatewayPort: 30_421).AddSwitchboardGrains().AddBenchmarkStorage(postgres));
+builder.UseOrleans(silo =>
+{
+    silo.UseLocalhostClustering(siloPort: 11_421, gatewayPort: 30_421).AddSwitchboardGrains();
+    storage.AddTo(silo);
+});
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
 
-Console.WriteLine($"{conversations:N0} conversations × {messages:N0} messages, one customer message per conversation per round; storage {(postgres is null ? "memory" : "PostgreSQL")}; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
+Console.WriteLine($"{conversations:N0} conversations × {messages:N0} messages, one customer message per conversation per round; storage {storage.Name}; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
 
 // Warm-up (JIT, thread pool, storage connections): the same work on other conversations, 50 messages each.
 await RoundsAsync(await StartAllAsync(), 2, 50);

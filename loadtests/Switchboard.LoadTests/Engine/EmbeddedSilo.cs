@@ -9,7 +9,8 @@ namespace Switchboard.LoadTests.Engine;
 
 /// <summary>
 /// The real silo hosted in this process, as the end-to-end tests host it (<see cref="LoopbackSilo"/>): Kestrel on
-/// 127.0.0.1 with a free port, localhost clustering on free ports, in-memory storage, and exactly the generated agents
+/// 127.0.0.1 with a free port, localhost clustering on free ports, in-memory storage (or a SQLite file, as embedded
+/// defaults have it, with <c>--embedded-database</c>), and exactly the generated agents
 /// and the standard skills. Its per-client limits are raised (<see cref="TargetLimits"/>); the agents' tokens come
 /// from its own issuer.
 /// </summary>
@@ -28,7 +29,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     /// <summary>Signs tokens with the key this silo checks (one it made at start, unless the run named one).</summary>
     public TokenIssuer Tokens { get; }
 
-    public static async Task<EmbeddedSilo> StartAsync(AgentRoster roster, string? signingKey)
+    public static async Task<EmbeddedSilo> StartAsync(AgentRoster roster, string? signingKey, string? database = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -41,6 +42,12 @@ public sealed class EmbeddedSilo : IAsyncDisposable
         foreach (var (key, value) in roster.ToConfiguration().Concat(TargetLimits.ToConfiguration()))
         {
             settings[key] = value;
+        }
+
+        if (database is not null)
+        {
+            settings[EmbeddedStorage.StorageKey] = EmbeddedStorage.Sqlite;
+            settings[EmbeddedStorage.DatabaseKey] = database;
         }
 
         if (signingKey is not null)

@@ -139,7 +139,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         var machine = MachineInfo.Read(loadBefore);
         return ReportBuilder.Build(new RunFacts(
             _options, _roster, _topics, _schedule, _metrics, _agents, _pacers, startedAt, machine,
-            _silo is null ? string.Join(", ", _servers) : $"embedded silo at {_servers[0]} (in this process)",
+            _silo is null ? string.Join(", ", _servers) : $"embedded silo at {_servers[0]} (in this process, grain storage {(_options.EmbeddedDatabase is { } database ? $"sqlite {database}" : "memory")})",
             cpu, wall, machineBusy, gc, _clock.Measured, _clock.Interrupted, drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
     }
 
@@ -187,7 +187,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         if (_options.Embedded)
         {
             _console.WriteLine($"Starting an embedded silo with {_roster.Agents.Count} agents ...");
-            _silo = await EmbeddedSilo.StartAsync(_roster, _options.SigningKey);
+            _silo = await EmbeddedSilo.StartAsync(_roster, _options.SigningKey, _options.EmbeddedDatabase);
             _servers = [_silo.Url];
         }
         else

@@ -18,6 +18,9 @@ public sealed class LoadTestOptions
 
     public bool Embedded { get; set; }
 
+    /// <summary>The embedded silo's grain state goes to this SQLite file; null keeps it in memory.</summary>
+    public string? EmbeddedDatabase { get; set; }
+
     /// <summary>
     /// The target's signing key (<c>Switchboard:Auth:SigningKey</c>), to mint the agents' tokens here; null means the
     /// environment's <c>Switchboard__Auth__SigningKey</c>, else the target's development sign-in.

@@ -19,6 +19,8 @@ public static class OptionsParser
 
         target
           --embedded                 start a silo in this process (loopback, free port, generated agents)
+          --embedded-database FILE   its grain state in this SQLite file, as embedded defaults keep it
+                                     (default: memory)
           --url URL[,URL...]         a running silo or cluster; repeat or separate with commas
           --signing-key KEY          the target's Switchboard:Auth:SigningKey, to sign the agents' tokens here
                                      (default: env Switchboard__Auth__SigningKey, else POST /api/dev/token per agent)
@@ -119,6 +121,7 @@ public static class OptionsParser
             case "--scenario": break;
             case "--help" or "-h": o.Help = true; break;
             case "--embedded": o.Embedded = true; break;
+            case "--embedded-database": o.EmbeddedDatabase = value.Length > 0 ? Path.GetFullPath(value) : throw new FormatException("name a file."); break;
             case "--url":
                 foreach (var url in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
@@ -176,6 +179,11 @@ public static class OptionsParser
         if (o.Embedded == (o.Urls.Count > 0))
         {
             throw new OptionsException("Name a target: --embedded, or --url with a running silo (or several for a cluster).");
+        }
+
+        if (o.EmbeddedDatabase is not null && !o.Embedded)
+        {
+            throw new OptionsException("--embedded-database is for --embedded: a silo the tool does not start has its own storage.");
         }
 
         if (o.Duration <= TimeSpan.Zero || o.Warmup < TimeSpan.Zero)

@@ -11,8 +11,8 @@ namespace Switchboard.Hosting;
 /// One process on embedded defaults, or one silo of a cluster: configuration alone decides. Orleans itself reads its
 /// <c>Orleans</c> section (ClusterId, ServiceId, Endpoints, and each provider named by a <c>ProviderType</c> key, e.g.
 /// <c>Orleans:Clustering:ProviderType=AdoNet</c> with <c>Invariant=Npgsql</c> and <c>ConnectionName=postgres</c>);
-/// this class supplies the embedded default for every provider left unnamed, the membership timings and the SignalR
-/// backplane.
+/// this class supplies the embedded default for every provider left unnamed (grain state: <see cref="EmbeddedStorage"/>),
+/// the membership timings and the SignalR backplane.
 /// </summary>
 public static class ClusterHosting
 {
@@ -37,7 +37,12 @@ public static class ClusterHosting
                 gatewayPort: configuration.GetValue("Switchboard:Embedded:GatewayPort", 30000));
         }
 
-        if (configuration[$"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType"] is null)
+        // Embedded defaults keep grain state in a local SQLite file unless told to keep it in memory (EmbeddedStorage).
+        if (EmbeddedStorage.UsesSqlite(configuration))
+        {
+            silo.AddSqliteGrainStorage(configuration);
+        }
+        else if (configuration[$"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType"] is null)
         {
             silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
         }
@@ -91,12 +96,15 @@ public static class ClusterHosting
     }
 
     /// <summary>One line for the start-up log: which providers this silo runs on.</summary>
-    public static string DescribeTopology(IConfiguration configuration)
+    public static string DescribeTopology(IConfiguration configuration, string contentRoot)
     {
         string Provider(string key, string embedded) => configuration[key] ?? embedded;
+        var storage = EmbeddedStorage.UsesSqlite(configuration)
+            ? $"sqlite ({EmbeddedStorage.DatabasePath(configuration, contentRoot)})"
+            : Provider($"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType", "memory");
         return $"cluster '{configuration["Orleans:ClusterId"] ?? "dev"}', "
             + $"clustering {Provider("Orleans:Clustering:ProviderType", "localhost")}, "
-            + $"grain storage {Provider($"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType", "memory")}, "
+            + $"grain storage {storage}, "
             + $"reminders {Provider("Orleans:Reminders:ProviderType", "memory")}, "
             + $"SignalR backplane {(string.IsNullOrWhiteSpace(configuration.GetConnectionString(RedisConnectionName)) ? "none" : "Redis")}";
     }

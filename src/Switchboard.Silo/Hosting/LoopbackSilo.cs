@@ -6,7 +6,8 @@ namespace Switchboard.Hosting;
 /// One Switchboard process hosted inside another on embedded defaults, reachable only from this machine: Kestrel on
 /// 127.0.0.1 with a port the system picks, and the embedded Orleans silo and gateway on free ports, so several can run
 /// side by side (test collections in parallel, the load-test tool next to a silo on the default ports). The load-test
-/// tool's embedded mode and the end-to-end and browser tests start the silo through it.
+/// tool's embedded mode and the end-to-end and browser tests start the silo through it. Its grain state is in memory
+/// unless the settings say otherwise: silos side by side must not share one database file.
 /// </summary>
 public sealed class LoopbackSilo : IAsyncDisposable
 {
@@ -25,9 +26,9 @@ public sealed class LoopbackSilo : IAsyncDisposable
 
     /// <summary>
     /// Builds, maps and starts the silo. <paramref name="configure"/> runs first, on the new builder (it may replace
-    /// the default configuration sources, add services such as a fake clock, or change Kestrel); then
-    /// <paramref name="settings"/> are added, and the loopback endpoints last, so those two win over whatever came
-    /// before them.
+    /// the default configuration sources, add services such as a fake clock, or change Kestrel); then memory grain
+    /// storage, then <paramref name="settings"/> (which may name a database instead), and the loopback endpoints last,
+    /// so those win over whatever came before them.
     /// </summary>
     public static async Task<LoopbackSilo> StartAsync(
         WebApplicationOptions options,
@@ -36,6 +37,7 @@ public sealed class LoopbackSilo : IAsyncDisposable
     {
         var builder = WebApplication.CreateBuilder(options);
         configure?.Invoke(builder);
+        builder.Configuration.AddInMemoryCollection([KeyValuePair.Create(EmbeddedStorage.StorageKey, (string?)EmbeddedStorage.Memory)]);
         builder.Configuration.AddInMemoryCollection(settings);
         var (siloPort, gatewayPort) = (LoopbackPorts.Next(), LoopbackPorts.Next());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>

@@ -111,7 +111,7 @@ public static class SwitchboardHosting
         logger.LogInformation(
             "Switchboard is serving on {Urls} ({Topology}): the agent console at /, the customer chat at {ChatPage}. Agents connect to {AgentHub} with a bearer token, customers to {CustomerHub} or POST /api/conversations, channels to /api/channels/<channel>/... (signed). Skills: {Skills}. Configured agents: {Agents}",
             string.Join(", ", app.Urls),
-            ClusterHosting.DescribeTopology(app.Configuration),
+            ClusterHosting.DescribeTopology(app.Configuration, app.Environment.ContentRootPath),
             ConsolePages.ChatPath,
             AgentHub.Path,
             CustomerHub.Path,

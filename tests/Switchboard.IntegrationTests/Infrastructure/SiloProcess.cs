@@ -96,6 +96,9 @@ public sealed class SiloProcess : IAsyncDisposable
         // The same ports for a silo on embedded defaults (no clustering provider named), which takes them from here.
         start.Environment["Switchboard__Embedded__SiloPort"] = siloPort.ToString();
         start.Environment["Switchboard__Embedded__GatewayPort"] = gatewayPort.ToString();
+        // Embedded silos share one content root (src/Switchboard.Silo) and so one default database file: memory
+        // unless the settings name a database of the test's own.
+        start.Environment["Switchboard__Embedded__Storage"] = "memory";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Switchboard"] = "Information";
         start.Environment["Logging__LogLevel__Polly"] = "Error";

@@ -48,8 +48,8 @@ public sealed partial class MemoryBoundTests(ITestOutputHelper output)
     [Fact]
     public async Task AStrangerDoingTheWorstTheLimitsAllowForAMinuteLeavesTheSilosWorkingSetWithinTheBoundItsCapsSet()
     {
-        // The product's defaults: nothing configured but the ports.
-        // On embedded defaults, as `dotnet run` starts it.
+        // The product's defaults: nothing configured but the ports, as `dotnet run` starts it, except the storage:
+        // memory (SiloProcess's default, `--in-memory`), the worst case the bound is written for.
         await using var silo = SiloProcess.Start("memory", new Dictionary<string, string>());
         await silo.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         using var http = new HttpClient { BaseAddress = silo.BaseAddress };
