@@ -118,7 +118,7 @@ public sealed class AgentGrain(
         }
 
         _safetyNetAt = desired;
-        GrainFactory.GetGrain<Deadlines.IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id)).TrackAgentAsync(Id, desired).Ignore();
+        GrainFactory.Grain<Deadlines.IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id)).TrackAgentAsync(Id, desired).Ignore();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -140,7 +140,7 @@ public sealed class AgentGrain(
         // Listed before the profile is stored (a configured agent too: its stored profile outlives its configuration):
         // a failure in between leaves a listed agent without a profile, which reads as unknown, never an agent that
         // exists but cannot be found.
-        await GrainFactory.GetGrain<IAgentDirectoryGrain>(0).AddAsync(Id);
+        await GrainFactory.Grain<IAgentDirectoryGrain>(0).AddAsync(Id);
 
         State.Profile = profile;
         _version++;
@@ -344,7 +344,7 @@ public sealed class AgentGrain(
         {
             try
             {
-                return (bool?)await GrainFactory.GetGrain<IConversationGrain>(conversationId).IsAssignedToAsync(Id).WaitAsync(ClaimCheckTimeout);
+                return (bool?)await GrainFactory.Grain<IConversationGrain>(conversationId).IsAssignedToAsync(Id).WaitAsync(ClaimCheckTimeout);
             }
             catch (Exception ex)
             {
@@ -506,7 +506,7 @@ public sealed class AgentGrain(
         logger.LogInformation("Agent {AgentId} stayed offline past the grace period; returning {Count} conversations", Id, held.Length);
         foreach (var conversationId in held)
         {
-            await GrainFactory.GetGrain<IConversationGrain>(conversationId).ReclaimAsync(Id);
+            await GrainFactory.Grain<IConversationGrain>(conversationId).ReclaimAsync(Id);
         }
 
         TrackSafetyNet();
@@ -539,7 +539,7 @@ public sealed class AgentGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IQueueGrain>(skill).UpdateAgentAsync(availability);
+            await GrainFactory.Grain<IQueueGrain>(skill).UpdateAgentAsync(availability);
         }
         catch (Exception ex)
         {

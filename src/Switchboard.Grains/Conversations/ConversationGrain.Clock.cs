@@ -60,7 +60,7 @@ public sealed partial class ConversationGrain
             return;
         }
 
-        var shard = GrainFactory.GetGrain<IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id));
+        var shard = GrainFactory.Grain<IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id));
         if (next is not { } wakeAt)
         {
             // Nothing due: the shard forgets it (what it holds is not known after an activation or a wake).
@@ -269,7 +269,7 @@ public sealed partial class ConversationGrain
         var notice = Append(MessageAuthor.System, null, "All our agents are busy. Your question is saved and an agent will answer it here as soon as possible.", now);
         var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, _transcript[0].Text);
         then.Add(() => RemoveFromQueuesAsync(queues));
-        then.Add(() => GrainFactory.GetGrain<ITicketBoardGrain>(0).AddAsync(ticket));
+        then.Add(() => GrainFactory.Grain<ITicketBoardGrain>(0).AddAsync(ticket));
         then.Add(() => Push(() =>
         {
             notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Ticket, Id, State.Topic, detail, now));

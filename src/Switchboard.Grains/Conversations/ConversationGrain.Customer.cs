@@ -37,7 +37,7 @@ public sealed partial class ConversationGrain
         await RemoveFromQueuesAsync(queues);
         if (wasTicket)
         {
-            await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
+            await GrainFactory.Grain<ITicketBoardGrain>(0).RemoveAsync(Id);
         }
 
         if (agentId is not null)

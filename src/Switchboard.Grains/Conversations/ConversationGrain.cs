@@ -188,7 +188,7 @@ public sealed partial class ConversationGrain(
         AgentView? agent;
         try
         {
-            agent = await GrainFactory.GetGrain<IAgentGrain>(agentId).GetAsync();
+            agent = await GrainFactory.Grain<IAgentGrain>(agentId).GetAsync();
         }
         catch (Exception ex)
         {
@@ -222,7 +222,7 @@ public sealed partial class ConversationGrain(
 
         try
         {
-            GrainFactory.GetGrain<Customers.ICustomerGrain>(customerId).RecordAsync(Customers.CustomerPolicy.Summarize(View()), details).Ignore();
+            GrainFactory.Grain<Customers.ICustomerGrain>(customerId).RecordAsync(Customers.CustomerPolicy.Summarize(View()), details).Ignore();
         }
         catch (Exception ex)
         {
@@ -363,7 +363,7 @@ public sealed partial class ConversationGrain(
         }
         if (firstResponse)
         {
-            GrainFactory.GetGrain<IQueueGrain>(State.Topic).ObserveFirstResponseAsync(now - State.StartedAt).Ignore();
+            GrainFactory.Grain<IQueueGrain>(State.Topic).ObserveFirstResponseAsync(now - State.StartedAt).Ignore();
         }
 
         if (firstResponse && !State.Breached)
@@ -381,7 +381,7 @@ public sealed partial class ConversationGrain(
             return OfferResult.Gone;
         }
 
-        var agent = GrainFactory.GetGrain<IAgentGrain>(agentId);
+        var agent = GrainFactory.Grain<IAgentGrain>(agentId);
         var required = skill == Queues.Queues.Supervisors ? 1 : State.RequiredProficiency;
         // Offers are taken one at a time (the grain is not reentrant): a second queue offering it meanwhile waits, then
         // finds it assigned. Until the assignment is stored the agent may ask whether this slot is claimed: it is.
@@ -520,7 +520,7 @@ public sealed partial class ConversationGrain(
             throw SwitchboardException.Conflict($"Conversation '{Id}' is not a ticket.");
         }
 
-        var agent = GrainFactory.GetGrain<IAgentGrain>(agentId);
+        var agent = GrainFactory.Grain<IAgentGrain>(agentId);
         _reservingWith = agentId;
         try
         {
@@ -549,7 +549,7 @@ public sealed partial class ConversationGrain(
             _reservingWith = null;
         }
 
-        await GrainFactory.GetGrain<ITicketBoardGrain>(0).RemoveAsync(Id);
+        await GrainFactory.Grain<ITicketBoardGrain>(0).RemoveAsync(Id);
         return View();
     }
 
@@ -643,7 +643,7 @@ public sealed partial class ConversationGrain(
             hold is null ? null : State.Preference!.AgentId, hold);
         try
         {
-            var placement = await GrainFactory.GetGrain<IQueueGrain>(queue).EnqueueAsync(entry);
+            var placement = await GrainFactory.Grain<IQueueGrain>(queue).EnqueueAsync(entry);
             _enqueueFailures = 0;
             return placement;
         }
@@ -681,7 +681,7 @@ public sealed partial class ConversationGrain(
         await notifier.SentToAgentAsync(agentId);
         try
         {
-            await GrainFactory.GetGrain<IAgentGrain>(agentId).ReleaseAsync(Id);
+            await GrainFactory.Grain<IAgentGrain>(agentId).ReleaseAsync(Id);
         }
         catch (Exception ex)
         {
@@ -694,7 +694,7 @@ public sealed partial class ConversationGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IQueueGrain>(State.Topic).RecordFirstResponseAsync(withinSla);
+            await GrainFactory.Grain<IQueueGrain>(State.Topic).RecordFirstResponseAsync(withinSla);
         }
         catch (Exception ex)
         {
@@ -708,7 +708,7 @@ public sealed partial class ConversationGrain(
         {
             try
             {
-                await GrainFactory.GetGrain<IQueueGrain>(queue).RemoveAsync(Id);
+                await GrainFactory.Grain<IQueueGrain>(queue).RemoveAsync(Id);
             }
             catch (Exception ex)
             {

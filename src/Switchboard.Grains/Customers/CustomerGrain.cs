@@ -39,7 +39,7 @@ public sealed class CustomerGrain(
         if (messageId is not null && State.Conversations.Exists(c => c.Id == conversationId))
         {
             // The channel's retry of the message that opened this conversation: answered with it, nothing new.
-            return await GrainFactory.GetGrain<IConversationGrain>(conversationId)
+            return await GrainFactory.Grain<IConversationGrain>(conversationId)
                 .StartForCustomerAsync(start, new CustomerStart([], null, Channel: channel, MessageId: messageId));
         }
 
@@ -53,7 +53,7 @@ public sealed class CustomerGrain(
         {
             // The same start again (the conversation's id comes from the start's id): the conversation it opened,
             // answered as a replay; a different start under that id is refused there.
-            return await GrainFactory.GetGrain<IConversationGrain>(conversationId).StartForCustomerAsync(start, new CustomerStart([], null));
+            return await GrainFactory.Grain<IConversationGrain>(conversationId).StartForCustomerAsync(start, new CustomerStart([], null));
         }
 
         // A full conversation takes no more from the customer: the start opens a new one beside it.
@@ -164,7 +164,7 @@ public sealed class CustomerGrain(
             outreach,
             channel,
             messageId);
-        var outcome = await GrainFactory.GetGrain<IConversationGrain>(conversationId).StartForCustomerAsync(start, customer);
+        var outcome = await GrainFactory.Grain<IConversationGrain>(conversationId).StartForCustomerAsync(start, customer);
         Upsert(CustomerPolicy.Summarize(outcome.Conversation));
         return outcome;
     }
@@ -177,7 +177,7 @@ public sealed class CustomerGrain(
     /// </summary>
     private async Task<StartOutcome> JoinAsync(ConversationView open, string text, string? channel, string? messageId, string startedAs)
     {
-        var conversation = GrainFactory.GetGrain<IConversationGrain>(open.Id);
+        var conversation = GrainFactory.Grain<IConversationGrain>(open.Id);
         if (channel is not null && messageId is not null)
         {
             var posted = await conversation.PostChannelMessageAsync(channel, messageId, text);
@@ -222,7 +222,7 @@ public sealed class CustomerGrain(
     {
         try
         {
-            var view = await GrainFactory.GetGrain<IConversationGrain>(conversationId).GetAsync();
+            var view = await GrainFactory.Grain<IConversationGrain>(conversationId).GetAsync();
             if (view.CustomerId == Id)
             {
                 Upsert(CustomerPolicy.Summarize(view), force: true);
@@ -248,7 +248,7 @@ public sealed class CustomerGrain(
     {
         try
         {
-            var view = await GrainFactory.GetGrain<IConversationGrain>(record.Id).GetAsync();
+            var view = await GrainFactory.Grain<IConversationGrain>(record.Id).GetAsync();
             Upsert(CustomerPolicy.Summarize(view), force: true);
             return view;
         }

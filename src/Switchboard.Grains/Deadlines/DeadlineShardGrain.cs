@@ -605,11 +605,11 @@ public sealed class DeadlineShardGrain(
 
         if (key.StartsWith(AgentKey, StringComparison.Ordinal))
         {
-            GrainFactory.GetGrain<Agents.IAgentGrain>(key[AgentKey.Length..]).WakeAsync().Ignore();
+            GrainFactory.Grain<Agents.IAgentGrain>(key[AgentKey.Length..]).WakeAsync().Ignore();
         }
         else
         {
-            GrainFactory.GetGrain<IConversationGrain>(key[ConversationKey.Length..]).WakeAsync().Ignore();
+            GrainFactory.Grain<IConversationGrain>(key[ConversationKey.Length..]).WakeAsync().Ignore();
         }
     }
 

@@ -80,7 +80,7 @@ public sealed class DeadlineShardKeeper(
         {
             try
             {
-                await grains.GetGrain<IDeadlineShardGrain>(shard).RebalanceAsync().WaitAsync(stopping);
+                await grains.Grain<IDeadlineShardGrain>(shard).RebalanceAsync().WaitAsync(stopping);
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {
@@ -100,7 +100,7 @@ public sealed class DeadlineShardKeeper(
         {
             try
             {
-                return await grains.GetGrain<IDeadlineShardGrain>(shard).EnsureActiveAsync(siloLost);
+                return await grains.Grain<IDeadlineShardGrain>(shard).EnsureActiveAsync(siloLost);
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {

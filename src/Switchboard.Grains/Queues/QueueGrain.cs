@@ -87,7 +87,7 @@ public sealed class QueueGrain(
             {
                 try
                 {
-                    await GrainFactory.GetGrain<Deadlines.IDeadlineShardGrain>(shard).RequeueWaitingInAsync(Skill);
+                    await GrainFactory.Grain<Deadlines.IDeadlineShardGrain>(shard).RequeueWaitingInAsync(Skill);
                     return -1;
                 }
                 catch (Exception ex)
@@ -356,7 +356,7 @@ public sealed class QueueGrain(
         OfferResult offer;
         try
         {
-            offer = await GrainFactory.GetGrain<IConversationGrain>(entry.ConversationId).OfferAsync(Skill, entry.Ticket, candidate.AgentId);
+            offer = await GrainFactory.Grain<IConversationGrain>(entry.ConversationId).OfferAsync(Skill, entry.Ticket, candidate.AgentId);
         }
         catch (Exception ex)
         {

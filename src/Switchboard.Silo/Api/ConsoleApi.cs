@@ -60,11 +60,11 @@ public static class ConsoleApi
     public static async Task<Overview> ReadOverviewAsync(IGrainFactory grains, SwitchboardOptions options, ClusterKpis kpis)
     {
         var queueNames = options.Skills.Keys.Order(StringComparer.Ordinal).Append(Queues.Queues.Supervisors).ToArray();
-        var queues = await Task.WhenAll(queueNames.Select(name => grains.GetGrain<IQueueGrain>(name).GetAsync()));
-        var made = await grains.GetGrain<IAgentDirectoryGrain>(0).ListAsync();
+        var queues = await Task.WhenAll(queueNames.Select(name => grains.Grain<IQueueGrain>(name).GetAsync()));
+        var made = await grains.Grain<IAgentDirectoryGrain>(0).ListAsync();
         var agentIds = options.Agents.Keys.Union(made, StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var agents = await Task.WhenAll(agentIds.Select(id => grains.GetGrain<IAgentGrain>(id).GetAsync()));
-        var tickets = await grains.GetGrain<ITicketBoardGrain>(0).GetAsync();
+        var agents = await Task.WhenAll(agentIds.Select(id => grains.Grain<IAgentGrain>(id).GetAsync()));
+        var tickets = await grains.Grain<ITicketBoardGrain>(0).GetAsync();
         var bands = await StatsApi.ReadBandsAsync(kpis, queueNames);
         var holders = Holders(queues, options.Sla.FallbackQueue);
 

@@ -60,10 +60,10 @@ public static class ConversationApi
         {
             if (user.CustomerConversation() is not null)
             {
-                return CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(CustomerOnly(user, id)).GetAsync());
+                return CustomerStarts.ForCustomer(await grains.Grain<IConversationGrain>(CustomerOnly(user, id)).GetAsync());
             }
 
-            var view = await grains.GetGrain<IConversationGrain>(id).GetAsync();
+            var view = await grains.Grain<IConversationGrain>(id).GetAsync();
             return user.IsSupervisor() || (user.AgentId() is { } agentId && view.AgentId == agentId)
                 ? view
                 : throw SwitchboardException.Forbidden($"Conversation '{id}' is not assigned to you.");
@@ -73,7 +73,7 @@ public static class ConversationApi
         customer.MapPost("/messages", async Task<Results<Created<ChatMessage>, Ok<ChatMessage>>> (
             string id, [FromBody] PostMessage message, ClaimsPrincipal user, HttpContext http, IGrainFactory grains, RateLimits limits) =>
         {
-            var conversation = grains.GetGrain<IConversationGrain>(CustomerOnly(user, id));
+            var conversation = grains.Grain<IConversationGrain>(CustomerOnly(user, id));
             var key = IdempotencyKey(http);
             ConversationRules.ValidateClientId(key, $"The {IdempotencyKeyHeader} header");
             limits.CountCustomerMessage(id);
@@ -90,12 +90,12 @@ public static class ConversationApi
 
         // The customer left (abandoned if nobody had answered yet); idempotent.
         customer.MapPost("/leave", async (string id, ClaimsPrincipal user, IGrainFactory grains) =>
-            CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(CustomerOnly(user, id)).LeaveAsync()));
+            CustomerStarts.ForCustomer(await grains.Grain<IConversationGrain>(CustomerOnly(user, id)).LeaveAsync()));
 
         // Once per resolved conversation: a second rating is 409 Conflict.
         customer.MapPost("/rating", async (string id, [FromBody] PostRating rating, ClaimsPrincipal user, IGrainFactory grains) =>
         {
-            var rated = await grains.GetGrain<IConversationGrain>(CustomerOnly(user, id)).RateAsync(rating.Score, rating.Comment);
+            var rated = await grains.Grain<IConversationGrain>(CustomerOnly(user, id)).RateAsync(rating.Score, rating.Comment);
             return TypedResults.Created((string?)null, rated);
         });
 

@@ -23,7 +23,7 @@ public static class DirectoryApi
         {
             var name = ConversationRules.NormalizeSkill(skill);
             return options.Value.IsQueue(name)
-                ? grains.GetGrain<IQueueGrain>(name).GetAsync()
+                ? grains.Grain<IQueueGrain>(name).GetAsync()
                 : throw SwitchboardException.NotFound($"There is no queue for '{name}'.");
         }).RequireAuthorization(AuthHosting.SupervisorPolicy);
 
@@ -40,7 +40,7 @@ public static class DirectoryApi
                 throw SwitchboardException.NotFound($"There is no such agent. {AgentRules.AgentIdRule}");
             }
 
-            return await grains.GetGrain<IAgentGrain>(id).GetAsync()
+            return await grains.Grain<IAgentGrain>(id).GetAsync()
                 ?? throw SwitchboardException.NotFound($"Agent '{id}' does not exist.");
         }).RequireAuthorization(AuthHosting.AgentPolicy);
 
@@ -59,12 +59,12 @@ public static class DirectoryApi
                 throw SwitchboardException.Invalid(problem);
             }
 
-            var agent = grains.GetGrain<IAgentGrain>(id);
+            var agent = grains.Grain<IAgentGrain>(id);
             await agent.ConfigureAsync(wanted);
             return await agent.GetAsync();
         }).RequireAuthorization(AuthHosting.SupervisorPolicy);
 
-        app.MapGet("/api/tickets", (IGrainFactory grains) => grains.GetGrain<ITicketBoardGrain>(0).GetAsync())
+        app.MapGet("/api/tickets", (IGrainFactory grains) => grains.Grain<ITicketBoardGrain>(0).GetAsync())
             .RequireAuthorization(AuthHosting.SupervisorPolicy);
 
         return app;

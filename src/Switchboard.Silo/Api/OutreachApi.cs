@@ -21,14 +21,14 @@ public static class OutreachApi
         {
             var customerId = KnownForm(outreach.CustomerId, channels.Value);
             var id = Guid.NewGuid().ToString("N");
-            var view = await grains.GetGrain<ICustomerGrain>(customerId).StartOutreachAsync(outreach with { CustomerId = customerId }, id);
+            var view = await grains.Grain<ICustomerGrain>(customerId).StartOutreachAsync(outreach with { CustomerId = customerId }, id);
             return TypedResults.Created($"/api/conversations/{id}", CustomerStarts.ForCustomer(view));
         }).WithTags("Outreach").RequireAuthorization(AuthHosting.SupervisorPolicy);
 
         app.MapGet("/api/customers/{id}", async (string id, IGrainFactory grains, IOptions<ChannelsOptions> channels) =>
         {
             var customerId = KnownForm(id, channels.Value);
-            return await grains.GetGrain<ICustomerGrain>(customerId).GetAsync()
+            return await grains.Grain<ICustomerGrain>(customerId).GetAsync()
                 ?? throw SwitchboardException.NotFound($"Customer '{customerId}' is not known.");
         }).WithTags("Customers").RequireAuthorization(AuthHosting.SupervisorPolicy);
 

@@ -38,12 +38,12 @@ public static class StatsApi
     {
         var snapshot = await kpis.ReadAsync();
         var queueNames = options.Skills.Keys.Order(StringComparer.Ordinal).Append(Queues.Queues.Supervisors).ToArray();
-        var queues = await Task.WhenAll(queueNames.Select(name => grains.GetGrain<IQueueGrain>(name).GetAsync()));
+        var queues = await Task.WhenAll(queueNames.Select(name => grains.Grain<IQueueGrain>(name).GetAsync()));
         var agentIds = options.Agents.Keys
             .Concat(snapshot.Scopes.Keys.Where(s => s.StartsWith(KpiScopes.Agent(""), StringComparison.Ordinal)).Select(s => s[KpiScopes.Agent("").Length..]))
             .Distinct()
             .Order(StringComparer.Ordinal);
-        var agents = (await Task.WhenAll(agentIds.Select(id => grains.GetGrain<IAgentGrain>(id).GetAsync()))).OfType<AgentView>().ToArray();
+        var agents = (await Task.WhenAll(agentIds.Select(id => grains.Grain<IAgentGrain>(id).GetAsync()))).OfType<AgentView>().ToArray();
 
         var online = agents.Where(a => a.Presence == AgentPresence.Online).ToArray();
         var active = agents.Sum(a => a.Conversations.Length);

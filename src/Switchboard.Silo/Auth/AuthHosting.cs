@@ -112,8 +112,8 @@ public static class AuthHosting
                 throw SwitchboardException.Invalid(AgentRules.AgentIdRule);
             }
 
-            var known = options.Value.Agents.ContainsKey(agentId) || await grains.GetGrain<IAgentDirectoryGrain>(0).ContainsAsync(agentId);
-            var agent = (known ? await grains.GetGrain<IAgentGrain>(agentId).GetAsync() : null)
+            var known = options.Value.Agents.ContainsKey(agentId) || await grains.Grain<IAgentDirectoryGrain>(0).ContainsAsync(agentId);
+            var agent = (known ? await grains.Grain<IAgentGrain>(agentId).GetAsync() : null)
                 ?? throw SwitchboardException.NotFound($"There is no agent '{agentId}'. Agent ids are case-sensitive.");
             var issued = signIn.Issuer.IssueAgent(agent.Id, agent.Profile.Supervisor);
             return new DevTokenResponse(issued.Token, agent.Id, agent.Profile.Name, agent.Profile.Supervisor, issued.ExpiresAt);

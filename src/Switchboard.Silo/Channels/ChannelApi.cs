@@ -53,11 +53,11 @@ public static class ChannelApi
             {
                 var customerId = CustomerIds.ForChannel(channel, channelCustomerId);
                 limits.CountCustomerStart(customerId);
-                started = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start with { CustomerId = null }, id, messageId);
+                started = await grains.Grain<ICustomerGrain>(customerId).StartAsync(start with { CustomerId = null }, id, messageId);
             }
             else
             {
-                started = await grains.GetGrain<IConversationGrain>(id).StartFromChannelAsync(channel, messageId, start);
+                started = await grains.Grain<IConversationGrain>(id).StartFromChannelAsync(channel, messageId, start);
             }
 
             MarkReplay(http, started.Replayed);
@@ -77,7 +77,7 @@ public static class ChannelApi
             }
 
             limits.CountCustomerMessage(id);
-            var posted = await grains.GetGrain<IConversationGrain>(id).PostChannelMessageAsync(channel, messageId, request.Text);
+            var posted = await grains.Grain<IConversationGrain>(id).PostChannelMessageAsync(channel, messageId, request.Text);
             MarkReplay(http, posted.Replayed);
             return TypedResults.Created((string?)null, posted.Message);
         });

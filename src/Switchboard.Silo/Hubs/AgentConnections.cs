@@ -89,7 +89,7 @@ internal sealed class AgentPresenceHeartbeat(
     {
         try
         {
-            await grains.GetGrain<IAgentGrain>(agentId).ConfirmConnectionsAsync(connections.Host, connectionIds, announce);
+            await grains.Grain<IAgentGrain>(agentId).ConfirmConnectionsAsync(connections.Host, connectionIds, announce);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {

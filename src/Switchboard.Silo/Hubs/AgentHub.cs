@@ -25,14 +25,14 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
 
     private bool IsSupervisor => Context.User!.IsSupervisor();
 
-    private IAgentGrain Agent => grains.GetGrain<IAgentGrain>(AgentId);
+    private IAgentGrain Agent => grains.Grain<IAgentGrain>(AgentId);
 
     public override async Task OnConnectedAsync()
     {
         var agentId = Context.User?.AgentId() ?? throw new HubException("Sign in: connect with an agent's bearer token.");
         // Join the group first so no push between the two calls is missed.
         await Groups.AddToGroupAsync(Context.ConnectionId, Hubs.Groups.Agent(agentId));
-        await grains.GetGrain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId, connections.Host);
+        await grains.Grain<IAgentGrain>(agentId).ConnectAsync(Context.ConnectionId, connections.Host);
         connections.Add(Context.ConnectionId, agentId);
         if (IsSupervisor)
         {
@@ -45,7 +45,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
         if (Context.User?.AgentId() is { } agentId)
         {
             connections.Remove(Context.ConnectionId);
-            await grains.GetGrain<IAgentGrain>(agentId).DisconnectAsync(Context.ConnectionId);
+            await grains.Grain<IAgentGrain>(agentId).DisconnectAsync(Context.ConnectionId);
         }
     }
 
@@ -60,7 +60,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
     public async Task<ConversationView[]> GetConversations()
     {
         var agent = await GetProfile();
-        var held = await Task.WhenAll(agent.Conversations.Select(id => grains.GetGrain<IConversationGrain>(id).GetAsync()));
+        var held = await Task.WhenAll(agent.Conversations.Select(id => grains.Grain<IConversationGrain>(id).GetAsync()));
         // Capacity can be held a moment longer than the conversation (a reservation on its way, or an orphan about to
         // be given back): show only what is really this agent's.
         return [.. held.Where(c => c.Status == ConversationStatus.Assigned && c.AgentId == AgentId)];
@@ -100,7 +100,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
     public async Task<TicketSummary[]> GetTickets()
     {
         RequireSupervisor("Only supervisors see the tickets.");
-        return [.. await grains.GetGrain<ITicketBoardGrain>(0).GetAsync()];
+        return [.. await grains.Grain<ITicketBoardGrain>(0).GetAsync()];
     }
 
     /// <summary>Supervisors: every queue, every agent, open tickets.</summary>
@@ -133,7 +133,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
         var agent = await GetProfile();
         if (past.CustomerId is { } customerId)
         {
-            var held = await Task.WhenAll(agent.Conversations.Select(id => grains.GetGrain<IConversationGrain>(id).GetAsync()));
+            var held = await Task.WhenAll(agent.Conversations.Select(id => grains.Grain<IConversationGrain>(id).GetAsync()));
             if (held.Any(c => c.Status == ConversationStatus.Assigned && c.AgentId == AgentId && c.CustomerId == customerId))
             {
                 return past;
@@ -148,7 +148,7 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
         Conversation(conversationId).ClaimTicketAsync(AgentId);
 
     private IConversationGrain Conversation(string conversationId) =>
-        grains.GetGrain<IConversationGrain>(HubArguments.RequireId(conversationId));
+        grains.Grain<IConversationGrain>(HubArguments.RequireId(conversationId));
 }
 
 internal static class HubArguments

@@ -60,7 +60,7 @@ public sealed class CustomerHub(
             await JoinGroupAsync(started.Conversation.Id);
             started = started with
             {
-                Conversation = CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(started.Conversation.Id).GetAsync()),
+                Conversation = CustomerStarts.ForCustomer(await grains.Grain<IConversationGrain>(started.Conversation.Id).GetAsync()),
             };
         }
 
@@ -110,7 +110,7 @@ public sealed class CustomerHub(
         await JoinGroupAsync(conversationId);
         try
         {
-            return CustomerStarts.ForCustomer(await grains.GetGrain<IConversationGrain>(conversationId).GetAsync());
+            return CustomerStarts.ForCustomer(await grains.Grain<IConversationGrain>(conversationId).GetAsync());
         }
         catch when (!alreadyJoined)
         {
@@ -145,7 +145,7 @@ public sealed class CustomerHub(
 
     private IConversationGrain JoinedConversation(string conversationId) =>
         Joined.Contains(HubArguments.RequireId(conversationId))
-            ? grains.GetGrain<IConversationGrain>(conversationId)
+            ? grains.Grain<IConversationGrain>(conversationId)
             : throw new HubException($"This connection has not joined conversation '{conversationId}'.");
 
     private async Task JoinGroupAsync(string conversationId)

@@ -73,14 +73,14 @@ public static class CustomerStarts
         StartOutcome outcome;
         if (customerId is null)
         {
-            outcome = await grains.GetGrain<IConversationGrain>(proposedId).StartAsync(start with { CustomerId = CustomerIds.NewWeb() });
+            outcome = await grains.Grain<IConversationGrain>(proposedId).StartAsync(start with { CustomerId = CustomerIds.NewWeb() });
             // A retry answers with the customer the conversation was first opened for.
             customerId = outcome.Conversation.CustomerId!;
         }
         else
         {
             limits.CountCustomerStart(customerId);
-            outcome = await grains.GetGrain<ICustomerGrain>(customerId).StartAsync(start, proposedId, lastKnownConversationId: lastConversationId);
+            outcome = await grains.Grain<ICustomerGrain>(customerId).StartAsync(start, proposedId, lastKnownConversationId: lastConversationId);
         }
 
         var view = ForCustomer(outcome.Conversation);

@@ -98,7 +98,7 @@ public sealed class OpenConversations(IOptions<LimitsOptions> options, IGrainFac
         if (place == ClientConversations.Place.None)
         {
             // At the limit by our count: some may have closed since (resolved, left). Ask them, then count again.
-            await client.ForgetClosedAsync(id => grains.GetGrain<IConversationGrain>(id).IsOpenAsync());
+            await client.ForgetClosedAsync(id => grains.Grain<IConversationGrain>(id).IsOpenAsync());
             place = client.TryTake(proposedId, limit);
             if (place == ClientConversations.Place.None)
             {
