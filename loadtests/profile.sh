@@ -5,6 +5,7 @@
 #   loadtests/profile.sh                                       routing scenario at 300/s, memory storage
 #   loadtests/profile.sh --rate 125 -- --scenario chat          extra options after -- go to the load tool
 #   loadtests/profile.sh --postgres                             grain state and reminders in PostgreSQL (scripts/services.sh)
+#   loadtests/profile.sh --sqlite                               grain state in a SQLite file, as 'dotnet run' does (a fresh one)
 # Everything lands in artifacts/profile/<time>/: silo.nettrace, silo.speedscope.json, counters.csv, load.txt,
 # silo.log and summary.md (the numbers and the component table). The tools are installed into .tools/ on first use.
 # Orleans' own meters are left out of the counters: observing them walks the grain directory cache every second.
@@ -16,6 +17,7 @@ duration=30
 warmup=15
 trace_seconds=20
 postgres=false
+sqlite=false
 extra=(--scenario routing)
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -24,8 +26,9 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --trace) trace_seconds=$2; shift 2 ;;
     --postgres) postgres=true; shift ;;
+    --sqlite) sqlite=true; shift ;;
     --) shift; extra=("$@"); break ;;
-    *) echo "usage: $0 [--rate 300] [--duration 30] [--warmup 15] [--trace 20] [--postgres] [-- load tool options]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--rate 300] [--duration 30] [--warmup 15] [--trace 20] [--postgres | --sqlite] [-- load tool options]" >&2; exit 2 ;;
   esac
 done
 [ "$trace_seconds" -lt "$duration" ] || { echo "--trace must be shorter than --duration" >&2; exit 2; }
@@ -51,7 +54,11 @@ silo_env=("Switchboard__Auth__SigningKey=$key" "Urls=http://127.0.0.1:$port" "Sw
   "Orleans__ServiceId=profile-${out##*/}" "Orleans__ClusterId=profile-${out##*/}")
 while IFS= read -r line; do silo_env+=("$line"); done < <(dotnet "$tool_dll" --print-agents env --rate "$rate" "${extra[@]}")
 storage=memory
-if $postgres; then
+silo_env+=(Switchboard__Embedded__Storage=memory)
+if $sqlite; then
+  silo_env+=(Switchboard__Embedded__Storage=sqlite "Switchboard__Embedded__Database=$PWD/$out/switchboard.db")
+  storage=SQLite
+elif $postgres; then
   eval "$(bash scripts/services.sh start)"
   silo_env+=("ConnectionStrings__postgres=$ConnectionStrings__postgres"
     Orleans__GrainStorage__switchboard__ProviderType=AdoNet Orleans__GrainStorage__switchboard__Invariant=Npgsql Orleans__GrainStorage__switchboard__ConnectionName=postgres

@@ -43,8 +43,15 @@ var grains = host.Services.GetRequiredService<IGrainFactory>();
 
 Console.WriteLine($"{conversations:N0} conversations × {messages:N0} messages, one customer message per conversation per round; storage {storage.Name}; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
 
-// Warm-up (JIT, thread pool, storage connections): the same work on other conversations, 50 messages each.
-await RoundsAsync(await StartAllAsync(), 2, 50);
+// Warm-up (JIT tiers, thread pool, storage connections): the same work on other conversations, 60 messages each,
+// for at least 15 s, so the first bands measured are not the code being compiled.
+var warming = Stopwatch.StartNew();
+do
+{
+    await RoundsAsync(await StartAllAsync(), 2, 60);
+}
+while (warming.Elapsed < TimeSpan.FromSeconds(15));
+
 var ids = await StartAllAsync();
 
 var machine = MachineLoad.Start();
