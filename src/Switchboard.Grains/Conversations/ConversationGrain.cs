@@ -724,7 +724,9 @@ public sealed partial class ConversationGrain(
         var line = placement?.Position > 1 ? $" You are number {placement.Position} in line." : "";
         return placement?.EstimatedWait switch
         {
-            null => "We have your question. All our agents are busy right now; the first one free will answer you." + line,
+            // Nobody online serves the queue at the level it needs (offline, away, or not senior enough) — not "busy".
+            null when placement is not null => $"We have your question. Nobody who handles {DisplayName(State.Topic)} is available right now; the first agent who is will answer you here." + line,
+            null => "We have your question. An agent will answer you here as soon as one is free." + line,
             { TotalMinutes: < 1 } => "We have your question. An agent will answer in less than a minute." + line,
             { } wait => $"We have your question. An agent will answer in about {Math.Ceiling(wait.TotalMinutes):0} min." + line,
         };

@@ -293,7 +293,7 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         var skill = fixture.NewSkill();
         var nobodysSkill = fixture.NewSkill();
         var (nobody, nobodyId) = await fixture.StartAsync(nobodysSkill);
-        Assert.Contains("All our agents are busy", (await nobody.GetAsync()).Messages[1].Text);
+        Assert.Contains($"Nobody who handles {nobodysSkill} is available right now", (await nobody.GetAsync()).Messages[1].Text);
 
         var agent = await fixture.OnlineAgentAsync(1, (skill, 3));
         var (first, firstId) = await fixture.StartAsync(skill);

@@ -44,7 +44,7 @@ public sealed class SlaEndToEndTests(FakeTimeSiloFixture silo) : HubTests
 
         var started = (await customer.InvokeAsync<StartedConversation>(nameof(CustomerHub.StartConversation), new StartConversation("Ann", skill, "Hello?"))).Conversation;
         var acknowledgement = await messages.WaitAsync(m => m.ConversationId == started.Id && m.Message.From == MessageAuthor.System);
-        Assert.Contains("All our agents are busy", acknowledgement.Message.Text);
+        Assert.Matches("^We have your question\\. Nobody who handles .+ is available right now", acknowledgement.Message.Text);
         var place = await queued.WaitAsync(q => q.ConversationId == started.Id);
         Assert.Equal(1, place.Position);
         Assert.Null(place.EstimatedWait);
