@@ -63,6 +63,14 @@ public sealed class SwitchboardOptions
     /// </summary>
     public int PositionReportScan { get; set; } = 256;
 
+    /// <summary>
+    /// How many offers one queue may have out at once, to different conversations (1: one at a time). An offer waits for
+    /// the agent's and the conversation's storage writes; with several out, a queue does not wait on one conversation's
+    /// write before offering the next. Each agent's free slots are counted with the offers out to it, so no agent is
+    /// offered more than it has room for and the line is still served in order; the agent's grain still grants every slot.
+    /// </summary>
+    public int QueueOffersInFlight { get; set; } = 4;
+
     /// <summary>Waiting this long adds one point of priority, so a long wait eventually beats a higher priority.</summary>
     public TimeSpan AgingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -180,6 +188,11 @@ public sealed class SwitchboardOptions
         if (PositionReportInterval <= TimeSpan.Zero)
         {
             yield return "Switchboard:PositionReportInterval must be positive.";
+        }
+
+        if (QueueOffersInFlight is < 1 or > 64)
+        {
+            yield return "Switchboard:QueueOffersInFlight must be between 1 and 64.";
         }
 
         if (PositionReportExact < 0 || PositionReportScan < 1)

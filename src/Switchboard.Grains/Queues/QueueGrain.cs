@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
@@ -41,7 +42,10 @@ public sealed class QueueGrain(
     // that go ahead leave it as told until the line catches up, so a customer only ever sees the line move forward.
     private readonly Dictionary<string, Shown> _shown = [];
     private readonly Queue<DateTimeOffset> _recentAssignments = new();
-    private readonly HashSet<string> _tried = [];
+    // Offers out now, by agent: each takes one of the agent's free slots until it comes back.
+    private readonly Dictionary<string, int> _offersOut = [];
+    // An entry this pass left because the agents who may take it had every free slot spoken for by offers out.
+    private bool _passDeferred;
     private bool _dispatchScheduled;
     // One timer for the earliest end of a last-agent hold seen in a pass: then the entry is routed normally.
     private IGrainTimer? _holdTimer;
@@ -299,26 +303,37 @@ public sealed class QueueGrain(
         // pass they scheduled.
         _arrivedBeforePass.UnionWith(_arrived);
         _arrived.Clear();
+        _passDeferred = false;
         if (_waiting.Count > 0 && FreeSlots() is var free and > 0)
         {
             // A copy of the front of the line (reporting calls interleave with this pass and may add or remove entries
             // while it awaits), long enough to fill every free slot even if many entries ahead cannot be served by the
             // agents free now; a pass that uses it up with agents still free schedules the next.
             var front = _waiting.Take((int)Math.Min((free * 2) + 64, _waiting.Count)).ToArray();
+            // Up to QueueOffersInFlight offers out at once, to different conversations, in the order of the line: the
+            // queue does not wait for one conversation's storage writes before offering the next. An offer counts
+            // against its agent's free slots until it comes back, so nobody is offered more than they have room for.
+            var offers = new List<Task>(Options.QueueOffersInFlight);
             foreach (var entry in front)
             {
-                if (!AnyFreeAgent())
+                while (offers.Count > 0 && (offers.Count >= Options.QueueOffersInFlight || !AnyRoomBeyondOffers()))
+                {
+                    offers.Remove(await Task.WhenAny(offers));
+                }
+
+                if (!AnyRoomBeyondOffers())
                 {
                     break;
                 }
 
                 if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
                 {
-                    await TryAssignAsync(entry);
+                    offers.Add(TryAssignAsync(entry));
                 }
             }
 
-            if (front.Length < _waiting.Count && AnyFreeAgent())
+            await Task.WhenAll(offers);
+            if ((_passDeferred || front.Length < _waiting.Count) && AnyFreeAgent())
             {
                 ScheduleDispatch();
             }
@@ -345,34 +360,51 @@ public sealed class QueueGrain(
             WatchHold(entry.HoldUntil!.Value);
             if (_agents.TryGetValue(entry.PreferredAgentId!, out var preferred) && AgentRanking.IsEligible(preferred, entry.RequiredProficiency))
             {
-                await TryAgentAsync(entry, preferred);
+                if (HasRoomBeyondOffers(preferred))
+                {
+                    await TryAgentAsync(entry, preferred);
+                }
+                else
+                {
+                    _passDeferred = true;
+                }
             }
 
             return;
         }
 
-        _tried.Clear();
+        var tried = new HashSet<string>();
         // An agent who let this conversation's reservation expire is offered it only when nobody else can take it.
         if (entry.ExcludedAgentId is { } excluded)
         {
-            _tried.Add(excluded);
+            tried.Add(excluded);
         }
 
-        if (await TryAgentsAsync(entry) || entry.ExcludedAgentId is null)
+        if (await TryAgentsAsync(entry, tried))
         {
             return;
         }
 
-        _tried.Remove(entry.ExcludedAgentId);
-        await TryAgentsAsync(entry);
+        if (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, tried, out _))
+        {
+            // Someone not yet tried has room once the offers out to them come back: the next pass offers it again.
+            _passDeferred = true;
+            return;
+        }
+
+        if (entry.ExcludedAgentId is not null)
+        {
+            tried.Remove(entry.ExcludedAgentId);
+            await TryAgentsAsync(entry, tried);
+        }
     }
 
-    /// <summary>Offers the entry to eligible agents not yet tried, best first, until one takes it.</summary>
-    private async Task<bool> TryAgentsAsync(QueueEntry entry)
+    /// <summary>Offers the entry to eligible agents not yet tried (with room beyond the offers out), best first, until one takes it.</summary>
+    private async Task<bool> TryAgentsAsync(QueueEntry entry, HashSet<string> tried)
     {
-        while (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, _tried, out var candidate))
+        while (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, tried, _offersOut, out var candidate))
         {
-            _tried.Add(candidate.AgentId);
+            tried.Add(candidate.AgentId);
             if (await TryAgentAsync(entry, candidate))
             {
                 return true;
@@ -390,6 +422,7 @@ public sealed class QueueGrain(
     private async Task<bool> TryAgentAsync(QueueEntry entry, AgentAvailability candidate)
     {
         OfferResult offer;
+        _offersOut[candidate.AgentId] = _offersOut.GetValueOrDefault(candidate.AgentId) + 1;
         try
         {
             offer = await GrainFactory.GetGrain<IConversationGrain>(entry.ConversationId).OfferAsync(Skill, entry.Ticket, candidate.AgentId);
@@ -399,6 +432,13 @@ public sealed class QueueGrain(
             // Unknown whether it took: the entry stays for the next pass, where the conversation answers Gone if it did.
             logger.LogWarning(ex, "Offering conversation {ConversationId} to {AgentId} failed; it stays in the queue", entry.ConversationId, candidate.AgentId);
             return true;
+        }
+        finally
+        {
+            if (--CollectionsMarshal.GetValueRefOrNullRef(_offersOut, candidate.AgentId) == 0)
+            {
+                _offersOut.Remove(candidate.AgentId);
+            }
         }
 
         if (offer.Availability is { } availability)
@@ -709,6 +749,22 @@ public sealed class QueueGrain(
         }
 
         return free;
+    }
+
+    private bool HasRoomBeyondOffers(AgentAvailability agent) =>
+        agent.HasFreeCapacity && (long)agent.Capacity - agent.Active > _offersOut.GetValueOrDefault(agent.AgentId);
+
+    private bool AnyRoomBeyondOffers()
+    {
+        foreach (var agent in _agents.Values)
+        {
+            if (HasRoomBeyondOffers(agent))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool AnyFreeAgent()
