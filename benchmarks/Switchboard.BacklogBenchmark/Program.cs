@@ -10,13 +10,18 @@ using Switchboard.Agents;
 using Switchboard.Conversations;
 using Switchboard.Notifications;
 using Switchboard.Queues;
+using Orleans.Storage;
 using Switchboard.Supervision;
 
 // Draining a backlog: N conversations wait in one queue with nobody online, then agents come online and resolve each
 // conversation a handle time after they get it (0: at once, so the drain runs as fast as the silo routes). Counts what one conversation costs
 // while the line moves: ConversationQueued pushes and grain calls, besides the time and CPU. Usage:
-//   dotnet run -c Release --project benchmarks/Switchboard.BacklogBenchmark -- [conversations] [agents] [capacity] [handleMs]
-var numbers = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+//   dotnet run -c Release --project benchmarks/Switchboard.BacklogBenchmark -- [conversations] [agents] [capacity] [handleMs] [--write-ms N] [--offers N]
+// --write-ms makes every grain state write take N ms more (as a database round trip would); --offers sets
+// Switchboard:QueueOffersInFlight.
+var writeDelay = TimeSpan.FromMilliseconds(Option("--write-ms") ?? 0);
+var offersInFlight = (int?)Option("--offers");
+var numbers = args.Where((a, i) => !a.StartsWith("--", StringComparison.Ordinal) && (i == 0 || !args[i - 1].StartsWith("--", StringComparison.Ordinal))).ToArray();
 var conversations = numbers.Length > 0 ? int.Parse(numbers[0]) : 10_000;
 var agentCount = numbers.Length > 1 ? int.Parse(numbers[1]) : 50;
 var capacity = numbers.Length > 2 ? int.Parse(numbers[2]) : 3;
@@ -36,17 +41,24 @@ builder.Services.Configure<SwitchboardOptions>(options =>
     options.Sla.DefaultFirstResponse = TimeSpan.FromHours(1);
     options.Sla.OverflowAfter = TimeSpan.FromHours(2);
     options.Sla.TicketAfter = TimeSpan.FromHours(3);
+    if (offersInFlight is { } offers)
+    {
+        options.QueueOffersInFlight = offers;
+    }
 });
 builder.UseOrleans(silo =>
 {
     silo.UseLocalhostClustering(siloPort: 11_412, gatewayPort: 30_412).AddSwitchboardGrains();
-    silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName).UseInMemoryReminderService();
+    silo.AddMemoryGrainStorage("memory").UseInMemoryReminderService();
+    silo.Services.AddKeyedSingleton<IGrainStorage>(
+        SwitchboardOptions.StorageName,
+        (services, _) => new SlowWrites(services.GetRequiredKeyedService<IGrainStorage>("memory"), writeDelay));
     silo.AddIncomingGrainCallFilter(calls);
 });
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
-Console.WriteLine($"{conversations:N0} conversations waiting in one queue, then {agentCount} agents × capacity {capacity} who resolve each {handle.TotalMilliseconds:0} ms after they get it; memory storage; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
+Console.WriteLine($"{conversations:N0} conversations waiting in one queue, then {agentCount} agents × capacity {capacity} who resolve each {handle.TotalMilliseconds:0} ms after they get it; memory storage, writes +{writeDelay.TotalMilliseconds:0} ms; offers in flight per queue {host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SwitchboardOptions>>().Value.QueueOffersInFlight}; {Environment.ProcessorCount} cores, server GC {System.Runtime.GCSettings.IsServerGC}");
 
 var fill = Stopwatch.StartNew();
 using (var gate = new SemaphoreSlim(64))
@@ -98,6 +110,30 @@ await resolver;
 // The silo's stop is not part of the measurement, and its shutdown warnings (memory storage leaving before the deadline
 // shards' last flush) say nothing about the drain.
 Environment.Exit(0);
+
+double? Option(string name)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : null;
+}
+
+/// <summary>Memory storage whose writes take a fixed time more, as a database round trip would.</summary>
+internal sealed class SlowWrites(IGrainStorage inner, TimeSpan delay) : IGrainStorage
+{
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay);
+        }
+
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
+}
 
 /// <summary>Counts the pushes and hands each assignment to the agent who resolves it.</summary>
 internal sealed class PushCounter(int expected) : IChatNotifier

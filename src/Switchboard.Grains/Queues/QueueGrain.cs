@@ -528,10 +528,12 @@ public sealed class QueueGrain(
             return;
         }
 
+        // Interleaved: a queue draining a backlog runs matching passes back to back, and a tick that waited for an idle
+        // grain would never come. The pass is synchronous and a matching pass holds no enumerator across its awaits.
         _reportTimer = this.RegisterGrainTimer(
             static (grain, _) => grain.OnReportDueAsync(),
             this,
-            new GrainTimerCreationOptions(Options.PositionReportInterval, Timeout.InfiniteTimeSpan));
+            new GrainTimerCreationOptions(Options.PositionReportInterval, Timeout.InfiniteTimeSpan) { Interleave = true });
     }
 
     private Task OnReportDueAsync()

@@ -125,11 +125,14 @@ public sealed class PositionReportTests(PositionReportFixture fixture)
         // The urgent one went ahead: the early customer stays at the 1 they were told, not sent back to 2.
         await first.ResolveAsync(agentId);
         await Notifier.WaitForAssignmentAsync(urgentId);
+        // The assignment is pushed before the offer comes back to the queue: the line moves when it does.
+        await fixture.RestAsync([agentId], [urgentId]);
         Time.Advance(PositionReportFixture.Interval);
         await PassAsync(skill, lateId, 2);
 
         await urgent.ResolveAsync(agentId);
         await Notifier.WaitForAssignmentAsync(earlyId);
+        await fixture.RestAsync([agentId], [earlyId]);
         Time.Advance(PositionReportFixture.Interval);
         await PassAsync(skill, lateId, 1);
 

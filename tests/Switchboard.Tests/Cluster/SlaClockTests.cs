@@ -313,7 +313,9 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         await first.ResolveAsync(agent.GetPrimaryKeyString());
 
         await Notifier.WaitForAssignmentAsync(secondId);
-        // Moves of the line are told by the queue's next report pass, one PositionReportInterval later.
+        // Moves of the line are told by the queue's next report pass, one PositionReportInterval after the queue has
+        // the offer's answer.
+        await fixture.RestAsync([agent.GetPrimaryKeyString()], [secondId]);
         Time.Advance(TimeSpan.FromSeconds(1));
         var moved = await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == thirdId
             && ((ValueTuple<QueueEntry, QueuePlacement, string>)n.Payload!).Item2.Position == 1);
