@@ -53,13 +53,32 @@ public sealed class SwitchboardOptions
     /// </summary>
     public AgentPresence SignInStatus { get; set; } = AgentPresence.Away;
 
-    /// <summary>Waiting this long adds one point of priority, so a long wait eventually beats a higher priority.</summary>
     /// <summary>
-    /// How often, at most, a queue tells its waiting customers that the line moved (new arrivals hear their place at
-    /// once): one pass over the line per period, however many assignments moved it.
+    /// How often, at most, a queue tells its waiting customers that the line moved (arrivals, and conversations whose
+    /// standing changed, hear their place at once): one bounded pass per period, however many assignments moved it.
     /// </summary>
     public TimeSpan PositionReportInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The first places in line, told exactly whenever they improve (at most once per <see cref="PositionReportInterval"/>).</summary>
+    public int PositionReportExact { get; set; } = 10;
+
+    /// <summary>
+    /// How many customers behind the first <see cref="PositionReportExact"/> one pass looks at, going round the line
+    /// from where the last pass stopped; one is told when their place improved by a quarter or more since they were
+    /// last told. This bounds a pass's work and pushes however long the line: with 10,000 waiting and the default,
+    /// each customer is looked at about every 40 passes.
+    /// </summary>
+    public int PositionReportScan { get; set; } = 256;
+
+    /// <summary>
+    /// How many offers one queue may have out at once, to different conversations (1: one at a time). An offer waits for
+    /// the agent's and the conversation's storage writes; with several out, a queue does not wait on one conversation's
+    /// write before offering the next. Each agent's free slots are counted with the offers out to it, so no agent is
+    /// offered more than it has room for and the line is still served in order; the agent's grain still grants every slot.
+    /// </summary>
+    public int QueueOffersInFlight { get; set; } = 4;
+
+    /// <summary>Waiting this long adds one point of priority, so a long wait eventually beats a higher priority.</summary>
     public TimeSpan AgingInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Priority points a VIP customer gets on top of the channel's priority.</summary>
@@ -181,6 +200,16 @@ public sealed class SwitchboardOptions
         if (PositionReportInterval <= TimeSpan.Zero)
         {
             yield return "Switchboard:PositionReportInterval must be positive.";
+        }
+
+        if (QueueOffersInFlight is < 1 or > 64)
+        {
+            yield return "Switchboard:QueueOffersInFlight must be between 1 and 64.";
+        }
+
+        if (PositionReportExact < 0 || PositionReportScan < 1)
+        {
+            yield return "Switchboard:PositionReportExact must not be negative and Switchboard:PositionReportScan must be at least 1.";
         }
 
         if (AgingInterval <= TimeSpan.Zero)

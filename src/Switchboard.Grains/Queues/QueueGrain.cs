@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Switchboard.Agents;
@@ -33,20 +34,30 @@ public sealed class QueueGrain(
     private readonly Dictionary<string, QueueEntry> _waitingById = [];
     private readonly Dictionary<string, AgentAvailability> _agents = [];
 
-    // Conversations whose customer should hear their place in line: new arrivals, and everyone after assignments.
+    // Entries whose customer hears their place at once: arrivals, and entries replaced because their standing changed.
+    // The pass that starts takes those that came before it (it tries them first); it tells the ones it leaves waiting.
     private readonly HashSet<QueueEntry> _arrived = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<string, int> _reportedPosition = [];
+    private readonly HashSet<QueueEntry> _arrivedBeforePass = new(ReferenceEqualityComparer.Instance);
+    // What each waiting customer was last told. The place is never raised during one wait (a ticket): urgent arrivals
+    // that go ahead leave it as told until the line catches up, so a customer only ever sees the line move forward.
+    private readonly Dictionary<string, Shown> _shown = [];
     private readonly Queue<DateTimeOffset> _recentAssignments = new();
-    private readonly HashSet<string> _tried = [];
+    // Offers out now, by agent: each takes one of the agent's free slots until it comes back.
+    private readonly Dictionary<string, int> _offersOut = [];
+    // An entry this pass left because the agents who may take it had every free slot spoken for by offers out.
+    private bool _passDeferred;
     private bool _dispatchScheduled;
     // One timer for the earliest end of a last-agent hold seen in a pass: then the entry is routed normally.
     private IGrainTimer? _holdTimer;
     private DateTimeOffset? _holdTimerDueAt;
-    private bool _assignedSinceReport;
-    // Moves of the line are told at most once per period: a pass over a long line per assignment would cost more than
-    // the assignments themselves when a backlog drains.
+    // Moves of the line are told by a report pass at most once per PositionReportInterval, never per assignment, and a
+    // pass looks at a bounded number of customers (the first few exactly, then a window that goes round the line):
+    // telling a long line of every assignment cost more than the assignments themselves when a backlog drained.
     private IGrainTimer? _reportTimer;
-    private DateTimeOffset _movesReportedAt = DateTimeOffset.MinValue;
+    private bool _lineMoved;
+    // Customers behind the exact front the passes still owe a look since the line last moved, and where the next starts.
+    private int _scanOwed;
+    private int _scanRank;
     private DateOnly _slaDay;
     private int _slaMet;
     private int _slaMissed;
@@ -125,7 +136,7 @@ public sealed class QueueGrain(
     {
         migration.TryAddValue("waiting", _waiting.ToList());
         migration.TryAddValue("agents", _agents.Values.ToList());
-        migration.TryAddValue("reported", new Dictionary<string, int>(_reportedPosition));
+        migration.TryAddValue("shown", _shown.ToDictionary(s => s.Key, s => (s.Value.Position, s.Value.EstimateKnown)));
         migration.TryAddValue("assignments", _recentAssignments.ToList());
         migration.TryAddValue("sla", (_slaDay.DayNumber, _slaMet, _slaMissed));
     }
@@ -151,11 +162,19 @@ public sealed class QueueGrain(
             }
         }
 
-        if (migration.TryGetValue<Dictionary<string, int>>("reported", out var reported) && reported is not null)
+        if (migration.TryGetValue<Dictionary<string, (int, bool)>>("shown", out var shown) && shown is not null)
         {
+            foreach (var (id, (position, known)) in shown)
+            {
+                _shown[id] = new Shown(position, known);
+            }
+        }
+        else if (migration.TryGetValue<Dictionary<string, int>>("reported", out var reported) && reported is not null)
+        {
+            // From a silo that ran before estimates were tracked.
             foreach (var (id, position) in reported)
             {
-                _reportedPosition[id] = position;
+                _shown[id] = new Shown(position, EstimateKnown: true);
             }
         }
 
@@ -174,12 +193,21 @@ public sealed class QueueGrain(
     {
         // Conversations re-send their entry on every wake-up; only a new or changed one needs matching, and an
         // unchanged one is told the place it was last told (no walk along a long line on every tick).
-        if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
+        if (_waitingById.TryGetValue(entry.ConversationId, out var previous))
         {
-            return Task.FromResult(Placement(entry, _reportedPosition.TryGetValue(entry.ConversationId, out var known) ? known : PositionOf(entry)));
+            if (previous == entry)
+            {
+                return Task.FromResult(Placement(entry, _shown.TryGetValue(entry.ConversationId, out var shown) ? shown.Position : PositionOf(entry)));
+            }
+
+            Unlink(previous);
+            if (previous.Ticket != entry.Ticket)
+            {
+                // A new ticket is a new wait: the place told during the last one no longer bounds this one.
+                _shown.Remove(entry.ConversationId);
+            }
         }
 
-        Remove(entry.ConversationId);
         _waiting.Add(entry);
         _waitingById[entry.ConversationId] = entry;
         _arrived.Add(entry);
@@ -208,12 +236,24 @@ public sealed class QueueGrain(
     /// <summary>Keeps the latest word on an agent (answers and announcements cross); true when it changed what the queue knew.</summary>
     private bool Learn(AgentAvailability availability)
     {
-        if (_agents.TryGetValue(availability.AgentId, out var known) && (known == availability || !availability.IsNotOlderThan(known)))
+        var wasAccepting = false;
+        if (_agents.TryGetValue(availability.AgentId, out var known))
         {
-            return false;
+            if (known == availability || !availability.IsNotOlderThan(known))
+            {
+                return false;
+            }
+
+            wasAccepting = known.Accepting;
         }
 
         _agents[availability.AgentId] = availability;
+        if (availability.Accepting != wasAccepting && _waiting.Count > 0)
+        {
+            // Who can take the line changed, and with it whether customers can be given an estimate at all.
+            LineMoved();
+        }
+
         return true;
     }
 
@@ -259,36 +299,47 @@ public sealed class QueueGrain(
     public async Task DispatchAsync()
     {
         _dispatchScheduled = false;
+        // The arrivals this pass sees: it tries those at the front before they hear they wait. Later ones wait for the
+        // pass they scheduled.
+        _arrivedBeforePass.UnionWith(_arrived);
+        _arrived.Clear();
+        _passDeferred = false;
         if (_waiting.Count > 0 && FreeSlots() is var free and > 0)
         {
             // A copy of the front of the line (reporting calls interleave with this pass and may add or remove entries
             // while it awaits), long enough to fill every free slot even if many entries ahead cannot be served by the
             // agents free now; a pass that uses it up with agents still free schedules the next.
             var front = _waiting.Take((int)Math.Min((free * 2) + 64, _waiting.Count)).ToArray();
+            // Up to QueueOffersInFlight offers out at once, to different conversations, in the order of the line: the
+            // queue does not wait for one conversation's storage writes before offering the next. An offer counts
+            // against its agent's free slots until it comes back, so nobody is offered more than they have room for.
+            var offers = new List<Task>(Options.QueueOffersInFlight);
             foreach (var entry in front)
             {
-                if (!AnyFreeAgent())
+                while (offers.Count > 0 && (offers.Count >= Options.QueueOffersInFlight || !AnyRoomBeyondOffers()))
+                {
+                    offers.Remove(await Task.WhenAny(offers));
+                }
+
+                if (!AnyRoomBeyondOffers())
                 {
                     break;
                 }
 
                 if (_waitingById.GetValueOrDefault(entry.ConversationId) == entry)
                 {
-                    await TryAssignAsync(entry);
+                    offers.Add(TryAssignAsync(entry));
                 }
             }
 
-            if (front.Length < _waiting.Count && AnyFreeAgent())
+            await Task.WhenAll(offers);
+            if ((_passDeferred || front.Length < _waiting.Count) && AnyFreeAgent())
             {
                 ScheduleDispatch();
             }
         }
 
-        // Arrivals during this pass were not in its copy; the pass they scheduled tries them before telling them.
-        if (!_dispatchScheduled)
-        {
-            ReportPlaces();
-        }
+        TellArrivals();
     }
 
     private void ScheduleDispatch()
@@ -309,34 +360,51 @@ public sealed class QueueGrain(
             WatchHold(entry.HoldUntil!.Value);
             if (_agents.TryGetValue(entry.PreferredAgentId!, out var preferred) && AgentRanking.IsEligible(preferred, entry.RequiredProficiency))
             {
-                await TryAgentAsync(entry, preferred);
+                if (HasRoomBeyondOffers(preferred))
+                {
+                    await TryAgentAsync(entry, preferred);
+                }
+                else
+                {
+                    _passDeferred = true;
+                }
             }
 
             return;
         }
 
-        _tried.Clear();
+        var tried = new HashSet<string>();
         // An agent who let this conversation's reservation expire is offered it only when nobody else can take it.
         if (entry.ExcludedAgentId is { } excluded)
         {
-            _tried.Add(excluded);
+            tried.Add(excluded);
         }
 
-        if (await TryAgentsAsync(entry) || entry.ExcludedAgentId is null)
+        if (await TryAgentsAsync(entry, tried))
         {
             return;
         }
 
-        _tried.Remove(entry.ExcludedAgentId);
-        await TryAgentsAsync(entry);
+        if (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, tried, out _))
+        {
+            // Someone not yet tried has room once the offers out to them come back: the next pass offers it again.
+            _passDeferred = true;
+            return;
+        }
+
+        if (entry.ExcludedAgentId is not null)
+        {
+            tried.Remove(entry.ExcludedAgentId);
+            await TryAgentsAsync(entry, tried);
+        }
     }
 
-    /// <summary>Offers the entry to eligible agents not yet tried, best first, until one takes it.</summary>
-    private async Task<bool> TryAgentsAsync(QueueEntry entry)
+    /// <summary>Offers the entry to eligible agents not yet tried (with room beyond the offers out), best first, until one takes it.</summary>
+    private async Task<bool> TryAgentsAsync(QueueEntry entry, HashSet<string> tried)
     {
-        while (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, _tried, out var candidate))
+        while (AgentRanking.TryPickBest(_agents.Values, entry.RequiredProficiency, tried, _offersOut, out var candidate))
         {
-            _tried.Add(candidate.AgentId);
+            tried.Add(candidate.AgentId);
             if (await TryAgentAsync(entry, candidate))
             {
                 return true;
@@ -354,6 +422,7 @@ public sealed class QueueGrain(
     private async Task<bool> TryAgentAsync(QueueEntry entry, AgentAvailability candidate)
     {
         OfferResult offer;
+        _offersOut[candidate.AgentId] = _offersOut.GetValueOrDefault(candidate.AgentId) + 1;
         try
         {
             offer = await GrainFactory.Grain<IConversationGrain>(entry.ConversationId).OfferAsync(Skill, entry.Ticket, candidate.AgentId);
@@ -363,6 +432,13 @@ public sealed class QueueGrain(
             // Unknown whether it took: the entry stays for the next pass, where the conversation answers Gone if it did.
             logger.LogWarning(ex, "Offering conversation {ConversationId} to {AgentId} failed; it stays in the queue", entry.ConversationId, candidate.AgentId);
             return true;
+        }
+        finally
+        {
+            if (--CollectionsMarshal.GetValueRefOrNullRef(_offersOut, candidate.AgentId) == 0)
+            {
+                _offersOut.Remove(candidate.AgentId);
+            }
         }
 
         if (offer.Availability is { } availability)
@@ -412,76 +488,150 @@ public sealed class QueueGrain(
     }
 
     /// <summary>
-    /// Tells new arrivals their place at once, and, after assignments moved the line, everyone whose place changed
-    /// materially (by a quarter or more, or anywhere in the first three) — at most once per
-    /// <see cref="SwitchboardOptions.PositionReportInterval"/>, however many assignments there were.
+    /// Tells the arrivals this pass saw and left waiting their place (never a worse one than they were told during the
+    /// same wait): one push each, whatever the length of the line.
     /// </summary>
-    private void ReportPlaces()
+    private void TellArrivals()
     {
-        if (_arrived.Count == 0 && !_assignedSinceReport)
+        if (_arrivedBeforePass.Count == 0)
         {
             return;
         }
 
-        var now = time.GetUtcNow();
-        var interval = options.Value.PositionReportInterval;
-        var tellMoves = _assignedSinceReport && now - _movesReportedAt >= interval;
-        if (_assignedSinceReport && !tellMoves && _reportTimer is null)
-        {
-            _reportTimer = this.RegisterGrainTimer(
-                static (grain, _) => grain.OnReportDueAsync(),
-                this,
-                new GrainTimerCreationOptions(_movesReportedAt + interval - now, Timeout.InfiniteTimeSpan));
-        }
-
         var estimate = new WaitEstimate(this);
-        var report = new List<(QueueEntry Entry, QueuePlacement Placement)>();
-        if (!tellMoves)
+        foreach (var entry in _arrivedBeforePass)
         {
-            foreach (var entry in _arrived)
+            var position = _waiting.RankOf(entry);
+            if (position > 0)
             {
-                var at = _waiting.RankOf(entry);
-                if (at > 0)
-                {
-                    _reportedPosition[entry.ConversationId] = at;
-                    report.Add((entry, estimate.At(at, entry.RequiredProficiency)));
-                }
+                Tell(entry, _shown.TryGetValue(entry.ConversationId, out var shown) ? Math.Min(position, shown.Position) : position, estimate);
             }
         }
-        else
-        {
-            var position = 0;
-            foreach (var entry in _waiting)
-            {
-                position++;
-                var isNew = _arrived.Contains(entry);
-                var last = _reportedPosition.GetValueOrDefault(entry.ConversationId);
-                if (isNew || (position != last && (position <= 3 || Math.Abs(position - last) * 4 >= last)))
-                {
-                    _reportedPosition[entry.ConversationId] = position;
-                    report.Add((entry, estimate.At(position, entry.RequiredProficiency)));
-                }
-            }
 
-            _assignedSinceReport = false;
-            _movesReportedAt = now;
+        _arrivedBeforePass.Clear();
+    }
+
+    /// <summary>
+    /// Someone left the line (or who can serve it changed): a report pass follows one interval later, taking in every
+    /// move until then. Passes are armed only when none is pending, so they are at least an interval apart.
+    /// </summary>
+    private void LineMoved()
+    {
+        _lineMoved = true;
+        ArmReport();
+    }
+
+    private void ArmReport()
+    {
+        if (_reportTimer is not null)
+        {
+            return;
         }
 
-        _arrived.Clear();
-        // Pushes leave at once (nobody waits on a customer's connection), after the positions are settled.
-        foreach (var (entry, placement) in report)
-        {
-            notifier.ConversationQueued(Skill, entry, placement);
-        }
+        // Interleaved: a queue draining a backlog runs matching passes back to back, and a tick that waited for an idle
+        // grain would never come. The pass is synchronous and a matching pass holds no enumerator across its awaits.
+        _reportTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.OnReportDueAsync(),
+            this,
+            new GrainTimerCreationOptions(Options.PositionReportInterval, Timeout.InfiniteTimeSpan) { Interleave = true });
     }
 
     private Task OnReportDueAsync()
     {
         _reportTimer?.Dispose();
         _reportTimer = null;
-        ReportPlaces();
+        ReportMoves();
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// One report pass: the first <see cref="SwitchboardOptions.PositionReportExact"/> customers hear any better place;
+    /// then a window of <see cref="SwitchboardOptions.PositionReportScan"/> customers, continuing round the line from
+    /// where the last pass stopped, hear theirs when it improved by a quarter or more. Passes go on (one per interval)
+    /// until every customer has been looked at once since the line last moved. The work and the pushes of a pass are
+    /// bounded whatever the length of the line, and nothing is allocated per customer looked at.
+    /// </summary>
+    private void ReportMoves()
+    {
+        var exact = Options.PositionReportExact;
+        var behind = _waiting.Count - exact;
+        var estimate = new WaitEstimate(this);
+        if (_lineMoved)
+        {
+            _lineMoved = false;
+            _scanOwed = Math.Max(0, behind);
+            var position = 0;
+            foreach (var entry in _waiting)
+            {
+                if (++position > exact)
+                {
+                    break;
+                }
+
+                TellIfMoved(entry, position, byAQuarter: false, estimate);
+            }
+        }
+
+        var visits = Math.Min(Math.Min(Options.PositionReportScan, _scanOwed), Math.Max(0, behind));
+        _scanOwed = visits == 0 ? 0 : _scanOwed - visits;
+        while (visits > 0)
+        {
+            if (_scanRank <= exact || _scanRank > _waiting.Count)
+            {
+                _scanRank = exact + 1;
+            }
+
+            var position = _scanRank;
+            foreach (var entry in _waiting.ItemsFrom(_scanRank))
+            {
+                TellIfMoved(entry, position, byAQuarter: true, estimate);
+                position++;
+                if (--visits == 0)
+                {
+                    break;
+                }
+            }
+
+            _scanRank = position;
+        }
+
+        if (_scanOwed > 0)
+        {
+            ArmReport();
+        }
+    }
+
+    /// <summary>
+    /// Tells the customer their place if it is better than the one they were told (by a quarter or more, if
+    /// <paramref name="byAQuarter"/>), or their estimate came or went since. One never told is an arrival, told by the
+    /// pass that tries it.
+    /// </summary>
+    private void TellIfMoved(QueueEntry entry, int position, bool byAQuarter, in WaitEstimate estimate)
+    {
+        if (!_shown.TryGetValue(entry.ConversationId, out var shown))
+        {
+            return;
+        }
+
+        if (byAQuarter ? position * 4L <= shown.Position * 3L : position < shown.Position)
+        {
+            Tell(entry, position, estimate);
+        }
+        else if (estimate.IsKnown(entry.RequiredProficiency) != shown.EstimateKnown)
+        {
+            Tell(entry, Math.Min(position, shown.Position), estimate);
+        }
+    }
+
+    private void Tell(QueueEntry entry, int position, in WaitEstimate estimate)
+    {
+        _shown[entry.ConversationId] = new Shown(position, estimate.IsKnown(entry.RequiredProficiency));
+        // Pushes leave at once: nobody waits on a customer's connection.
+        notifier.ConversationQueued(Skill, entry, estimate.At(position, entry.RequiredProficiency));
+    }
+
+    /// <summary>What a customer was last told: their place, and whether it came with an estimate.</summary>
+    private readonly record struct Shown(int Position, bool EstimateKnown);
 
     /// <summary>
     /// An honest wait: with free agents who may take the conversation, none; else the line ahead divided by the
@@ -521,6 +671,13 @@ public sealed class QueueGrain(
 
             _recentPerMinute = queue.RecentAssignmentsPerMinute();
             _handleMinutes = queue.Options.Sla.AssumedHandleTime.TotalMinutes;
+        }
+
+        /// <summary>Whether anyone online may take a conversation that needs this proficiency (else its wait is unknown).</summary>
+        public readonly bool IsKnown(int requiredProficiency)
+        {
+            var level = Math.Clamp(requiredProficiency, 0, Levels);
+            return level < Levels && _capacity[level] > 0;
         }
 
         public readonly QueuePlacement At(int position, int requiredProficiency)
@@ -573,7 +730,6 @@ public sealed class QueueGrain(
 
     private void RecordAssignment()
     {
-        _assignedSinceReport = true;
         _recentAssignments.Enqueue(time.GetUtcNow());
         if (_recentAssignments.Count > RateSamples)
         {
@@ -597,6 +753,22 @@ public sealed class QueueGrain(
         return free;
     }
 
+    private bool HasRoomBeyondOffers(AgentAvailability agent) =>
+        agent.HasFreeCapacity && (long)agent.Capacity - agent.Active > _offersOut.GetValueOrDefault(agent.AgentId);
+
+    private bool AnyRoomBeyondOffers()
+    {
+        foreach (var agent in _agents.Values)
+        {
+            if (HasRoomBeyondOffers(agent))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private bool AnyFreeAgent()
     {
         foreach (var agent in _agents.Values)
@@ -610,15 +782,24 @@ public sealed class QueueGrain(
         return false;
     }
 
+    /// <summary>The conversation leaves the line: what it was told is forgotten.</summary>
     private void Remove(string conversationId)
     {
-        if (_waitingById.Remove(conversationId, out var existing))
+        if (_waitingById.TryGetValue(conversationId, out var existing))
         {
-            _waiting.Remove(existing);
-            _arrived.Remove(existing);
-            _reportedPosition.Remove(conversationId);
-            metrics.QueueLength(Skill, _waiting.Count);
+            Unlink(existing);
+            _shown.Remove(conversationId);
         }
+    }
+
+    private void Unlink(QueueEntry entry)
+    {
+        _waitingById.Remove(entry.ConversationId);
+        _waiting.Remove(entry);
+        _arrived.Remove(entry);
+        _arrivedBeforePass.Remove(entry);
+        metrics.QueueLength(Skill, _waiting.Count);
+        LineMoved();
     }
 
     private void RemoveUpTo(QueueEntry entry)

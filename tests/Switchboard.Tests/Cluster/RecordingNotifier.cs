@@ -100,6 +100,21 @@ public sealed class RecordingNotifier : IChatNotifier
         }
     }
 
+    /// <summary>The places in line the conversation's customer was told so far, in order, from any queue.</summary>
+    public IReadOnlyList<int> PlacesTold(string conversationId)
+    {
+        lock (_lock)
+        {
+            return [.. _seen.Where(n => n.Kind == Queued && n.ConversationId == conversationId)
+                .Select(n => ((ValueTuple<QueueEntry, QueuePlacement, string>)n.Payload!).Item2.Position)];
+        }
+    }
+
+    /// <summary>Waits until the conversation's customer has been told this place in line.</summary>
+    public Task WaitForPlaceAsync(string conversationId, int position) =>
+        WaitAsync(n => n.Kind == Queued && n.ConversationId == conversationId
+            && ((ValueTuple<QueueEntry, QueuePlacement, string>)n.Payload!).Item2.Position == position);
+
     public Task SentToAgentAsync(string agentId) => Task.CompletedTask;
 
     private void Record(Notification notification)

@@ -14,6 +14,9 @@ public sealed class SharedGrainStore
     private readonly Dictionary<(string StateName, GrainId GrainId), (byte[] Data, string ETag)> _records = [];
     private readonly HashSet<string> _refused = [];
     private readonly List<(string StateName, Func<GrainId, bool>? Of, bool Refused, TaskCompletionSource Seen)> _watchers = [];
+    private readonly Dictionary<string, TaskCompletionSource> _holds = [];
+    private readonly List<(string StateName, int Count, TaskCompletionSource Reached)> _holdWatchers = [];
+    private readonly Dictionary<string, int> _heldNow = [];
     private long _lastETag;
 
     /// <summary>
@@ -37,6 +40,78 @@ public sealed class SharedGrainStore
         {
             _refused.Remove(stateName);
         }
+    }
+
+    /// <summary>From now on, writes of <paramref name="stateName"/> wait (as on a slow database) until <see cref="Release"/>.</summary>
+    public void Hold(string stateName)
+    {
+        lock (_lock)
+        {
+            _holds.TryAdd(stateName, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+    }
+
+    /// <summary>Lets the held writes of <paramref name="stateName"/> (and all later ones) through.</summary>
+    public void Release(string stateName)
+    {
+        lock (_lock)
+        {
+            if (_holds.Remove(stateName, out var gate))
+            {
+                gate.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Completes once <paramref name="count"/> writes of <paramref name="stateName"/> wait at its hold at the same time, or times out.</summary>
+    public Task WaitUntilHeldAsync(string stateName, int count, TimeSpan? timeout = null)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _holdWatchers.Add((stateName, count, reached));
+            NotifyHeld(stateName);
+        }
+
+        return reached.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Waits at the hold of <paramref name="stateName"/>, if there is one.</summary>
+    public async Task PassHoldAsync(string stateName)
+    {
+        Task gate;
+        lock (_lock)
+        {
+            if (!_holds.TryGetValue(stateName, out var hold))
+            {
+                return;
+            }
+
+            gate = hold.Task;
+            _heldNow[stateName] = _heldNow.GetValueOrDefault(stateName) + 1;
+            NotifyHeld(stateName);
+        }
+
+        await gate;
+        lock (_lock)
+        {
+            _heldNow[stateName]--;
+        }
+    }
+
+    private void NotifyHeld(string stateName)
+    {
+        var held = _heldNow.GetValueOrDefault(stateName);
+        _holdWatchers.RemoveAll(w =>
+        {
+            var reached = w.StateName == stateName && held >= w.Count;
+            if (reached)
+            {
+                w.Reached.TrySetResult();
+            }
+
+            return reached;
+        });
     }
 
     /// <summary>
@@ -180,11 +255,12 @@ public sealed class SharedGrainStorage(SharedGrainStore store, Serializer serial
         return Task.CompletedTask;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        grainState.ETag = store.Write(stateName, grainId, grainState.ETag, serializer.SerializeToArray(grainState.State));
+        var data = serializer.SerializeToArray(grainState.State);
+        await store.PassHoldAsync(stateName);
+        grainState.ETag = store.Write(stateName, grainId, grainState.ETag, data);
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -299,6 +299,8 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         var (first, firstId) = await fixture.StartAsync(skill);
         Assert.Contains("less than a minute", (await first.GetAsync()).Messages[1].Text);
         await Notifier.WaitForAssignmentAsync(firstId);
+        // The assignment is pushed before the queue has the agent's answer: the next estimate needs the queue to have it.
+        await fixture.RestAsync([agent.GetPrimaryKeyString()], [firstId]);
 
         // The agent is full and nothing was assigned lately: capacity 1 turning over every 4 minutes.
         var (second, secondId) = await fixture.StartAsync(skill);
@@ -311,6 +313,10 @@ public sealed class SlaClockTests(SlaClusterFixture fixture)
         await first.ResolveAsync(agent.GetPrimaryKeyString());
 
         await Notifier.WaitForAssignmentAsync(secondId);
+        // Moves of the line are told by the queue's next report pass, one PositionReportInterval after the queue has
+        // the offer's answer.
+        await fixture.RestAsync([agent.GetPrimaryKeyString()], [secondId]);
+        Time.Advance(TimeSpan.FromSeconds(1));
         var moved = await Notifier.WaitAsync(n => n.Kind == RecordingNotifier.Queued && n.ConversationId == thirdId
             && ((ValueTuple<QueueEntry, QueuePlacement, string>)n.Payload!).Item2.Position == 1);
         Assert.NotNull(moved);

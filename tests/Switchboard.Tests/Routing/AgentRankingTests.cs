@@ -85,6 +85,25 @@ public sealed class AgentRankingTests
     }
 
     [Fact]
+    public void OffersOutCountAsHeldConversationsSoAnAgentSpokenForIsNotOfferedMore()
+    {
+        AgentAvailability[] agents = [Agent("a", active: 1, capacity: 2, proficiency: 5), Agent("b", active: 0, capacity: 3, proficiency: 3)];
+        var offersOut = new Dictionary<string, int> { ["b"] = 2 };
+
+        // b's 2 offers out make it 2/3 loaded against a's 1/2: a is lighter now.
+        Assert.True(AgentRanking.TryPickBest(agents, 1, exclude: null, offersOut, out var best));
+        Assert.Equal("a", best.AgentId);
+
+        // With one more out to each, a is full and b has one slot left.
+        offersOut["a"] = 1;
+        Assert.True(AgentRanking.TryPickBest(agents, 1, exclude: null, offersOut, out best));
+        Assert.Equal("b", best.AgentId);
+
+        offersOut["b"] = 3;
+        Assert.False(AgentRanking.TryPickBest(agents, 1, exclude: null, offersOut, out _));
+    }
+
+    [Fact]
     public void TheChoiceIsDeterministicWhenEverythingTies()
     {
         Assert.Equal("a", Best(1, Agent("b"), Agent("a"), Agent("c")));
