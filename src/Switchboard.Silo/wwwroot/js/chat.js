@@ -323,7 +323,7 @@ function onQueued(queued) {
   }
   if (queued.conversationId !== conversation.id || conversation.status === 'resolved') return;
   const wait = parseTimeSpan(queued.estimatedWait);
-  const estimate = wait == null ? 'All our agents are busy; the first one free will answer you.'
+  const estimate = wait == null ? 'Nobody who handles this topic is available right now; the first agent who is will answer you here.'
     : wait < 60000 ? 'An agent will answer in less than a minute.'
       : `An agent will answer in about ${Math.ceil(wait / 60000)} min.`;
   setStatus(`${queued.position > 1 ? `You are number ${queued.position} in line. ` : ''}${estimate}`);
