@@ -123,20 +123,7 @@ public class ClusterFixture : IAsyncLifetime, IAsyncDisposable
         _invariants = new RoutingInvariants(Cluster.Client);
     }
 
-    public async Task DisposeAsync()
-    {
-        var stopping = Cluster.DisposeAsync().AsTask();
-        // On fake time some of what a silo stops waits on the silos' clock (Polly's pipelines wait for calls still in
-        // flight, sleeping a second at a time on the injected TimeProvider): nobody else moves it now, so move it here
-        // until the cluster is down, or the fixture's teardown waits forever.
-        while (Time is not null && !stopping.IsCompleted)
-        {
-            Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromMilliseconds(50)));
-        }
-
-        await stopping;
-    }
+    public Task DisposeAsync() => StoppingOnFakeTime.StopAsync(Time, Cluster.DisposeAsync().AsTask());
 
     ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 

@@ -22,6 +22,8 @@ public sealed class LoggingSiloFixture : SiloFixture
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
 
+    protected override FakeTimeProvider Clock => Time;
+
     /// <summary>
     /// Ends the current minute of log budget (its summaries are written now) and marks the log: what a test does next
     /// has every source's whole budget, and <see cref="LogCapture.Since"/> the mark shows only what it wrote.

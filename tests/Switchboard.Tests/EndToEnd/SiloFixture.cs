@@ -105,8 +105,11 @@ public class SiloFixture : IAsyncLifetime
     {
         Http.Dispose();
         SupervisorHttp.Dispose();
-        await _silo.DisposeAsync();
+        await StoppingOnFakeTime.StopAsync(Clock, _silo.DisposeAsync().AsTask());
     }
+
+    /// <summary>The fake clock the silo's grains run on, if the fixture gives them one.</summary>
+    protected virtual Microsoft.Extensions.Time.Testing.FakeTimeProvider? Clock => null;
 
     /// <summary>A configured supervisor (it serves only the general queue, which lanes never use).</summary>
     public const string Supervisor = "lane-supervisor";

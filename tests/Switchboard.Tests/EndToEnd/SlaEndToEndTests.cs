@@ -14,6 +14,8 @@ public sealed class FakeTimeSiloFixture : SiloFixture
 {
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
 
+    protected override FakeTimeProvider Clock => Time;
+
     protected override void Customize(WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<TimeProvider>(Time);
