@@ -342,13 +342,16 @@ public sealed class QueueGrain(
         TellArrivals();
     }
 
+    // This queue's own reference, made once: AsReference resolves the interface by reflection each time.
+    private IQueueGrain? _self;
+
     private void ScheduleDispatch()
     {
         if (!_dispatchScheduled)
         {
             _dispatchScheduled = true;
             // A one-way call to itself: the pass runs as the queue's own turn, after the reporting call has returned.
-            this.AsReference<IQueueGrain>().DispatchAsync().Ignore();
+            (_self ??= this.AsReference<IQueueGrain>()).DispatchAsync().Ignore();
         }
     }
 

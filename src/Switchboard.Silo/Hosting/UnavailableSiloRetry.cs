@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Microsoft.Extensions.Options;
 
 namespace Switchboard.Hosting;
@@ -30,6 +32,9 @@ internal sealed class UnavailableSiloRetry(IOptions<ClusterCallOptions> options,
     : IOutgoingGrainCallFilter
 {
     private static readonly Backoff Retry = new(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1));
+
+    // Whether each interface method is retry-safe, read from its attributes once instead of on every call.
+    private static readonly ConcurrentDictionary<MethodInfo, bool> RetrySafe = new();
     private readonly ClusterCallOptions _options = options.Value;
 
     public async Task Invoke(IOutgoingGrainCallContext context)
@@ -50,7 +55,7 @@ internal sealed class UnavailableSiloRetry(IOptions<ClusterCallOptions> options,
             arguments[i] = context.Request.GetArgument(i);
         }
 
-        var retrySafe = context.InterfaceMethod!.IsDefined(typeof(RetrySafeAttribute), inherit: false);
+        var retrySafe = RetrySafe.GetOrAdd(context.InterfaceMethod!, static method => method.IsDefined(typeof(RetrySafeAttribute), inherit: false));
         var started = time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
