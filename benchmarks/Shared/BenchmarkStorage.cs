@@ -1,12 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
-using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
-using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Switchboard;
-using Switchboard.Hosting.Sqlite;
+using Switchboard.Hosting;
 
 /// <summary>
 /// Where a benchmark's silo stores grain state and reminders: in memory (the default); with <c>--postgres</c> in the
@@ -34,11 +31,7 @@ internal sealed class BenchmarkStorage : IDisposable
     {
         if (SqliteFolder is not null)
         {
-            silo.Services.AddGrainStorage(SwitchboardOptions.StorageName, (services, name) => new SqliteGrainStorage(
-                Path.Combine(SqliteFolder.FullName, "switchboard.db"),
-                services.GetRequiredKeyedService<IGrainStorageSerializer>(name),
-                services.GetRequiredService<IActivatorProvider>(),
-                services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+            silo.AddSqliteGrainStorage(Path.Combine(SqliteFolder.FullName, "switchboard.db"));
             silo.UseInMemoryReminderService();
         }
         else if (Postgres is null)

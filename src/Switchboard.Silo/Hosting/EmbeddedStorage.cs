@@ -56,10 +56,17 @@ public static class EmbeddedStorage
         Path.GetFullPath(configuration[DatabaseKey] is { Length: > 0 } path ? path : DefaultDatabase, contentRoot);
 
     /// <summary>The storage named <see cref="SwitchboardOptions.StorageName"/> on the SQLite file.</summary>
-    public static ISiloBuilder AddSqliteGrainStorage(this ISiloBuilder silo, IConfiguration configuration)
+    public static ISiloBuilder AddSqliteGrainStorage(this ISiloBuilder silo, IConfiguration configuration) =>
+        silo.AddSqliteGrainStorage(services => DatabasePath(configuration, services.GetRequiredService<IHostEnvironment>().ContentRootPath));
+
+    /// <summary>The storage named <see cref="SwitchboardOptions.StorageName"/> on the SQLite file at <paramref name="databasePath"/>.</summary>
+    public static ISiloBuilder AddSqliteGrainStorage(this ISiloBuilder silo, string databasePath) =>
+        silo.AddSqliteGrainStorage(_ => databasePath);
+
+    private static ISiloBuilder AddSqliteGrainStorage(this ISiloBuilder silo, Func<IServiceProvider, string> databasePath)
     {
         silo.Services.AddGrainStorage(SwitchboardOptions.StorageName, (services, name) => new SqliteGrainStorage(
-            DatabasePath(configuration, services.GetRequiredService<IHostEnvironment>().ContentRootPath),
+            databasePath(services),
             services.GetRequiredKeyedService<IGrainStorageSerializer>(name),
             services.GetRequiredService<IActivatorProvider>(),
             services.GetRequiredService<ILogger<SqliteGrainStorage>>()));
