@@ -101,6 +101,11 @@ echo
 grep -hE "^ *(Assignment latency|measured: )" "$log" | sed -E 's/^ *(measured: )?/measured: /' | awk '!seen[$0]++' || true
 if compgen -G "artifacts/screenshots/*.png" >/dev/null; then echo "screenshots: artifacts/screenshots/ (browser tests)"; fi
 echo "smoke: $smoke"
+# The names of failed tests and the first lines of their messages, so the tail of a CI log says which test failed.
+if grep -qE "^ +Failed [A-Za-z_][A-Za-z0-9_.]+ \[" "$log"; then
+  echo "failed tests:"
+  grep -hE -A 6 "^ +Failed [A-Za-z_][A-Za-z0-9_.]+ \[" "$log" | grep -vE "^ +Stack Trace:|^ +at " | head -60 | sed 's/^/  /'
+fi
 echo "wall time: $((SECONDS - started)) s (of which cluster and integration tests: $integration_seconds s)"
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then

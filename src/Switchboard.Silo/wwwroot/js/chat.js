@@ -6,6 +6,7 @@
 import { h, $ } from './dom.js';
 import { hubConnection, startWithRetry, hubError, newId, invokeWithRetry, mayRetry, createGate } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
+import { loadLanguage } from './i18n.js';
 
 const conversationKey = 'switchboard.conversation';
 // The customer identity token the server gave with the last start, kept per browser: with it a returning customer is
@@ -64,6 +65,7 @@ let outgoing = null;
 const retrying = new Set();
 
 async function main() {
+  await loadLanguage(['common', 'chat']);
   $('#start').addEventListener('submit', start);
   $('#composer').addEventListener('submit', event => {
     event.preventDefault();

@@ -7,6 +7,7 @@ import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseC
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
 import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
 import { createSupervisorView } from './supervisor.js';
+import { loadLanguage } from './i18n.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
 
 const state = {
@@ -42,6 +43,7 @@ const expiredReason = 'Your sign-in expired; sign in again.';
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
+  await loadLanguage(['common', 'console']);
   $('#dev-signin').addEventListener('submit', onDevSignIn);
   $('#token-signin').addEventListener('submit', onTokenSignIn);
   $('#sign-out').addEventListener('click', () => signOut());
