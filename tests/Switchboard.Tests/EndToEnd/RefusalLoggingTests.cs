@@ -21,6 +21,12 @@ public sealed class RefusalLoggingTests(LoggingSiloFixture silo, ITestOutputHelp
 {
     private static readonly int Budget = new LimitsOptions().LogLinesPerSourcePerMinute;
 
+    // The minute the fake clock jumps can outrun an agent's presence lease (the lease check and the host's confirmation
+    // are both timers on that clock, and either may fire first): the agent grain then logs that the agent went offline.
+    // That is presence, not the logging of refusals, so it is left out of what these tests judge.
+    private static List<LogEntry> WithoutPresence(IEnumerable<LogEntry> entries) =>
+        entries.Where(e => e.Category != typeof(AgentGrain).FullName).ToList();
+
     [Fact]
     public async Task AFloodOfRefusedHubCallsWritesAtMostTheBudgetAndOneSummaryWithoutAStackOrAnError()
     {
@@ -43,7 +49,7 @@ public sealed class RefusalLoggingTests(LoggingSiloFixture silo, ITestOutputHelp
         var refused = calls.Count(c => c?.Message.Contains("Too many calls on this connection") == true);
         var duringFlood = silo.Logs.Since(mark);
         silo.Time.Advance(TimeSpan.FromMinutes(1));
-        var written = silo.Logs.Since(mark);
+        var written = WithoutPresence(silo.Logs.Since(mark));
 
         output.WriteLine($"measured: 300 calls at once on one connection, {refused} refused: {duringFlood.Count} entries, " +
             $"{duringFlood.Sum(e => e.Lines)} lines, {duringFlood.Sum(e => e.Bytes)} bytes; then {written.Count - duringFlood.Count} summary");
@@ -80,7 +86,7 @@ public sealed class RefusalLoggingTests(LoggingSiloFixture silo, ITestOutputHelp
         var forbidden = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => agent.GetAsync("/api/overview")));
         var duringFlood = silo.Logs.Since(mark);
         silo.Time.Advance(TimeSpan.FromMinutes(1));
-        var written = silo.Logs.Since(mark);
+        var written = WithoutPresence(silo.Logs.Since(mark));
 
         output.WriteLine($"measured: 400 refused requests (100 each 401, 400, 403, and {messages.Count(m => m.StatusCode == HttpStatusCode.TooManyRequests)} of 100 answered 429): " +
             $"{duringFlood.Count} entries, {duringFlood.Sum(e => e.Lines)} lines, {duringFlood.Sum(e => e.Bytes)} bytes; then {written.Count - duringFlood.Count} summaries");
