@@ -62,6 +62,7 @@ catch (TargetException ex)
 }
 
 Console.Write(ReportWriter.ToConsole(report));
+Console.Write(run.DescribeSiloWork());
 var folder = ReportWriter.WriteFolder(report, options.Out, run.Recorders);
 Console.WriteLine($"  reports: {Path.GetFullPath(folder)}");
 Console.WriteLine($"load test {ReportWriter.OneLine(report)}");

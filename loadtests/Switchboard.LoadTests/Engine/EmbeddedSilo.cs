@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Orleans;
 using Switchboard.Auth;
 using Switchboard.Hosting;
 using Switchboard.LoadTests.Simulation;
@@ -18,9 +19,10 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 {
     private readonly LoopbackSilo _silo;
 
-    private EmbeddedSilo(LoopbackSilo silo)
+    private EmbeddedSilo(LoopbackSilo silo, SiloWork work)
     {
         _silo = silo;
+        Work = work;
         Tokens = silo.Services.GetRequiredService<TokenIssuer>();
     }
 
@@ -28,6 +30,9 @@ public sealed class EmbeddedSilo : IAsyncDisposable
 
     /// <summary>Signs tokens with the key this silo checks (one it made at start, unless the run named one).</summary>
     public TokenIssuer Tokens { get; }
+
+    /// <summary>Grain calls, state writes and activations, counted while <see cref="SiloWork.Start"/> is on.</summary>
+    public SiloWork Work { get; }
 
     public static async Task<EmbeddedSilo> StartAsync(AgentRoster roster, string? signingKey, string? database = null)
     {
@@ -55,6 +60,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             settings[$"{AuthOptions.Section}:SigningKey"] = signingKey;
         }
 
+        var work = new SiloWork();
         var silo = await LoopbackSilo.StartAsync(
             new WebApplicationOptions { EnvironmentName = "LoadTest", ContentRootPath = AppContext.BaseDirectory },
             settings,
@@ -66,11 +72,16 @@ public sealed class EmbeddedSilo : IAsyncDisposable
                 builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
                 // A silo that will not stop must not keep the report from being written.
                 builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+                builder.Services.AddSingleton<IIncomingGrainCallFilter>(work);
             });
-        return new EmbeddedSilo(silo);
+        return new EmbeddedSilo(silo, work);
     }
 
-    public ValueTask DisposeAsync() => _silo.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _silo.DisposeAsync();
+        Work.Dispose();
+    }
 
     private sealed class NoSignalLifetime : IHostLifetime
     {

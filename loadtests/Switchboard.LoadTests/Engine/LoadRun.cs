@@ -107,6 +107,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         }
 
         _running = true;
+        _silo?.Work.Start();
         StartLoad();
         StartEcho();
         var probe = ProbeThreadPoolAsync(_stop.Token);
@@ -127,6 +128,7 @@ public sealed partial class LoadRun : IAsyncDisposable
         var drainStarted = Stopwatch.GetTimestamp();
         await DrainAsync();
         var drained = Stopwatch.GetElapsedTime(drainStarted);
+        _silo?.Work.Stop();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
         var machineBusy = CpuCounters.BusyShare(machineStart, CpuCounters.Read());
         var gc = GcCounters.Read() - gcStart;
@@ -141,6 +143,13 @@ public sealed partial class LoadRun : IAsyncDisposable
             _options, _roster, _topics, _schedule, _metrics, _agents, _pacers, startedAt, machine,
             _silo is null ? string.Join(", ", _servers) : $"embedded silo at {_servers[0]} (in this process, grain storage {(_options.EmbeddedDatabase is { } database ? $"sqlite {database}" : "memory")})",
             cpu, wall, machineBusy, gc, _clock.Measured, _clock.Interrupted, drained, Interlocked.Read(ref _generatorErrors), _echoUnavailable));
+    }
+
+    /// <summary>What the embedded silo did per conversation (grain calls, writes, activations); empty for a remote target.</summary>
+    public string DescribeSiloWork()
+    {
+        var ended = _metrics.Ok + _metrics.Failed + _metrics.UnmeasuredOk + _metrics.UnmeasuredFailed;
+        return _silo?.Work.Describe(ended) ?? "";
     }
 
     public async ValueTask DisposeAsync()

@@ -19,6 +19,7 @@ public sealed partial class ConversationGrain
     private static readonly Backoff TrackRetry = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     private static readonly TimeSpan TrackTimeout = TimeSpan.FromSeconds(5);
     private IGrainTimer? _clock;
+    private bool _clockKeepsAlive;
     private DateTimeOffset? _clockDueAt;
 
     // What this conversation's deadline shard holds for it, when known (unknown on activation, and after the shard
@@ -103,24 +104,30 @@ public sealed partial class ConversationGrain
             return;
         }
 
-        _clock?.Dispose();
-        _clock = null;
         _clockDueAt = next;
         if (next is not { } dueAt)
         {
+            _clock?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
         }
 
         // Timers take at most about 49 days; a longer wait simply wakes early and sets the timer again.
         var delay = TimeSpan.FromTicks(Math.Clamp((dueAt - time.GetUtcNow()).Ticks, 0, MaxTimerDelay.Ticks));
+        // Live conversations stay in memory for precision; a follow-up days away relies on the deadline service.
+        var keepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned;
+        if (_clock is not null && _clockKeepsAlive == keepAlive)
+        {
+            // The same timer, moved: most changes of a conversation move its next time, few change whether it is live.
+            _clock.Change(delay, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        _clock?.Dispose();
+        _clockKeepsAlive = keepAlive;
         _clock = this.RegisterGrainTimer(
             static (grain, _) => grain.OnTimerAsync(),
             this,
-            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan)
-            {
-                // Live conversations stay in memory for precision; a follow-up days away relies on the deadline service.
-                KeepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned,
-            });
+            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = keepAlive });
     }
 
     private async Task OnTimerAsync()

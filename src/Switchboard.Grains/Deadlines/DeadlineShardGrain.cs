@@ -66,6 +66,7 @@ public sealed class DeadlineShardGrain(
     private IGrainTimer? _fireTimer;
     private long _fireAtTicks = long.MaxValue;
     private IGrainTimer? _flushTimer;
+    private bool _flushArmed;
     private bool _flushing;
     private bool _directoryDirty;
     private TaskCompletionSource? _stored;
@@ -97,10 +98,11 @@ public sealed class DeadlineShardGrain(
             logger.LogInformation("Deadline shard {Shard} took over {Count} wake-up times", Shard, _entries.Count);
         }
 
+        // Armed only while something waits to be stored (ArmFlush): an idle shard costs no timer turns.
         _flushTimer = this.RegisterGrainTimer(
-            static (grain, _) => grain.FlushAsync(),
+            static (grain, _) => grain.OnFlushTimerAsync(),
             this,
-            new GrainTimerCreationOptions(_options.FlushInterval, _options.FlushInterval) { Interleave = true });
+            new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = true });
 
         SetFireTimer();
         // The backstop that brings the shard back if nothing else calls it after its silo died (silos ping every
@@ -252,7 +254,7 @@ public sealed class DeadlineShardGrain(
             }
             else if (markDirty)
             {
-                _dirty.Add(oldSlot);
+                MarkDirty(oldSlot);
             }
         }
 
@@ -266,7 +268,7 @@ public sealed class DeadlineShardGrain(
         members.Add(key);
         if (markDirty)
         {
-            _dirty.Add(slot);
+            MarkDirty(slot);
         }
 
         // Older heap entries of this conversation are skipped when they come up (they no longer match its record).
@@ -285,7 +287,7 @@ public sealed class DeadlineShardGrain(
     {
         if (_segments.TryGetValue(slot, out var members) && members.Remove(key) && markDirty)
         {
-            _dirty.Add(slot);
+            MarkDirty(slot);
         }
     }
 
@@ -306,25 +308,20 @@ public sealed class DeadlineShardGrain(
             return;
         }
 
-        _fireTimer?.Dispose();
-        _fireTimer = null;
         _fireAtTicks = next;
-        if (next == long.MaxValue)
-        {
-            return;
-        }
-
-        var delay = TimeSpan.FromTicks(Math.Clamp(next - time.GetUtcNow().UtcTicks, 0, TimeSpan.FromDays(30).Ticks));
-        _fireTimer = this.RegisterGrainTimer(
+        // One timer for the shard's life, moved rather than made again (a wake-up time earlier than all others moves it).
+        _fireTimer ??= this.RegisterGrainTimer(
             static (grain, _) => grain.FireAsync(),
             this,
-            new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = true });
+            new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = true });
+        var delay = next == long.MaxValue
+            ? Timeout.InfiniteTimeSpan
+            : TimeSpan.FromTicks(Math.Clamp(next - time.GetUtcNow().UtcTicks, 0, TimeSpan.FromDays(30).Ticks));
+        _fireTimer.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
     private Task FireAsync()
     {
-        _fireTimer?.Dispose();
-        _fireTimer = null;
         _fireAtTicks = long.MaxValue;
         var dueBy = time.GetUtcNow().UtcTicks - _options.Grace.Ticks;
         _firing = true;
@@ -384,7 +381,36 @@ public sealed class DeadlineShardGrain(
         finally
         {
             _flushing = false;
+            // Changes that came in during the write, or a write that failed: the next flush takes them.
+            if (_dirty.Count > 0)
+            {
+                ArmFlush();
+            }
         }
+    }
+
+    private Task OnFlushTimerAsync()
+    {
+        _flushArmed = false;
+        return FlushAsync();
+    }
+
+    private void MarkDirty(long slot)
+    {
+        _dirty.Add(slot);
+        ArmFlush();
+    }
+
+    /// <summary>Stores what changed one flush interval from now, unless a flush is already due.</summary>
+    private void ArmFlush()
+    {
+        if (_flushArmed || _flushTimer is null)
+        {
+            return;
+        }
+
+        _flushArmed = true;
+        _flushTimer.Change(_options.FlushInterval, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -510,7 +536,7 @@ public sealed class DeadlineShardGrain(
             // Everything is still in memory: write it all next time.
             foreach (var slot in _segments.Keys)
             {
-                _dirty.Add(slot);
+                MarkDirty(slot);
             }
         }
 
@@ -582,7 +608,7 @@ public sealed class DeadlineShardGrain(
             // whole next time.
             logger.LogWarning(ex, "Deadline shard {Shard} could not store segment {Slot}; the next flush tries again", Shard, slot);
             _staleSlots.Add(slot);
-            _dirty.Add(slot);
+            MarkDirty(slot);
             return ex;
         }
     }
