@@ -117,6 +117,14 @@ public sealed class AgentGrain(
             return;
         }
 
+        // An agent whose last conversation just ended keeps the wake-up it has: it fires once, finds nothing held and
+        // is forgotten then (WakeAsync). Forgetting at once cost two shard calls per conversation for an agent who
+        // goes from none to one and back with every chat; the wake it keeps costs one call, a few refresh periods on.
+        if (desired is null && _safetyNetAt is { } pending && pending > time.GetUtcNow())
+        {
+            return;
+        }
+
         _safetyNetAt = desired;
         GrainFactory.Grain<Deadlines.IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id)).TrackAgentAsync(Id, desired).Ignore();
     }

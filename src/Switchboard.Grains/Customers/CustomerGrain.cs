@@ -17,6 +17,7 @@ public sealed class CustomerGrain(
     ILogger<CustomerGrain> logger) : Grain, ICustomerGrain
 {
     private readonly SwitchboardOptions _options = options.Value;
+    private bool _unsaved;
 
     private CustomerState State => state.State;
 
@@ -139,6 +140,8 @@ public sealed class CustomerGrain(
 
     public async Task RecordAsync(CustomerConversation conversation, CustomerDetails? details = null)
     {
+        var known = State.Conversations.FindIndex(c => c.Id == conversation.Id);
+        var stillOpen = known >= 0 && State.Conversations[known].IsOpen && conversation.IsOpen;
         var changed = Upsert(conversation);
         if (details is not null)
         {
@@ -146,9 +149,32 @@ public sealed class CustomerGrain(
             changed = true;
         }
 
-        if (changed)
+        // A conversation is stored when it arrives and when it ends; what changes while it stays open (its agent, its
+        // last message) is kept in memory only, because every use of an open record reads it back from the conversation
+        // first (RefreshAsync). That is one write fewer per conversation, and one per message.
+        if (changed && (details is not null || !stillOpen))
         {
             await SaveAsync();
+        }
+        else if (changed)
+        {
+            _unsaved = true;
+        }
+    }
+
+    /// <summary>What only memory held (an open conversation's changes) is stored as the grain goes, for the history.</summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_unsaved)
+        {
+            try
+            {
+                await SaveAsync();
+            }
+            catch (Exception)
+            {
+                // Logged by SaveAsync; the open conversations are read back on the next start anyway.
+            }
         }
     }
 
@@ -299,6 +325,7 @@ public sealed class CustomerGrain(
         try
         {
             await state.WriteStateAsync();
+            _unsaved = false;
         }
         catch (Exception ex)
         {
