@@ -40,9 +40,11 @@ public sealed class DeadlineShardPlacementDirector : IPlacementDirector
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var silos = context.GetCompatibleSilos(target);
+        // No silo at all happens when the last one stops: its shards, asked where to migrate, stay (the local silo is
+        // the answer that means "do not move"), instead of an error per shard in the log of every single-silo stop.
         var chosen = IPlacementDirector.GetPlacementHint(target.RequestContextData, silos)
             ?? DeadlineShardPlacement.Owner(target.GrainIdentity.GetIntegerKey(), silos)
-            ?? throw new OrleansException("No silo can host a deadline shard.");
+            ?? context.LocalSilo;
         return Task.FromResult(chosen);
     }
 }
