@@ -19,6 +19,8 @@ export function createEndChat({ connection, ready, current, ended }) {
       h('button', { type: 'button', id: 'end-yes', class: 'primary', onclick: leave })));
   document.body.append(confirm);
   let leaving = false;
+  // Whether the status line says the customer ended it (redrawn in the page's language).
+  let endedHere = false;
 
   function texts() {
     button.textContent = t('chatpage.end.button');
@@ -26,6 +28,7 @@ export function createEndChat({ connection, ready, current, ended }) {
     $('#end-confirm-text').textContent = t('chatpage.end.confirmText');
     $('#end-keep').textContent = t('chatpage.end.keep');
     $('#end-yes').textContent = t('chatpage.end.confirm');
+    if (endedHere) $('#status').textContent = t('chatpage.end.ended');
   }
 
   function ask() {
@@ -43,6 +46,8 @@ export function createEndChat({ connection, ready, current, ended }) {
       const view = await invokeWithRetry(connection, 'LeaveConversation', [conversation.id], { ready });
       confirm.close();
       ended(view);
+      endedHere = true;
+      $('#status').textContent = t('chatpage.end.ended');
     } catch (err) {
       confirm.close();
       error.textContent = mayRetry(err) ? t('chatpage.end.unreachable') : hubError(err);
@@ -56,7 +61,10 @@ export function createEndChat({ connection, ready, current, ended }) {
   window.addEventListener('languagechange', texts);
   return {
     get leaving() { return leaving; },
-    show() { button.hidden = false; },
+    show() {
+      button.hidden = false;
+      endedHere = false;
+    },
     hide() {
       button.hidden = true;
       error.textContent = '';

@@ -6,7 +6,7 @@
 import { h, $ } from './dom.js';
 import { hubConnection, startWithRetry, hubError, newId, invokeWithRetry, mayRetry, createGate } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
-import { loadLanguage, t } from './i18n.js';
+import { loadLanguage } from './i18n.js';
 import { createRating } from './chat-rating.js';
 import { createEndChat } from './chat-end.js';
 import { watchTyping } from './typing.js';
@@ -353,6 +353,8 @@ function setStatus(text) {
 }
 
 function close() {
+  // Closed already (the push and the End chat answer both say so, in either order).
+  if (conversation.status === 'resolved' && !$('#closed').hidden) return;
   conversation.status = 'resolved';
   setStatus('This chat is closed.');
   $('#composer').hidden = true;
@@ -370,7 +372,6 @@ function onEnded(view) {
   conversation.rating = view.rating;
   if (conversation.status !== 'resolved') close();
   rating.show(conversation);
-  setStatus(t('chatpage.end.ended'));
 }
 
 async function send() {
