@@ -22,10 +22,13 @@ public sealed partial class ConsoleTests
         var message = customer.GetByLabel("Your message");
         await message.PressSequentiallyAsync("It says my password is wrong");
         await Expect(agent.Locator("#typing")).ToHaveTextAsync("Noor Haddad is typing…");
+        var listLine = agent.Locator("#conversation-list li", new() { HasText = "Noor Haddad" }).Locator(".item-bottom");
+        await Expect(listLine).ToHaveAttributeAsync("data-typing", "typing…");
         await ShotAsync(agent, "chatpage-1-console-customer-typing");
         await message.PressAsync("Enter");
         await Expect(agent.Locator("#thread .message.customer").Last).ToContainTextAsync("my password is wrong");
         await Expect(agent.Locator("#typing")).ToBeHiddenAsync();
+        await Expect(listLine).Not.ToHaveAttributeAsync("data-typing", new System.Text.RegularExpressions.Regex("."));
 
         // The agent types: the customer sees it under the agent's name, until it goes quiet for a few seconds.
         var box = agent.GetByRole(AriaRole.Combobox, new() { Name = "Reply to Noor Haddad" });

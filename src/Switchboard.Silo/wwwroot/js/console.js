@@ -266,7 +266,13 @@ async function connect() {
   connection.on('FollowUpDue', ({ conversationId }) => toast(`A resolved complaint is due its follow-up (${conversationId.slice(0, 8)}).`));
   connection.on('SupervisorAlert', alert => state.supervisor?.alert(alert));
   state.typing = watchTyping({ connection, from: 'customer', box: $('#message'), current: () => state.selectedId,
-    canSignal: id => state.conversations.get(id)?.status === 'assigned' });
+    canSignal: id => state.conversations.get(id)?.status === 'assigned',
+    // The list shows it too, in place of the last message, for the chats not on screen.
+    onChange: (id, typing) => {
+      const line = $(`#conversation-list li[data-id="${id}"] .item-bottom`);
+      if (line && typing) line.dataset.typing = t('chatpage.typingInList');
+      else if (line) delete line.dataset.typing;
+    } });
   connection.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
   connection.onreconnected(() => {
     setConnection('connected', 'Connected');

@@ -19,8 +19,9 @@ export function createTypingSender(signal) {
   };
 }
 
-// The indicator under a thread: current() names the conversation on screen; only its typist is shown.
-export function createTypingIndicator(thread, current) {
+// The indicator under a thread: current() names the conversation on screen; only its typist is shown there.
+// onChange(conversationId, typing) hears of every conversation (the console marks its list with it).
+export function createTypingIndicator(thread, current, onChange = () => {}) {
   let element = $('#typing');
   if (!element) {
     element = h('p', { id: 'typing', class: 'typing', role: 'status', 'aria-live': 'polite', hidden: true });
@@ -28,10 +29,12 @@ export function createTypingIndicator(thread, current) {
   }
   const typists = new Map();
 
+  const text = typist => t('chatpage.typing', { name: typist.name });
+
   function render() {
     const typist = typists.get(current());
     element.hidden = !typist;
-    element.textContent = typist ? t('chatpage.typing', { name: typist.name }) : '';
+    element.textContent = typist ? text(typist) : '';
   }
 
   function stop(conversationId) {
@@ -40,14 +43,20 @@ export function createTypingIndicator(thread, current) {
     clearTimeout(typist.timer);
     typists.delete(conversationId);
     render();
+    onChange(conversationId, false);
   }
 
-  window.addEventListener('languagechange', render);
+  window.addEventListener('languagechange', () => {
+    render();
+    typists.forEach((typist, id) => onChange(id, true));
+  });
   return {
     typing({ conversationId, name }) {
       clearTimeout(typists.get(conversationId)?.timer);
-      typists.set(conversationId, { name, timer: setTimeout(() => stop(conversationId), showFor) });
+      const typist = { name, timer: setTimeout(() => stop(conversationId), showFor) };
+      typists.set(conversationId, typist);
       render();
+      onChange(conversationId, true);
     },
     stop,
     render,
@@ -56,8 +65,8 @@ export function createTypingIndicator(thread, current) {
 
 // Wires a hub connection: pushes of 'Typing' from `from` show, its messages and the close hide them; typing in `box`
 // signals for the conversation current() names while canSignal(id) allows.
-export function watchTyping({ connection, from, box, current, canSignal = () => true }) {
-  const indicator = createTypingIndicator($('#thread'), current);
+export function watchTyping({ connection, from, box, current, canSignal = () => true, onChange }) {
+  const indicator = createTypingIndicator($('#thread'), current, onChange);
   connection.on('Typing', typing => {
     if (typing.from === from) indicator.typing(typing);
   });
