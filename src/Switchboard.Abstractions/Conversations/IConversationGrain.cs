@@ -143,6 +143,23 @@ public interface IConversationGrain : IGrainWithStringKey
     Task<ConversationView> LeaveAsync();
 
     /// <summary>
+    /// The customer is typing: the agent holding the conversation hears it (nobody while it waits). Nothing is stored
+    /// (a typing signal is ephemeral) and it interleaves with everything, so it never waits behind a command; on a
+    /// closed conversation it does nothing.
+    /// </summary>
+    [AlwaysInterleave]
+    [RetrySafe]
+    Task CustomerTypingAsync();
+
+    /// <summary>
+    /// The agent holding the conversation is typing: the customer hears it, under <paramref name="agentName"/>. Nothing
+    /// is stored; <see cref="SwitchboardError.Forbidden"/> for an agent who does not hold it (a closed one included).
+    /// </summary>
+    [AlwaysInterleave]
+    [RetrySafe]
+    Task AgentTypingAsync(string agentId, string agentName);
+
+    /// <summary>
     /// The customer rates a resolved conversation 1–5 with an optional comment (at most 1000 characters). Once per
     /// conversation: the same rating again answers the stored one, a different one is refused with
     /// <see cref="SwitchboardError.Conflict"/>, as is rating an open or abandoned one; a bad score or comment with

@@ -5,7 +5,7 @@ using Switchboard.Supervision;
 
 namespace Switchboard.Conversations;
 
-/// <summary>What the customer does at the end: leave, and rate the service.</summary>
+/// <summary>What the customer does at the end: leave, and rate the service; and what both sides say while typing.</summary>
 public sealed partial class ConversationGrain
 {
     public async Task<ConversationView> LeaveAsync()
@@ -33,7 +33,7 @@ public sealed partial class ConversationGrain
         ReportToCustomer();
 
         Notifier.MessagePosted(Id, agentId, notice);
-        Notifier.ConversationClosed(Id, agentId);
+        Notifier.ConversationLeft(Id, agentId);
         await RemoveFromQueuesAsync(queues);
         if (wasTicket)
         {
@@ -81,5 +81,29 @@ public sealed partial class ConversationGrain
         Metrics.Record(ConversationEvents.Rated(State, score, now));
         ReportToCustomer();
         return State.Rating;
+    }
+
+    public Task CustomerTypingAsync()
+    {
+        EnsureStarted();
+        // Read-only: no state change, nothing stored. While it waits nobody is there to hear it.
+        if (State is { Status: ConversationStatus.Assigned, AgentId: { } agentId })
+        {
+            Notifier.CustomerTyping(agentId, Id, State.CustomerName);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task AgentTypingAsync(string agentId, string agentName)
+    {
+        EnsureStarted();
+        if (State.Status != ConversationStatus.Assigned || State.AgentId != agentId)
+        {
+            throw SwitchboardException.Forbidden($"Conversation '{Id}' is not assigned to agent '{agentId}'.");
+        }
+
+        Notifier.AgentTyping(Id, agentId, agentName);
+        return Task.CompletedTask;
     }
 }

@@ -27,6 +27,25 @@ public interface IChatNotifier
     /// <summary>The conversation was resolved; both sides hear it.</summary>
     void ConversationClosed(string conversationId, string? agentId);
 
+    /// <summary>
+    /// The customer ended the conversation; both sides hear it as a close, marked as the customer's, so the agent's
+    /// console can say who ended it. A notifier that draws no such distinction reports a plain close.
+    /// </summary>
+    void ConversationLeft(string conversationId, string? agentId) => ConversationClosed(conversationId, agentId);
+
+    /// <summary>
+    /// The customer is typing in a conversation <paramref name="agentId"/> holds: that agent hears it. Ephemeral:
+    /// nothing is stored, and a notifier that does not carry typing signals drops them.
+    /// </summary>
+    void CustomerTyping(string agentId, string conversationId, string customerName)
+    {
+    }
+
+    /// <summary>The agent holding the conversation is typing: the customer hears it. Ephemeral, as <see cref="CustomerTyping"/>.</summary>
+    void AgentTyping(string conversationId, string agentId, string agentName)
+    {
+    }
+
     /// <summary>The agent no longer holds the conversation (transferred, reservation expired, reclaimed after going offline).</summary>
     void ConversationWithdrawn(string agentId, string conversationId, string reason);
 

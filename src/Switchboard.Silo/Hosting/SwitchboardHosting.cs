@@ -47,6 +47,7 @@ public static class SwitchboardHosting
             new JsonHubProtocol(services.GetRequiredService<IOptions<JsonHubProtocolOptions>>()),
             (int)Math.Min(int.MaxValue, services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxHubMessageBytes)));
         builder.Services.AddSingleton<PushOutbox>();
+        builder.Services.AddSingleton<TypingThrottle>();
         builder.Services.AddSingleton<IChatNotifier, SignalRChatNotifier>();
         builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddHostedService<AgentPresenceHeartbeat>();

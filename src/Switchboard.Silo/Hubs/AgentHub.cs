@@ -16,7 +16,7 @@ namespace Switchboard.Hubs;
 /// token (roles agent and supervisor) may read, transfer and resolve any.
 /// </summary>
 [Authorize(Policy = AuthHosting.AgentPolicy)]
-public sealed class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis) : Hub<IAgentClient>
+public sealed class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis, TypingThrottle typing) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -95,6 +95,43 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
     public Task Resolve(string conversationId) => IsSupervisor
         ? Conversation(conversationId).ResolveAsSupervisorAsync(AgentId)
         : Conversation(conversationId).ResolveAsync(AgentId);
+
+    /// <summary>
+    /// The agent is typing in a conversation they hold: its customer hears it under the agent's name. One signal per
+    /// conversation every <see cref="TypingThrottle.Interval"/> goes on; the others are dropped here, unanswered.
+    /// </summary>
+    public async Task SignalTyping(string conversationId)
+    {
+        var conversation = Conversation(conversationId);
+        if (!typing.TryPass(Context, conversationId))
+        {
+            return;
+        }
+
+        try
+        {
+            await conversation.AgentTypingAsync(AgentId, await AgentNameAsync());
+        }
+        catch
+        {
+            typing.Forget(Context, conversationId);
+            throw;
+        }
+    }
+
+    // The name the customer knows the agent by (the join notice's), read once per connection.
+    private async Task<string> AgentNameAsync()
+    {
+        const string key = "agent-name";
+        if (Context.Items.TryGetValue(key, out var known))
+        {
+            return (string)known!;
+        }
+
+        var name = (await Agent.GetAsync())?.Profile.Name ?? AgentId;
+        Context.Items[key] = name;
+        return name;
+    }
 
     /// <summary>Supervisors: the conversations nobody could take live, oldest first.</summary>
     public async Task<TicketSummary[]> GetTickets()

@@ -11,7 +11,7 @@ namespace Switchboard.Hubs;
 /// connection may read and post only in conversations it started, or joined with that conversation's customer token.
 /// </summary>
 public sealed class CustomerHub(
-    IGrainFactory grains, TokenIssuer tokens, RateLimits limits, OpenConversations open, IOptions<SwitchboardOptions> options) : Hub<ICustomerClient>
+    IGrainFactory grains, TokenIssuer tokens, RateLimits limits, OpenConversations open, IOptions<SwitchboardOptions> options, TypingThrottle typing) : Hub<ICustomerClient>
 {
     public const string Path = "/hubs/customer";
 
@@ -142,6 +142,16 @@ public sealed class CustomerHub(
     /// <summary>Rates a resolved conversation 1–5, once.</summary>
     public Task<ConversationRating> RateConversation(string conversationId, int score, string? comment) =>
         JoinedConversation(conversationId).RateAsync(score, comment);
+
+    /// <summary>
+    /// The customer is typing in a conversation this connection joined: the agent holding it hears it. One signal per
+    /// conversation every <see cref="TypingThrottle.Interval"/> goes on; the others are dropped here, unanswered.
+    /// </summary>
+    public Task SignalTyping(string conversationId)
+    {
+        var conversation = JoinedConversation(conversationId);
+        return typing.TryPass(Context, conversationId) ? conversation.CustomerTypingAsync() : Task.CompletedTask;
+    }
 
     private IConversationGrain JoinedConversation(string conversationId) =>
         Joined.Contains(HubArguments.RequireId(conversationId))

@@ -13,7 +13,17 @@ public sealed record MessagePosted(string ConversationId, ChatMessage Message);
 public sealed record ConversationQueued(string ConversationId, string Skill, int Position, TimeSpan? EstimatedWait);
 
 /// <summary>Pushed to both sides when a conversation is resolved.</summary>
-public sealed record ConversationClosed(string ConversationId, string? ResolvedBy);
+/// <param name="ByCustomer">The customer ended it (<c>LeaveConversation</c>), not an agent or supervisor.</param>
+public sealed record ConversationClosed(string ConversationId, string? ResolvedBy, bool ByCustomer = false);
+
+/// <summary>
+/// Pushed to the other side while someone in the conversation types: to the agent holding it when the customer
+/// types, to the customer when that agent does. At most one per sender and conversation every
+/// <see cref="TypingThrottle.Interval"/>; show it until a message arrives or a few seconds pass without another.
+/// </summary>
+/// <param name="From">Who is typing: <c>customer</c> or <c>agent</c>.</param>
+/// <param name="Name">Their name as the other side knows it (the customer's name, the agent's display name).</param>
+public sealed record Typing(string ConversationId, MessageAuthor From, string Name);
 
 /// <summary>Pushed to an agent who no longer holds a conversation.</summary>
 public sealed record ConversationWithdrawn(string ConversationId, string Reason);
@@ -37,6 +47,9 @@ public interface IAgentClient
 
     Task ConversationClosed(ConversationClosed closed);
 
+    /// <summary>The customer of a conversation this agent holds is typing.</summary>
+    Task Typing(Typing typing);
+
     Task ConversationWithdrawn(ConversationWithdrawn withdrawn);
 
     Task SlaWarning(SlaWarning warning);
@@ -55,6 +68,9 @@ public interface ICustomerClient
     Task MessagePosted(MessagePosted posted);
 
     Task ConversationClosed(ConversationClosed closed);
+
+    /// <summary>The agent holding the conversation is typing.</summary>
+    Task Typing(Typing typing);
 
     /// <summary>To connections listening as the customer: an outbound conversation opened; join it to see the thread.</summary>
     Task OutreachOpened(OutreachOpened opened);

@@ -45,6 +45,29 @@ internal sealed class SignalRChatNotifier(
         }
     }
 
+    public void ConversationLeft(string conversationId, string? agentId)
+    {
+        var closed = new ConversationClosed(conversationId, agentId, ByCustomer: true);
+        ToCustomers(conversationId, group => customers.Clients.Group(group).ConversationClosed(closed));
+        if (agentId is not null)
+        {
+            ToAgent(agentId, group => agents.Clients.Group(group).ConversationClosed(closed));
+        }
+    }
+
+    // Typing takes the lane of its target like every push: after the messages before it, before the ones after.
+    public void CustomerTyping(string agentId, string conversationId, string customerName)
+    {
+        var typing = new Typing(conversationId, MessageAuthor.Customer, customerName);
+        ToAgent(agentId, group => agents.Clients.Group(group).Typing(typing));
+    }
+
+    public void AgentTyping(string conversationId, string agentId, string agentName)
+    {
+        var typing = new Typing(conversationId, MessageAuthor.Agent, agentName);
+        ToCustomers(conversationId, group => customers.Clients.Group(group).Typing(typing));
+    }
+
     public void ConversationWithdrawn(string agentId, string conversationId, string reason)
     {
         var withdrawn = new ConversationWithdrawn(conversationId, reason);

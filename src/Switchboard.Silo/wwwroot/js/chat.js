@@ -7,6 +7,10 @@ import { h, $ } from './dom.js';
 import { hubConnection, startWithRetry, hubError, newId, invokeWithRetry, mayRetry, createGate } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
 import { loadLanguage } from './i18n.js';
+import { createRating } from './chat-rating.js';
+import { createEndChat } from './chat-end.js';
+import { watchTyping } from './typing.js';
+import { rememberName, fillRememberedName } from './customer-name.js';
 
 const conversationKey = 'switchboard.conversation';
 // The customer identity token the server gave with the last start, kept per browser: with it a returning customer is
@@ -61,11 +65,14 @@ let starting = false;
 // The message being sent, or the last one that could not be: { conversationId, messageId, text, sending }. Its id is
 // made when the customer presses Send and kept until the server has it, so however often it goes, it is stored once.
 let outgoing = null;
+// Issue 18's parts of the page (rating, End chat), made once the connection exists.
+let rating;
+let endChat;
 // Why the page is trying again right now ('start', 'send', 'identify', 'join'), for the discreet note in the header.
 const retrying = new Set();
 
 async function main() {
-  await loadLanguage(['common', 'chat']);
+  await loadLanguage(['common', 'chat', 'chatpage']);
   $('#start').addEventListener('submit', start);
   $('#composer').addEventListener('submit', event => {
     event.preventDefault();
@@ -95,6 +102,10 @@ async function main() {
   connection.on('ConversationClosed', ({ conversationId }) => {
     if (conversationId === conversation?.id) close();
   });
+  rating = createRating({ connection, ready: ready.wait });
+  endChat = createEndChat({ connection, ready: ready.wait, current: () => conversation, ended: onEnded });
+  watchTyping({ connection, from: 'agent', box: $('#message'), current: () => conversation?.id,
+    canSignal: () => conversation?.status !== 'resolved' });
   connection.onreconnecting(() => {
     ready.shut();
     showConnection('reconnecting', 'Reconnecting…');
@@ -139,7 +150,8 @@ async function main() {
     sendStart(pending);
     return;
   }
-  $('#name').focus();
+  // A returning customer finds their name filled in (and may change it): the topic is next.
+  $(fillRememberedName($('#name')) ? '#topic' : '#name').focus();
 }
 
 function showConnection(stateName, text) {
@@ -200,6 +212,7 @@ async function sendStart(pending) {
       onRetry: () => showRetrying('start', true),
     });
     sessionStorage.removeItem(pendingStartKey);
+    rememberName(pending.start.customerName);
     sessionStorage.setItem(conversationKey, JSON.stringify({ id: started.conversation.id, token: started.customerToken }));
     localStorage.setItem(identityKey, JSON.stringify(started.customer));
     customerToken = started.customerToken;
@@ -244,6 +257,7 @@ async function onOutreach({ conversationId, customerToken: token }) {
     $('#thread').replaceChildren();
     $('#composer').hidden = false;
     $('#closed').hidden = true;
+    rating.hide();
   }
   if (await join({ id: conversationId, token }) === 'joined') {
     sessionStorage.setItem(conversationKey, JSON.stringify({ id: conversationId, token }));
@@ -288,7 +302,10 @@ function show(view) {
   // Pushes that came before the start result.
   early.splice(0).forEach(push => push());
   if (view.status === 'resolved') close();
-  else $('#message').focus();
+  else {
+    endChat.show();
+    $('#message').focus();
+  }
 }
 
 function onMessage(conversationId, message) {
@@ -336,11 +353,25 @@ function setStatus(text) {
 }
 
 function close() {
+  // Closed already (the push and the End chat answer both say so, in either order).
+  if (conversation.status === 'resolved' && !$('#closed').hidden) return;
   conversation.status = 'resolved';
   setStatus('This chat is closed.');
   $('#composer').hidden = true;
   $('#closed').hidden = false;
+  endChat.hide();
+  // Ending it here: its answer says whether anyone served it (rateable), so the rating waits for onEnded.
+  if (!endChat.leaving) rating.show(conversation);
   $('#new-chat').focus();
+}
+
+// The customer ended the chat (End chat): closed as the server answered, abandoned or not.
+function onEnded(view) {
+  if (view.id !== conversation?.id) return;
+  conversation.abandoned = view.abandoned;
+  conversation.rating = view.rating;
+  if (conversation.status !== 'resolved') close();
+  rating.show(conversation);
 }
 
 async function send() {

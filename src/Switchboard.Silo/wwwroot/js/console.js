@@ -7,7 +7,8 @@ import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseC
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
 import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
 import { createSupervisorView } from './supervisor.js';
-import { loadLanguage } from './i18n.js';
+import { loadLanguage, t } from './i18n.js';
+import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
 
 const state = {
@@ -43,7 +44,7 @@ const expiredReason = 'Your sign-in expired; sign in again.';
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console']);
+  await loadLanguage(['common', 'console', 'chatpage']);
   $('#dev-signin').addEventListener('submit', onDevSignIn);
   $('#token-signin').addEventListener('submit', onTokenSignIn);
   $('#sign-out').addEventListener('click', () => signOut());
@@ -264,6 +265,14 @@ async function connect() {
   connection.on('SlaWarning', onSlaWarning);
   connection.on('FollowUpDue', ({ conversationId }) => toast(`A resolved complaint is due its follow-up (${conversationId.slice(0, 8)}).`));
   connection.on('SupervisorAlert', alert => state.supervisor?.alert(alert));
+  state.typing = watchTyping({ connection, from: 'customer', box: $('#message'), current: () => state.selectedId,
+    canSignal: id => state.conversations.get(id)?.status === 'assigned',
+    // The list shows it too, in place of the last message, for the chats not on screen.
+    onChange: (id, typing) => {
+      const line = $(`#conversation-list li[data-id="${id}"] .item-bottom`);
+      if (line && typing) line.dataset.typing = t('chatpage.typingInList');
+      else if (line) delete line.dataset.typing;
+    } });
   connection.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
   connection.onreconnected(() => {
     setConnection('connected', 'Connected');
@@ -470,10 +479,12 @@ function onMessagePosted({ conversationId, message }) {
   renderContext();
 }
 
-function onClosed({ conversationId }) {
+function onClosed({ conversationId, byCustomer }) {
   const conversation = state.conversations.get(conversationId);
   if (!conversation) return;
   conversation.status = 'resolved';
+  conversation.endedByCustomer = !!byCustomer;
+  if (byCustomer) toast(t('chatpage.console.customerLeft', { name: conversation.customerName }));
   renderAll();
 }
 
@@ -597,7 +608,7 @@ function renderConversation() {
   $('#conversation-topic').textContent = skillName(conversation.topic);
   const badge = $('#conversation-state');
   badge.hidden = !closed;
-  badge.textContent = closed ? 'Closed' : '';
+  badge.textContent = closed ? (conversation.endedByCustomer ? t('chatpage.console.endedByCustomer') : 'Closed') : '';
   badge.className = 'tag tag-closed';
   paintClock($('#conversation-clock'), conversation);
   $('#conversation-clock').hidden = closed;
@@ -613,6 +624,7 @@ function renderConversation() {
   $('#dismiss').hidden = !closed;
   $('#composer').hidden = closed;
   $('#message').setAttribute('aria-label', `Reply to ${conversation.customerName}`);
+  state.typing?.render();
   renderRules();
 }
 
