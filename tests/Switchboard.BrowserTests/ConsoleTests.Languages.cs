@@ -64,7 +64,7 @@ public sealed partial class ConsoleTests
         var russian = await OpenAsync("/chat?lang=ru");
         await russian.GetByLabel("Ваше имя").FillAsync("Ольга Смирнова");
         await russian.GetByLabel("О чём Ваш вопрос?").SelectOptionAsync("account");
-        await russian.GetByLabel("Ваш вопрос").FillAsync("Это безобразие, верните деньги!!!");
+        await russian.GetByLabel("Ваш вопрос", new() { Exact = true }).FillAsync("Это безобразие, верните деньги!!!");
         await russian.GetByRole(AriaRole.Button, new() { Name = "Начать чат" }).ClickAsync();
         await Expect(russian.Locator("#thread .message.system").First).ToContainTextAsync("Спасибо, мы получили Ваш вопрос.");
         await Expect(russian.Locator("#thread .message.system", new() { HasText = "К чату подключился специалист: Chloe Dubois." })).ToBeVisibleAsync();
