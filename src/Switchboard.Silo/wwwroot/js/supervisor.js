@@ -47,7 +47,8 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
         ? [formatNumber(q.waiting), h('span', { class: 'overflowed muted' }, plural('supervisor.overflowed', q.overflowed))]
         : [formatNumber(q.waiting)];
       return h('tr', { dataset: { queue: q.name }, class: q.waiting ? 'has-waiting' : '' },
-        h('th', { scope: 'row' }, q.displayName),
+        // Named in the page's language where the shop named the topic so (the server's name is English).
+        h('th', { scope: 'row' }, skillName(q.name)),
         h('td', { class: 'num waiting', title: q.overflowed ? plural('supervisor.overflowedTitle', q.overflowed) : null }, ...waiting),
         h('td', { class: 'num', 'data-since': q.oldestWaitingSince ?? '' }, waitText(q.oldestWaitingSince)),
         h('td', { class: 'num' }, formatNumber(q.agentsOnline)),
