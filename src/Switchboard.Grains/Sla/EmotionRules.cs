@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 
 namespace Switchboard.Sla;
@@ -44,6 +45,7 @@ public sealed class EmotionRules
     public EmotionRules(IEnumerable<string> angryWords, int shoutingSignals = 1, int shoutingLetters = 8, int shoutingPercent = 80)
     {
         AngryWords = [.. angryWords.Where(w => !string.IsNullOrWhiteSpace(w)).SelectMany(Spellings).Distinct(StringComparer.OrdinalIgnoreCase)];
+        _upperWords = [.. AngryWords.Select(w => w.ToUpperInvariant())];
         ShoutingSignals = shoutingSignals;
         ShoutingLetters = shoutingLetters;
         ShoutingPercent = shoutingPercent;
@@ -51,6 +53,13 @@ public sealed class EmotionRules
 
     /// <summary>Every spelling matched (case-insensitively, anywhere in the message).</summary>
     public string[] AngryWords { get; }
+
+    // The spellings in upper case: a message is upper-cased once into a buffer on the stack and searched ordinally,
+    // which is what OrdinalIgnoreCase means, without its slow path for every word of a Cyrillic message.
+    private readonly string[] _upperWords;
+
+    // Messages up to this long are upper-cased on the stack; longer ones (up to MaxMessageLength) in a pooled buffer.
+    private const int StackLimit = 1024;
 
     /// <summary>Signals a shouted message counts: 1 (upset on its own) or 2 (angry on its own).</summary>
     public int ShoutingSignals { get; }
@@ -108,14 +117,33 @@ public sealed class EmotionRules
 
     public bool HasAngryWord(string text)
     {
-        foreach (var word in AngryWords)
+        if (_upperWords.Length == 0 || text.Length == 0)
         {
-            if (text.Contains(word, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
+            return false;
         }
 
-        return false;
+        char[]? rented = null;
+        var upper = text.Length <= StackLimit ? stackalloc char[StackLimit] : (rented = ArrayPool<char>.Shared.Rent(text.Length));
+        try
+        {
+            upper = upper[..text.Length];
+            text.AsSpan().ToUpperInvariant(upper);
+            foreach (var word in _upperWords)
+            {
+                if (upper.IndexOf(word, StringComparison.Ordinal) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 }

@@ -126,4 +126,48 @@ public sealed class ServerTextsTests
         Assert.Contains("fr", options.ServedLanguages());
         Assert.Equal("fr: The conversation was resolved.", options.Language("fr").Text("conversation.resolved"));
     }
+
+    [Fact]
+    public void AnAgentsMessageIsCheckedAgainstTheCustomersLanguagesPhrases()
+    {
+        var options = new SwitchboardOptions();
+
+        var german = Conversations.MessageRules.Check(
+            "Das ist leider unmöglich.", 0, options.MessageRules, options.Language("de").ForbiddenPhrases!);
+        var russian = Conversations.MessageRules.Check(
+            "Успокойтесь, пожалуйста.", 0, options.MessageRules, options.Language("ru").ForbiddenPhrases!);
+
+        Assert.Equal("Ich schaue, was wir für Sie tun können.", Assert.Single(german).Alternative);
+        Assert.Equal("Я понимаю, как это неприятно.", Assert.Single(russian).Alternative);
+        Assert.Empty(Conversations.MessageRules.Check("Das ist leider unmöglich.", 0, options.MessageRules));
+    }
+
+    [Fact]
+    public void TheConsoleGetsEveryLanguagesTopicsQuickRepliesAndPhrases()
+    {
+        var options = new SwitchboardOptions
+        {
+            Skills = { ["shipping"] = new SkillOptions { DisplayName = "Shipping" } },
+            QuickReplies = [new QuickReplyOptions { Shortcut = "hello", Title = "Greeting", Text = "Hello {name}" }],
+            Languages =
+            {
+                ["de"] = new LanguageOptions
+                {
+                    Topics = { ["shipping"] = "Versand" },
+                    QuickReplies = [new QuickReplyOptions { Shortcut = "hallo", Title = "Begrüßung", Text = "Guten Tag {name}" }],
+                },
+            },
+        };
+
+        var languages = Api.ConsoleApi.Settings(options).Languages!;
+
+        Assert.Equal(["de", "en", "ru"], languages.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("Versand", languages["de"].Topics["shipping"]);
+        Assert.Equal("hallo", Assert.Single(languages["de"].QuickReplies!).Shortcut);
+        Assert.Equal("hello", Assert.Single(languages["en"].QuickReplies!).Shortcut);
+        // Russian has no quick replies set here: the console falls back (its page's language, then English).
+        Assert.Null(languages["ru"].QuickReplies);
+        Assert.Equal("Shipping", languages["ru"].Topics["shipping"]);
+        Assert.Contains("невозможно", languages["ru"].ForbiddenPhrases!.Keys);
+    }
 }

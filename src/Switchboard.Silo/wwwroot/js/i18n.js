@@ -99,8 +99,11 @@ export const formatDateTime = (value, options) => new Intl.DateTimeFormat(curren
 // A text that depends on a count, in the page's language's plural forms (Intl.PluralRules): the catalogue has one key
 // per form the language uses, `key#one`, `key#few`, `key#many`, `key#other` (English and German: one, other; Russian:
 // one, few, many, other). {count} is the number, formatted for the language.
+const pluralRules = new Map();
+
 export function plural(key, count, params) {
-  const category = new Intl.PluralRules(current).select(count);
+  if (!pluralRules.has(current)) pluralRules.set(current, new Intl.PluralRules(current));
+  const category = pluralRules.get(current).select(count);
   const form = [`${key}#${category}`, `${key}#other`].find(k => (current !== fallback && texts.has(k)) || english.has(k)) ?? `${key}#other`;
   return t(form, { ...params, count: formatNumber(count) });
 }
