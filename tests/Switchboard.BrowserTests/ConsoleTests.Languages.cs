@@ -70,6 +70,11 @@ public sealed partial class ConsoleTests
         await Expect(russian.Locator("#thread .message.system", new() { HasText = "К чату подключился специалист: Chloe Dubois." })).ToBeVisibleAsync();
         await Expect(russian.Locator("#status")).ToHaveTextAsync("Chloe Dubois на связи.");
         await ShotAsync(russian, "chat-ru");
+        // On a phone the header keeps the language choice in reach.
+        await russian.SetViewportSizeAsync(390, 760);
+        await Expect(russian.Locator("#language-choice")).ToBeInViewportAsync();
+        await ShotAsync(russian, "chat-ru-narrow");
+        await russian.SetViewportSizeAsync(1360, 860);
 
         var olgaItem = agent.Locator("#conversation-list li", new() { HasText = "Ольга Смирнова" });
         await olgaItem.GetByRole(AriaRole.Button).ClickAsync();
