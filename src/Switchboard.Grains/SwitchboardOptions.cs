@@ -117,17 +117,18 @@ public sealed class SwitchboardOptions
     // private field, so the configuration binder never sees (or builds) it.
     private Text.StaffNames? _staff;
 
-    private IReadOnlyDictionary<string, LanguagePack>? _languages;
+    // Built on first use, like the staff names: settings do not change once bound.
+    private FrozenDictionary<string, LanguagePack>? _languages;
 
     /// <summary>The languages customers are served in: English, those with a built-in catalogue, those configured.</summary>
-    public ICollection<string> ServedLanguages() => ((FrozenDictionary<string, LanguagePack>)LanguagePacks()).Keys;
+    public ICollection<string> ServedLanguages() => LanguagePacks().Keys;
 
     /// <summary>A served language prepared for use (English for a code not served).</summary>
     public LanguagePack Language(string? code) =>
         LanguagePacks().GetValueOrDefault(code ?? LanguageTags.Default)
         ?? LanguagePacks()[LanguageTags.Default];
 
-    private IReadOnlyDictionary<string, LanguagePack> LanguagePacks() => _languages ??= BuildLanguages();
+    private FrozenDictionary<string, LanguagePack> LanguagePacks() => _languages ??= BuildLanguages();
 
     private FrozenDictionary<string, LanguagePack> BuildLanguages()
     {

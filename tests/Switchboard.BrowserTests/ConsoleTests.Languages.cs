@@ -31,11 +31,15 @@ public sealed partial class ConsoleTests
         // A German customer chooses Deutsch on the chat page before writing: form, topics and the server's notices in German.
         var german = await OpenAsync("/chat");
         await german.GetByLabel("Language").SelectOptionAsync("de");
-        await german.GetByLabel("Ihr Name").FillAsync("Greta Vogel");
+        // A name like a member of staff's is refused, and the page says why in German.
+        await german.GetByLabel("Ihr Name").FillAsync("Chloe Dubois");
         await Expect(german.GetByLabel("Worum geht es?").Locator("option[value=payment]")).ToHaveTextAsync("Zahlung und Rechnung");
         await german.GetByLabel("Worum geht es?").SelectOptionAsync("payment");
         await german.GetByLabel("Bestellnummer").FillAsync("D-4711");
         await german.GetByLabel("Ihre Frage").FillAsync("Guten Tag, mir wurde die Bestellung doppelt abgebucht. Können Sie das bitte prüfen?");
+        await german.GetByRole(AriaRole.Button, new() { Name = "Chat starten" }).ClickAsync();
+        await Expect(german.Locator("#start-error")).ToHaveTextAsync("Bitte verwenden Sie Ihren eigenen Namen: Dieser ähnelt dem Namen einer Person aus unserem Team.");
+        await german.GetByLabel("Ihr Name").FillAsync("Greta Vogel");
         await german.GetByRole(AriaRole.Button, new() { Name = "Chat starten" }).ClickAsync();
         await Expect(german.Locator("#thread .message.system").First).ToContainTextAsync("Vielen Dank, wir haben Ihre Frage erhalten.");
 

@@ -222,12 +222,25 @@ async function sendStart(pending) {
     if (!mayRetry(err)) sessionStorage.removeItem(pendingStartKey);
     $('#start-error').textContent = mayRetry(err)
       ? t('chat.error.startUnreachable')
-      : hubError(err);
+      : refusalText(err);
   } finally {
     starting = false;
     showRetrying('start', false);
     $('#start-chat').disabled = false;
   }
+}
+
+// Why the server refused, in the page's language for the refusals a customer meets (the server words its refusals
+// in English for every client); any other in the server's words.
+function refusalText(err) {
+  const text = hubError(err);
+  if (/^Too many (messages|starts)/.test(text)) {
+    return t('chat.refused.tooMany', { seconds: formatNumber(Number(/Try again in (\d+) s/.exec(text)?.[1] ?? 1)) });
+  }
+  if (/ is full/.test(text)) return t('chat.refused.full');
+  if (/UTF-16 code units long/.test(text)) return t('chat.refused.tooLong');
+  if (/look like a member of staff/.test(text)) return t('chat.refused.staffName');
+  return text;
 }
 
 // A returning customer says who they are (the connection then also hears outreach); a refused identity is dropped,
@@ -415,7 +428,7 @@ async function send() {
     if (!mayRetry(err) && outgoing === current) outgoing = null;
     $('#send-error').textContent = mayRetry(err)
       ? t('chat.error.sendUnreachable')
-      : hubError(err);
+      : refusalText(err);
   } finally {
     current.sending = false;
     showRetrying('send', false);
