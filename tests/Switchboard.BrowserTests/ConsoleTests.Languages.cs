@@ -83,6 +83,9 @@ public sealed partial class ConsoleTests
         var olgaItem = agent.Locator("#conversation-list li", new() { HasText = "Ольга Смирнова" });
         await olgaItem.GetByRole(AriaRole.Button).ClickAsync();
         await Expect(agent.Locator("#conversation-language")).ToHaveTextAsync("RU");
+        // In the list too, beside each name whose language is not the console's (German here).
+        await Expect(olgaItem.Locator(".item-language")).ToHaveTextAsync("RU");
+        await Expect(gretaItem.Locator(".item-language")).ToBeHiddenAsync();
         await Expect(agent.Locator("#context-facts")).ToContainTextAsync("Русский");
         await Expect(agent.Locator("#context-facts .mood-angry")).ToHaveTextAsync("Wütend");
         await ShotAsync(agent, "console-de");

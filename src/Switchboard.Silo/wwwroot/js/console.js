@@ -556,7 +556,8 @@ function renderInbox() {
 
 function createInboxItem(id) {
   const button = h('button', { type: 'button', class: 'conversation-item', onclick: () => select(id) },
-    h('span', { class: 'item-top' }, h('span', { class: 'item-name' }), h('span', { class: 'clock', 'data-clock': id })),
+    h('span', { class: 'item-top' }, h('span', { class: 'item-name' }), h('span', { class: 'tag tag-language item-language' }),
+      h('span', { class: 'clock', 'data-clock': id })),
     h('span', { class: 'item-bottom' },
       h('span', { class: 'item-topic' }), h('span', { class: 'item-preview' }), h('span', { class: 'unread' })));
   return h('li', { dataset: { id } }, button);
@@ -570,6 +571,11 @@ function fillInboxItem(li, conversation) {
   if (selected) button.setAttribute('aria-current', 'true');
   else button.removeAttribute('aria-current');
   $('.item-name', button).textContent = conversation.customerName;
+  // The customer's language, when it is not the one this page is in: the agent sees at a glance who writes another.
+  const spoken = $('.item-language', button);
+  spoken.hidden = !conversation.language || conversation.language === language();
+  spoken.textContent = spoken.hidden ? '' : conversation.language.toUpperCase();
+  spoken.title = t('conversation.language', { language: languageNames[conversation.language] ?? conversation.language ?? '' });
   $('.item-topic', button).textContent = skillName(conversation.topic);
   const last = [...conversation.messages].reverse().find(m => m.from !== 'system') ?? conversation.messages.at(-1);
   $('.item-preview', button).textContent = last ? (last.from === 'agent' ? t('inbox.yourMessage', { text: last.text }) : last.text) : '';
