@@ -1,6 +1,8 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using Switchboard.Agents;
 using Switchboard.Conversations;
+using Switchboard.Languages;
 using Switchboard.Sla;
 
 namespace Switchboard;
@@ -22,8 +24,14 @@ public sealed class SwitchboardOptions
     /// <summary>House rules for agent messages.</summary>
     public MessageRulesOptions MessageRules { get; set; } = new();
 
-    /// <summary>Quick replies, in the order agents see them.</summary>
+    /// <summary>Quick replies, in the order agents see them (English; other languages' in <see cref="Languages"/>).</summary>
     public List<QuickReplyOptions> QuickReplies { get; set; } = [];
+
+    /// <summary>
+    /// The languages served besides English, by code (<c>de</c>, <c>ru</c>, ...): topic names, quick replies, house rules,
+    /// emotion words and texts to customers in that language. German and Russian are served with nothing set here.
+    /// </summary>
+    public Dictionary<string, LanguageOptions> Languages { get; set; } = [];
 
     /// <summary>First-response clocks and their staged actions.</summary>
     public SlaOptions Sla { get; set; } = new();
@@ -108,6 +116,64 @@ public sealed class SwitchboardOptions
     // The configured staff's names by skeleton, built on first use: settings do not change once bound. A method and a
     // private field, so the configuration binder never sees (or builds) it.
     private Text.StaffNames? _staff;
+
+    // Built on first use, like the staff names: settings do not change once bound.
+    private FrozenDictionary<string, LanguagePack>? _languages;
+
+    /// <summary>The languages customers are served in: English, those with a built-in catalogue, those configured.</summary>
+    public ICollection<string> ServedLanguages() => LanguagePacks().Keys;
+
+    /// <summary>A served language prepared for use (English for a code not served).</summary>
+    public LanguagePack Language(string? code) =>
+        LanguagePacks().GetValueOrDefault(code ?? LanguageTags.Default)
+        ?? LanguagePacks()[LanguageTags.Default];
+
+    private FrozenDictionary<string, LanguagePack> LanguagePacks() => _languages ??= BuildLanguages();
+
+    private FrozenDictionary<string, LanguagePack> BuildLanguages()
+    {
+        var english = LanguageTags.Default;
+        var builtIn = ServerTexts.BuiltIn;
+        var codes = builtIn.Keys.Union(Languages.Keys, StringComparer.Ordinal).ToArray();
+        var packs = new Dictionary<string, LanguagePack>(StringComparer.Ordinal);
+        foreach (var code in codes)
+        {
+            var configured = code == english ? null : Languages.GetValueOrDefault(code);
+            var texts = new Dictionary<string, string>(builtIn.GetValueOrDefault(code) ?? (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(), StringComparer.Ordinal);
+            foreach (var (key, text) in configured?.Texts ?? [])
+            {
+                texts[key] = text;
+            }
+
+            var topics = Skills.ToDictionary(
+                s => s.Key,
+                s => configured?.Topics.GetValueOrDefault(s.Key) is { Length: > 0 } name ? name : s.Value.DisplayName ?? s.Key,
+                StringComparer.Ordinal);
+            EmotionRules emotion;
+            IReadOnlyDictionary<string, string>? phrases;
+            IReadOnlyList<QuickReplyOptions>? replies;
+            if (code == english)
+            {
+                emotion = Sla.EnglishEmotion();
+                phrases = MessageRules.EffectiveForbiddenPhrases;
+                replies = QuickReplies;
+            }
+            else
+            {
+                // English words count in every language: customers switch to it, and these words travel.
+                var words = (configured?.AngryWords ?? EmotionRules.BuiltInAngryWords.GetValueOrDefault(code) ?? []).Concat(Sla.EffectiveAngryWords);
+                emotion = new EmotionRules(words, configured?.ShoutingSignals ?? EmotionRules.BuiltInShoutingSignals.GetValueOrDefault(code, 1));
+                phrases = configured?.ForbiddenPhrases is { } set
+                    ? new Dictionary<string, string>(set, StringComparer.OrdinalIgnoreCase)
+                    : LanguageOptions.BuiltInForbiddenPhrases.GetValueOrDefault(code);
+                replies = configured?.QuickReplies;
+            }
+
+            packs[code] = new LanguagePack(code, texts, topics, emotion, phrases, replies);
+        }
+
+        return packs.ToFrozenDictionary(StringComparer.Ordinal);
+    }
 
     /// <summary>The configured agents' and supervisors' names, for telling look-alikes (<see cref="Text.LookAlikes"/>).</summary>
     public Text.StaffNames Staff() =>
@@ -225,6 +291,14 @@ public sealed class SwitchboardOptions
         foreach (var reply in QuickReplies.Where(r => string.IsNullOrWhiteSpace(r.Shortcut) || string.IsNullOrWhiteSpace(r.Text)))
         {
             yield return $"Quick reply '{reply.Title}' needs a shortcut and a text.";
+        }
+
+        foreach (var (code, language) in Languages)
+        {
+            foreach (var problem in language.Problems(code, IsKnownSkill))
+            {
+                yield return problem;
+            }
         }
 
         if (VipBoost < 0)

@@ -95,6 +95,10 @@ public enum MessageAuthor
 /// The client's own id for this start (a random UUID, 8–100 characters of letters, digits and <c>-_.</c>): the same
 /// start id again is a retry and answers the conversation the first try opened. Without one every start is new.
 /// </param>
+/// <param name="Language">
+/// The customer's language as a BCP 47 tag (<c>de</c>, <c>de-AT</c>, <c>ru</c>): the language of what the server says to
+/// them. A malformed tag is refused; a language the shop does not serve is taken as the default (<c>en</c>).
+/// </param>
 [GenerateSerializer, Immutable, Alias("Switchboard.StartConversation")]
 public sealed record StartConversation(
     [property: Id(0)] string CustomerName,
@@ -109,22 +113,29 @@ public sealed record StartConversation(
     [property: Id(9)] decimal? Amount = null,
     [property: Id(10)] bool PublicReviewThreat = false,
     [property: Id(11)] ImmutableDictionary<string, string>? Context = null,
-    [property: Id(12)] string? StartId = null);
+    [property: Id(12)] string? StartId = null,
+    [property: Id(13)] string? Language = null);
 
 /// <summary>One message in a conversation; <see cref="Sequence"/> orders them and lets clients drop duplicates.</summary>
+/// <param name="AgentName">
+/// On the notice that an agent joined: the agent's name, so a client knows it without reading the notice's text,
+/// which is in the customer's language.
+/// </param>
 [GenerateSerializer, Immutable, Alias("Switchboard.ChatMessage")]
 public sealed record ChatMessage(
     [property: Id(0)] int Sequence,
     [property: Id(1)] MessageAuthor From,
     [property: Id(2)] string? AgentId,
     [property: Id(3)] string Text,
-    [property: Id(4)] DateTimeOffset At);
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] string? AgentName = null);
 
 /// <summary>A conversation as clients see it.</summary>
 /// <param name="Full">
 /// The transcript reached its cap (messages or bytes of text): the customer can post no more and starts a new
 /// conversation; its agent may still post a few messages and resolve it.
 /// </param>
+/// <param name="Language">The customer's language (a supported code such as <c>en</c>, <c>de</c>, <c>ru</c>): what the server's notices to them are written in.</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.ConversationView")]
 public sealed record ConversationView(
     [property: Id(0)] string Id,
@@ -152,7 +163,8 @@ public sealed record ConversationView(
     [property: Id(22)] RoutingPreference? Preference = null,
     [property: Id(23)] string? ReopenedFrom = null,
     [property: Id(24)] DateTimeOffset? ResolvedAt = null,
-    [property: Id(25)] bool Full = false);
+    [property: Id(25)] bool Full = false,
+    [property: Id(26)] string Language = "en");
 
 /// <summary>
 /// A start as answered: the conversation (a new one, or the customer's open one it joined), and whether this was a

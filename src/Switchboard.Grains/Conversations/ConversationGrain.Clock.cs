@@ -246,7 +246,7 @@ public sealed partial class ConversationGrain
     {
         var detail = $"Not answered within {Format(Sla.ReservationTimeout)}; offered to the next agent.";
         Record(SlaEventKind.ReservationExpired, agentId, detail, now);
-        var notice = Append(MessageAuthor.System, agentId, "We are bringing in another agent to answer you.", now);
+        var notice = Append(MessageAuthor.System, agentId, Language.Text("agent.replaced"), now);
         ReturnToWaiting(PrimaryQueue, front: true, now);
         State.ExcludedAgentId = agentId;
         then.Add(() => Push(() =>
@@ -273,7 +273,7 @@ public sealed partial class ConversationGrain
         State.Queues.Clear();
         var detail = $"Nobody could take it for {Format(now - State.QueuedAt)}; kept as a ticket.";
         Record(SlaEventKind.Ticketed, null, detail, now);
-        var notice = Append(MessageAuthor.System, null, "All our agents are busy. Your question is saved and an agent will answer it here as soon as possible.", now);
+        var notice = Append(MessageAuthor.System, null, Language.Text("conversation.ticket"), now);
         var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, _transcript[0].Text);
         then.Add(() => RemoveFromQueuesAsync(queues));
         then.Add(() => GrainFactory.Grain<ITicketBoardGrain>(0).AddAsync(ticket));
@@ -299,7 +299,7 @@ public sealed partial class ConversationGrain
     /// <summary>A customer message may show emotion: raised (never lowered), and before the first answer the deadline moves earlier.</summary>
     private bool RaiseEmotion(string text, DateTimeOffset now)
     {
-        var shown = SlaPolicy.Detect(text, State.Emotion, Sla);
+        var shown = SlaPolicy.Detect(text, State.Emotion, Language.Emotion);
         if (shown == State.Emotion)
         {
             return false;

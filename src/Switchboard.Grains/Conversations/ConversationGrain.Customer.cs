@@ -27,7 +27,7 @@ public sealed partial class ConversationGrain
         State.Queues.Clear();
         // A served complaint still gets its follow-up, from the agent who held it.
         State.FollowUpDueAt = !State.Abandoned && agentId is not null ? ConversationClock.FollowUpDueAt(State.Tier, now, Sla) : null;
-        var notice = Append(MessageAuthor.System, null, "The customer left the conversation.", now);
+        var notice = Append(MessageAuthor.System, null, Language.Text("customer.left"), now);
         await CommitAsync();
         Metrics.Record(State.Abandoned ? ConversationEvents.Abandoned(State, now) : ConversationEvents.Resolved(State, _transcript, agentId, now));
         ReportToCustomer();

@@ -12,6 +12,7 @@ namespace Switchboard.Conversations;
 public sealed partial class ConversationGrain
 {
     /// <summary>The system note posted once, with the message that fills the conversation.</summary>
+    /// <summary>The note in English (the built-in catalogue's <c>conversation.full</c>); a customer hears it in their language.</summary>
     public const string FullNotice = "This conversation is full; please start a new one.";
 
     // The transcript's text in UTF-8 bytes: counted once per activation, then kept up to date by Append, so a post
@@ -80,7 +81,7 @@ public sealed partial class ConversationGrain
         }
 
         State.FullAt = _transcript.Count;
-        return Append(MessageAuthor.System, null, FullNotice, now);
+        return Append(MessageAuthor.System, null, Language.Text("conversation.full"), now);
     }
 
     private static string Size(long bytes) => bytes switch

@@ -42,6 +42,9 @@ public sealed partial class ConversationGrain(
 
     private SlaOptions Sla => _options.Sla;
 
+    /// <summary>The customer's language: what the server says to them, and how their emotion is read.</summary>
+    private Languages.LanguagePack Language => _options.Language(State.Language);
+
     private string Id => this.GetPrimaryKeyString();
 
     // The customer's leave and rating live in ConversationGrain.Customer.cs; primary-constructor parameters are
@@ -113,6 +116,7 @@ public sealed partial class ConversationGrain(
 
         var now = time.GetUtcNow();
         State.Started = true;
+        State.Language = Languages.LanguageTags.Resolve(start.Language, _options.ServedLanguages());
         State.Channel = customer?.Channel;
         State.CustomerName = start.CustomerName;
         State.CustomerId = start.CustomerId;
@@ -122,7 +126,7 @@ public sealed partial class ConversationGrain(
         // The first message counts like any other: an angry opening shortens the clock from the start. An outreach
         // opening is ours, not the customer's.
         var outreach = customer?.Outreach;
-        State.Emotion = outreach is null ? SlaPolicy.Detect(start.Text, start.Emotion, Sla) : start.Emotion;
+        State.Emotion = outreach is null ? SlaPolicy.Detect(start.Text, start.Emotion, Language.Emotion) : start.Emotion;
         State.Context = start.Context is null ? [] : new Dictionary<string, string>(start.Context);
         State.Tier = SlaPolicy.Classify(start.Complaint, start.Amount, start.PublicReviewThreat, Sla);
         State.RequiredProficiency = State.Tier == ComplaintTier.Medium
@@ -337,7 +341,10 @@ public sealed partial class ConversationGrain(
         EnsureHeldBy(agentId);
         ConversationRules.ValidateText(text, _options);
         EnsureRoomForAgent();
-        var violations = MessageRules.Check(text, MessageRules.AgentMessagesInARow(_transcript), _options.MessageRules);
+        // The house rules of the customer's language (English where none are set for it).
+        var violations = MessageRules.Check(
+            text, MessageRules.AgentMessagesInARow(_transcript), _options.MessageRules,
+            Language.ForbiddenPhrases ?? _options.MessageRules.EffectiveForbiddenPhrases);
         if (violations.Length > 0 && _options.MessageRules.Mode == MessageRuleMode.Refuse)
         {
             throw SwitchboardException.Invalid(string.Join(" ", violations.Select(v => v.Message)));
@@ -458,7 +465,7 @@ public sealed partial class ConversationGrain(
         }
 
         var now = time.GetUtcNow();
-        var notice = Append(MessageAuthor.System, agentId, $"Transferred to {DisplayName(toSkill)}; the next free agent will answer.", now);
+        var notice = Append(MessageAuthor.System, agentId, Language.Text("conversation.transferred", ("topic", Language.Topic(toSkill))), now);
         State.Topic = toSkill;
         ReturnToWaiting(toSkill, front: false, now);
         // Whoever transferred it gave it away: it should not bounce straight back to them.
@@ -496,7 +503,7 @@ public sealed partial class ConversationGrain(
         State.Status = ConversationStatus.Resolved;
         State.ResolvedAt = now;
         State.FollowUpDueAt = ConversationClock.FollowUpDueAt(State.Tier, now, Sla);
-        var notice = Append(MessageAuthor.System, agentId, "The conversation was resolved.", now);
+        var notice = Append(MessageAuthor.System, agentId, Language.Text("conversation.resolved"), now);
         await CommitAsync();
         metrics.Record(ConversationEvents.Resolved(State, _transcript, agentId, now));
         ReportToCustomer();
@@ -564,7 +571,7 @@ public sealed partial class ConversationGrain(
         }
 
         var now = time.GetUtcNow();
-        var notice = Append(MessageAuthor.System, agentId, "Your agent was disconnected; the next free agent will answer.", now);
+        var notice = Append(MessageAuthor.System, agentId, Language.Text("agent.disconnected"), now);
         ReturnToWaiting(PrimaryQueue, front: true, now);
         await CommitAsync();
         ReportToCustomer();
@@ -586,7 +593,7 @@ public sealed partial class ConversationGrain(
         State.ExcludedAgentId = null;
         State.Queues.Clear();
         ClearHold();
-        return Append(MessageAuthor.System, agentId, $"{agentName} has joined the conversation.", now);
+        return Append(MessageAuthor.System, agentId, Language.Text("agent.joined", ("agent", agentName)), now, agentName);
     }
 
     private void ReturnToWaiting(string queue, bool front, DateTimeOffset now)
@@ -721,23 +728,25 @@ public sealed partial class ConversationGrain(
 
     private string Acknowledgement(QueuePlacement? placement)
     {
-        var line = placement?.Position > 1 ? $" You are number {placement.Position} in line." : "";
-        return placement?.EstimatedWait switch
+        var language = Language;
+        var estimate = placement?.EstimatedWait switch
         {
             // Nobody online serves the queue at the level it needs (offline, away, or not senior enough) — not "busy".
-            null when placement is not null => $"We have your question. Nobody who handles {DisplayName(State.Topic)} is available right now; the first agent who is will answer you here." + line,
-            null => "We have your question. An agent will answer you here as soon as one is free." + line,
-            { TotalMinutes: < 1 } => "We have your question. An agent will answer in less than a minute." + line,
-            { } wait => $"We have your question. An agent will answer in about {Math.Ceiling(wait.TotalMinutes):0} min." + line,
+            null when placement is not null => language.Text("acknowledgement.nobodyAvailable", ("topic", language.Topic(State.Topic))),
+            null => language.Text("acknowledgement.whenFree"),
+            { TotalMinutes: < 1 } => language.Text("acknowledgement.underAMinute"),
+            { } wait => language.Text("acknowledgement.minutes", ("minutes", Math.Ceiling(wait.TotalMinutes))),
         };
+        var line = placement?.Position > 1 ? " " + language.Text("acknowledgement.position", ("position", placement.Position)) : "";
+        return $"{language.Text("acknowledgement.received")} {estimate}{line}";
     }
 
     private void Record(SlaEventKind kind, string? agentId, string detail, DateTimeOffset at) =>
         State.SlaEvents.Add(new SlaEvent(kind, at, agentId, detail));
 
-    private ChatMessage Append(MessageAuthor from, string? agentId, string text, DateTimeOffset at)
+    private ChatMessage Append(MessageAuthor from, string? agentId, string text, DateTimeOffset at, string? agentName = null)
     {
-        var message = _transcript.Add(from, agentId, text, at);
+        var message = _transcript.Add(from, agentId, text, at, agentName);
         CountInTranscript(message);
         return message;
     }
@@ -780,9 +789,6 @@ public sealed partial class ConversationGrain(
     private static string Format(TimeSpan span) =>
         span.TotalSeconds < 120 ? $"{Math.Max(0, Math.Round(span.TotalSeconds)):0} s" : $"{span.TotalMinutes:0} min";
 
-    private string DisplayName(string skill) =>
-        _options.Skills.TryGetValue(skill, out var s) && !string.IsNullOrWhiteSpace(s.DisplayName) ? s.DisplayName : skill;
-
     private ConversationView View() => new(
         Id,
         State.CustomerName,
@@ -809,5 +815,6 @@ public sealed partial class ConversationGrain(
         State.Preference,
         State.ReopenedFrom,
         State.ResolvedAt,
-        Full);
+        Full,
+        State.Language ?? Languages.LanguageTags.Default);
 }

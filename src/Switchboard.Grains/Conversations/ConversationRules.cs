@@ -97,6 +97,7 @@ public static class ConversationRules
         }
 
         ValidateClientId(start.StartId, "A start id");
+        Languages.LanguageTags.Validate(start.Language);
         ValidateSkill(start.Topic, options);
         ValidateText(start.Text, options);
 

@@ -96,4 +96,7 @@ public sealed class ConversationState
     /// and they come before <see cref="Messages"/>.
     /// </summary>
     [Id(41)] public List<long> Pages { get; set; } = [];
+
+    /// <summary>The customer's language (a supported code), chosen at the start; null in states stored before languages (English).</summary>
+    [Id(42)] public string? Language { get; set; }
 }

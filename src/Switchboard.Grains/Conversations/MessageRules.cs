@@ -52,11 +52,16 @@ public static class MessageRules
     public const string TooManyInARow = "too-many-in-a-row";
 
     /// <param name="agentMessagesInARow">Agent messages since the customer last wrote, before this one.</param>
-    public static ImmutableArray<MessageRuleViolation> Check(string text, int agentMessagesInARow, MessageRulesOptions options)
+    public static ImmutableArray<MessageRuleViolation> Check(string text, int agentMessagesInARow, MessageRulesOptions options) =>
+        Check(text, agentMessagesInARow, options, options.EffectiveForbiddenPhrases);
+
+    /// <summary>As <see cref="Check(string, int, MessageRulesOptions)"/>, with one language's phrases (the conversation's).</summary>
+    public static ImmutableArray<MessageRuleViolation> Check(
+        string text, int agentMessagesInARow, MessageRulesOptions options, IReadOnlyDictionary<string, string> forbiddenPhrases)
     {
         var violations = ImmutableArray.CreateBuilder<MessageRuleViolation>();
         // In phrase order, so a refusal that names several reads the same every time.
-        foreach (var (phrase, alternative) in options.EffectiveForbiddenPhrases.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        foreach (var (phrase, alternative) in forbiddenPhrases.OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
         {
             if (text.Contains(phrase, StringComparison.OrdinalIgnoreCase))
             {

@@ -53,9 +53,9 @@ internal sealed class Transcript(IPersistentState<ConversationState> state) : IR
         }
     }
 
-    public ChatMessage Add(MessageAuthor from, string? agentId, string text, DateTimeOffset at)
+    public ChatMessage Add(MessageAuthor from, string? agentId, string text, DateTimeOffset at, string? agentName = null)
     {
-        var message = new ChatMessage(Count + 1, from, agentId, text, at);
+        var message = new ChatMessage(Count + 1, from, agentId, text, at, agentName);
         State.Messages.Add(message);
         return message;
     }

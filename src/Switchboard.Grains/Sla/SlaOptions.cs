@@ -59,13 +59,15 @@ public sealed class SlaOptions
 
     public int BreachPriorityBoost { get; set; } = 3;
 
-    public static readonly string[] DefaultAngryWords =
-    [
-        "unacceptable", "ridiculous", "outrageous", "disgusting", "furious", "worst", "scam", "fraud", "lawyer",
-        "useless", "incompetent", "never again", "fed up", "sick of", "rip off", "rip-off",
-    ];
+    public static readonly string[] DefaultAngryWords = EmotionRules.EnglishAngryWords;
 
     public IReadOnlyList<string> EffectiveAngryWords => AngryWords ?? DefaultAngryWords;
+
+    // Built on first use: settings do not change once bound. A method-backed field, so the binder never sees it.
+    private EmotionRules? _englishEmotion;
+
+    /// <summary>The English emotion rules, prepared once from <see cref="AngryWords"/>.</summary>
+    public EmotionRules EnglishEmotion() => _englishEmotion ??= new EmotionRules(EffectiveAngryWords);
 
     public IEnumerable<string> Problems()
     {

@@ -49,11 +49,14 @@ public static class SlaPolicy
     }
 
     /// <summary>
-    /// The emotion a customer message shows, never lower than <paramref name="current"/>. Signals: "!!!", shouting
-    /// (eight or more letters, at least 80 % capitals), a word or phrase from the angry list. One signal makes the
-    /// customer upset, two or more angry.
+    /// The emotion a customer message shows, never lower than <paramref name="current"/>, by the English rules. Signals:
+    /// "!!!", shouting (eight or more letters, at least 80 % capitals), a word or phrase from the angry list. One signal
+    /// makes the customer upset, two or more angry.
     /// </summary>
-    public static Emotion Detect(string text, Emotion current, SlaOptions options)
+    public static Emotion Detect(string text, Emotion current, SlaOptions options) => Detect(text, current, options.EnglishEmotion());
+
+    /// <summary>As <see cref="Detect(string, Emotion, SlaOptions)"/>, by one language's rules (its words; what shouting counts).</summary>
+    public static Emotion Detect(string text, Emotion current, EmotionRules rules)
     {
         var signals = 0;
         if (text.Contains("!!!", StringComparison.Ordinal))
@@ -61,18 +64,14 @@ public static class SlaPolicy
             signals++;
         }
 
-        if (IsShouting(text))
+        if (rules.IsShouting(text))
         {
-            signals++;
+            signals += rules.ShoutingSignals;
         }
 
-        foreach (var word in options.EffectiveAngryWords)
+        if (rules.HasAngryWord(text))
         {
-            if (text.Contains(word, StringComparison.OrdinalIgnoreCase))
-            {
-                signals++;
-                break;
-            }
+            signals++;
         }
 
         if (signals == 0)
@@ -106,22 +105,4 @@ public static class SlaPolicy
     /// <summary>When the assigned agent is warned: the configured share of the way to the deadline.</summary>
     public static DateTimeOffset WarningAt(DateTimeOffset startedAt, DateTimeOffset dueAt, SlaOptions options) =>
         startedAt + ((dueAt - startedAt) * options.WarningShare);
-
-    private static bool IsShouting(string text)
-    {
-        int letters = 0, capitals = 0;
-        foreach (var c in text)
-        {
-            if (char.IsLetter(c))
-            {
-                letters++;
-                if (char.IsUpper(c))
-                {
-                    capitals++;
-                }
-            }
-        }
-
-        return letters >= 8 && capitals * 5 >= letters * 4;
-    }
 }

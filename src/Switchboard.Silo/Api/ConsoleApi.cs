@@ -14,14 +14,23 @@ public sealed record QuickReply(string Shortcut, string Title, string? Topic, st
 
 public sealed record MessageRulesInfo(MessageRuleMode Mode, int MaxAgentMessagesInARow, IReadOnlyDictionary<string, string> ForbiddenPhrases);
 
+/// <summary>
+/// One served language: the topics' names in it, and the quick replies and house-rule phrases set for it (null: none
+/// set; the console then uses those of its own page's language, then English).
+/// </summary>
+public sealed record LanguageSettings(IReadOnlyDictionary<string, string> Topics, QuickReply[]? QuickReplies, IReadOnlyDictionary<string, string>? ForbiddenPhrases);
+
 /// <summary>A configured agent the development sign-in offers.</summary>
 public sealed record DemoAgent(string Id, string Name, bool Supervisor);
 
 /// <summary>
 /// What the agent console needs once at start: skills, quick replies, house rules, and how to sign in (the demo
-/// agents only with the development sign-in on; otherwise a token from the identity provider).
+/// agents only with the development sign-in on; otherwise a token from the identity provider). <see cref="QuickReplies"/>
+/// and <see cref="MessageRules"/> are English's; <paramref name="Languages"/> has every served language's, English too.
 /// </summary>
-public sealed record ConsoleSettings(SkillInfo[] Skills, QuickReply[] QuickReplies, MessageRulesInfo MessageRules, bool DevelopmentSignIn = false, DemoAgent[]? DemoAgents = null);
+public sealed record ConsoleSettings(
+    SkillInfo[] Skills, QuickReply[] QuickReplies, MessageRulesInfo MessageRules, bool DevelopmentSignIn = false, DemoAgent[]? DemoAgents = null,
+    IReadOnlyDictionary<string, LanguageSettings>? Languages = null);
 
 /// <summary>
 /// One queue on the supervisor's overview. A conversation that overflowed waits in several queues at once; it is
@@ -55,7 +64,15 @@ public static class ConsoleApi
         developmentSignIn,
         developmentSignIn
             ? [.. options.Agents.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new DemoAgent(a.Key, a.Value.Name ?? a.Key, a.Value.Supervisor))]
-            : null);
+            : null,
+        options.ServedLanguages().Order(StringComparer.Ordinal).ToDictionary(code => code, code =>
+        {
+            var language = options.Language(code);
+            return new LanguageSettings(
+                language.Topics,
+                language.QuickReplies is { } replies ? [.. replies.Select(r => new QuickReply(r.Shortcut, r.Title, r.Topic, r.Text))] : null,
+                language.ForbiddenPhrases);
+        }));
 
     public static async Task<Overview> ReadOverviewAsync(IGrainFactory grains, SwitchboardOptions options, ClusterKpis kpis)
     {

@@ -6,7 +6,8 @@
 import { h, $ } from './dom.js';
 import { hubConnection, startWithRetry, hubError, newId, invokeWithRetry, mayRetry, createGate } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
-import { loadLanguage } from './i18n.js';
+import { loadLanguage, t, language, formatNumber } from './i18n.js';
+import { mountLanguageSwitcher } from './language-switcher.js';
 import { createRating } from './chat-rating.js';
 import { createEndChat } from './chat-end.js';
 import { watchTyping } from './typing.js';
@@ -73,6 +74,15 @@ const retrying = new Set();
 
 async function main() {
   await loadLanguage(['common', 'chat', 'chatpage']);
+  mountLanguageSwitcher($('#language-switcher'));
+  // What was drawn with t() is drawn again in the new language (the conversation's own notices stay in the language
+  // it was started in: the server wrote them).
+  window.addEventListener('languagechange', () => {
+    renderTopics();
+    renderStatus();
+    if (retrying.size) showRetrying(null, false);
+    [...messages.values()].forEach(m => redrawMeta(m));
+  });
   $('#start').addEventListener('submit', start);
   $('#composer').addEventListener('submit', event => {
     event.preventDefault();
@@ -90,10 +100,11 @@ async function main() {
   });
 
   fetchJson('/api/console-settings')
-    .then(settings => $('#topic').replaceChildren(
-      h('option', { value: '' }, 'Choose a topic'),
-      ...settings.skills.map(s => h('option', { value: s.name }, s.displayName))))
-    .catch(err => { $('#start-error').textContent = `We cannot reach our chat service (${err.message}). Please try again later.`; });
+    .then(result => {
+      settings = result;
+      renderTopics();
+    })
+    .catch(err => { $('#start-error').textContent = t('chat.error.unreachable', { detail: err.message }); });
 
   connection = hubConnection('/hubs/customer');
   connection.on('MessagePosted', ({ conversationId, message }) => onMessage(conversationId, message));
@@ -108,7 +119,7 @@ async function main() {
     canSignal: () => conversation?.status !== 'resolved' });
   connection.onreconnecting(() => {
     ready.shut();
-    showConnection('reconnecting', 'Reconnecting…');
+    showConnection('reconnecting', t('common.reconnecting'));
   });
   connection.onreconnected(() => {
     showConnection('connected', '');
@@ -118,14 +129,14 @@ async function main() {
   // the chat's state again.
   connection.onclose(() => {
     ready.shut();
-    showConnection('offline', 'Offline · retrying');
-    startWithRetry(connection, () => showConnection('offline', 'Offline · retrying')).then(() => {
+    showConnection('offline', t('common.offlineRetrying'));
+    startWithRetry(connection, () => showConnection('offline', t('common.offlineRetrying'))).then(() => {
       showConnection('connected', '');
       identify().then(rejoin).then(ready.open);
     });
   });
 
-  await startWithRetry(connection, () => showConnection('offline', 'Offline · retrying'));
+  await startWithRetry(connection, () => showConnection('offline', t('common.offlineRetrying')));
   showConnection('connected', '');
   await identify();
 
@@ -137,9 +148,7 @@ async function main() {
       return;
     }
     if (joined === 'refused') sessionStorage.removeItem(conversationKey);
-    $('#start-error').textContent = joined === 'refused'
-      ? 'We could not open your earlier chat again. Please start a new one.'
-      : 'We cannot reach our chat service right now. Reload the page in a moment to open your chat again.';
+    $('#start-error').textContent = joined === 'refused' ? t('chat.error.rejoinRefused') : t('chat.error.rejoinUnreachable');
   }
   ready.open();
   $('#start').hidden = false;
@@ -168,8 +177,8 @@ function showRetrying(reason, on) {
   else retrying.delete(reason);
   const el = $('#retrying');
   el.hidden = retrying.size === 0;
-  el.textContent = retrying.has('start') ? 'Starting your chat · trying again…'
-    : retrying.has('send') ? 'Sending · trying again…' : 'Trying again…';
+  el.textContent = retrying.has('start') ? t('chat.retrying.start')
+    : retrying.has('send') ? t('common.retrying.send') : t('common.retrying');
 }
 
 async function start(event) {
@@ -178,17 +187,18 @@ async function start(event) {
   const topic = $('#topic').value;
   const text = $('#question').value.trim();
   const order = $('#order').value.trim();
-  const error = !customerName ? ['#name', 'Tell us your name.']
-    : !topic ? ['#topic', 'Choose what your question is about.']
-      : !text ? ['#question', 'Write your question.'] : null;
+  const error = !customerName ? ['#name', t('chat.error.name')]
+    : !topic ? ['#topic', t('chat.error.topic')]
+      : !text ? ['#question', t('chat.error.question')] : null;
   if (error) {
     $('#start-error').textContent = error[1];
     $(error[0]).focus();
     return;
   }
   if (starting) return;
-  // Only the fields the server knows: it refuses the whole call over an unknown one.
-  const body = { customerName, topic, text, context: order ? { order } : null };
+  // Only the fields the server knows: it refuses the whole call over an unknown one. The page's language is the
+  // customer's: what the server tells them is written in it.
+  const body = { customerName, topic, text, context: order ? { order } : null, language: language() };
   // Pressed again after we gave up trying: the same start keeps its id, a changed one is a new start.
   const pending = savedPendingStart();
   await sendStart({ startId: pending && sameStart(pending.start, body) ? pending.startId : newId(), start: body });
@@ -224,13 +234,26 @@ async function sendStart(pending) {
     // and the next press of Start chat (or a reload) sends it again with its id.
     if (!mayRetry(err)) sessionStorage.removeItem(pendingStartKey);
     $('#start-error').textContent = mayRetry(err)
-      ? 'We could not reach our chat service to start your chat. Press Start chat to try again.'
-      : hubError(err);
+      ? t('chat.error.startUnreachable')
+      : refusalText(err);
   } finally {
     starting = false;
     showRetrying('start', false);
     $('#start-chat').disabled = false;
   }
+}
+
+// Why the server refused, in the page's language for the refusals a customer meets (the server words its refusals
+// in English for every client); any other in the server's words.
+function refusalText(err) {
+  const text = hubError(err);
+  if (/^Too many (messages|starts)/.test(text)) {
+    return t('chat.refused.tooMany', { seconds: formatNumber(Number(/Try again in (\d+) s/.exec(text)?.[1] ?? 1)) });
+  }
+  if (/ is full/.test(text)) return t('chat.refused.full');
+  if (/UTF-16 code units long/.test(text)) return t('chat.refused.tooLong');
+  if (/look like a member of staff/.test(text)) return t('chat.refused.staffName');
+  return text;
 }
 
 // A returning customer says who they are (the connection then also hears outreach); a refused identity is dropped,
@@ -285,10 +308,10 @@ async function rejoin() {
   const joined = await join({ id: conversation.id, token: customerToken });
   if (joined === 'joined') return;
   if (joined === 'unreachable') {
-    setStatus('We cannot reach our chat service right now. Reload the page in a moment to see new messages.');
+    setStatus('chat.status.unreachable');
     return;
   }
-  setStatus('We could not find this chat any more. Please start a new one.');
+  setStatus('chat.status.gone');
   $('#composer').hidden = true;
   $('#closed').hidden = false;
 }
@@ -297,7 +320,7 @@ function show(view) {
   conversation = view;
   $('#start').hidden = true;
   $('#chat').hidden = false;
-  setStatus(view.status === 'assigned' ? 'An agent is with you.' : 'Waiting for an agent…');
+  setStatus(view.status === 'assigned' ? 'chat.status.agent' : 'chat.status.waiting');
   view.messages.forEach(m => onMessage(view.id, m));
   // Pushes that came before the start result.
   early.splice(0).forEach(push => push());
@@ -315,24 +338,50 @@ function onMessage(conversationId, message) {
   }
   if (conversationId !== conversation.id || messages.has(message.sequence)) return;
   messages.set(message.sequence, message);
-  // The join notice names the agent ("Alice Martin has joined the conversation.").
-  const joined = message.from === 'system' && message.agentId ? /^(.+) has joined the conversation\.$/.exec(message.text) : null;
-  if (joined) agentNames.set(message.agentId, joined[1]);
+  // The join notice names the agent (its text is in the customer's language; earlier notices only had the English text).
+  const joinedName = message.from === 'system' && message.agentId
+    ? message.agentName ?? /^(.+) has joined the conversation\.$/.exec(message.text)?.[1] : null;
+  const joined = joinedName != null;
+  if (joined) agentNames.set(message.agentId, joinedName);
   const thread = $('#thread');
   // A shop that writes first opens with its own message: shown as what support said, not as a notice.
   const fromShop = message.from === 'system' && message.sequence === 1 && conversation.outreach;
   const item = h('li', { class: `message ${fromShop ? 'agent' : message.from}`, dataset: { sequence: message.sequence } },
     message.from === 'system' && !fromShop
       ? [h('span', null, message.text)]
-      : [h('div', { class: 'bubble' }, message.text),
-        h('div', { class: 'meta' }, fromShop ? 'Customer support' : message.from === 'customer' ? 'You' : agentNames.get(message.agentId) ?? 'Agent',
-          ' · ', h('time', { datetime: message.at }, formatTime(message.at)))]);
+      : [h('div', { class: 'bubble' }, message.text), h('div', { class: 'meta' }, ...metaParts(message, fromShop))]);
   const after = [...thread.children].find(li => Number(li.dataset.sequence) > message.sequence);
   thread.insertBefore(item, after ?? null);
   thread.scrollTop = thread.scrollHeight;
   if (joined || (message.from === 'agent' && conversation.status !== 'resolved')) {
-    setStatus(`${agentNames.get(message.agentId) ?? 'An agent'} is with you.`);
+    const name = agentNames.get(message.agentId);
+    setStatus(name ? 'chat.status.agentNamed' : 'chat.status.agent', { name });
   }
+}
+
+function metaParts(message, fromShop) {
+  const author = fromShop ? t('chat.brand') : message.from === 'customer' ? t('common.you') : agentNames.get(message.agentId) ?? t('chat.agent');
+  return [author, ' · ', h('time', { datetime: message.at }, formatTime(message.at))];
+}
+
+function redrawMeta(message) {
+  const meta = $(`#thread li[data-sequence="${message.sequence}"] .meta`);
+  const fromShop = message.from === 'system' && message.sequence === 1 && conversation?.outreach;
+  if (meta) meta.replaceChildren(...metaParts(message, fromShop));
+}
+
+let settings = null;
+
+// The topics, named in the page's language where the shop named them so.
+function renderTopics() {
+  if (!settings) return;
+  const select = $('#topic');
+  const chosen = select.value;
+  const names = settings.languages?.[language()]?.topics ?? {};
+  select.replaceChildren(
+    h('option', { value: '' }, t('chat.chooseTopic')),
+    ...settings.skills.map(s => h('option', { value: s.name }, names[s.name] ?? s.displayName)));
+  select.value = chosen;
 }
 
 function onQueued(queued) {
@@ -342,21 +391,31 @@ function onQueued(queued) {
   }
   if (queued.conversationId !== conversation.id || conversation.status === 'resolved') return;
   const wait = parseTimeSpan(queued.estimatedWait);
-  const estimate = wait == null ? 'Nobody who handles this topic is available right now; the first agent who is will answer you here.'
-    : wait < 60000 ? 'An agent will answer in less than a minute.'
-      : `An agent will answer in about ${Math.ceil(wait / 60000)} min.`;
-  setStatus(`${queued.position > 1 ? `You are number ${queued.position} in line. ` : ''}${estimate}`);
+  setStatus(() => {
+    const estimate = wait == null ? t('chat.queue.nobody')
+      : wait < 60000 ? t('chat.queue.underAMinute')
+        : t('chat.queue.minutes', { minutes: formatNumber(Math.ceil(wait / 60000)) });
+    return queued.position > 1 ? `${t('chat.queue.position', { position: formatNumber(queued.position) })} ${estimate}` : estimate;
+  });
 }
 
-function setStatus(text) {
-  $('#status').textContent = text;
+// The status line: a key (and its values) or a function of the language, kept so a change of language redraws it.
+let status = null;
+
+function setStatus(key, params) {
+  status = typeof key === 'function' ? key : () => t(key, params);
+  renderStatus();
+}
+
+function renderStatus() {
+  $('#status').textContent = status ? status() : '';
 }
 
 function close() {
   // Closed already (the push and the End chat answer both say so, in either order).
   if (conversation.status === 'resolved' && !$('#closed').hidden) return;
   conversation.status = 'resolved';
-  setStatus('This chat is closed.');
+  setStatus('chat.status.closed');
   $('#composer').hidden = true;
   $('#closed').hidden = false;
   endChat.hide();
@@ -399,8 +458,8 @@ async function send() {
     // Refused: nothing was stored. Not reached: it keeps its id for the next press of Send.
     if (!mayRetry(err) && outgoing === current) outgoing = null;
     $('#send-error').textContent = mayRetry(err)
-      ? 'Not sent yet: we cannot reach our chat service. Press Send to try again.'
-      : hubError(err);
+      ? t('chat.error.sendUnreachable')
+      : refusalText(err);
   } finally {
     current.sending = false;
     showRetrying('send', false);

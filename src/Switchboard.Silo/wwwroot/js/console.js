@@ -3,11 +3,12 @@
 import { h, $, toast } from './dom.js';
 import { hubConnection, startWithRetry, hubError, isUnauthorized, newId, invokeWithRetry, mayRetry } from './hub.js';
 import { readToken, tokenProblem, loadSession, saveSession, clearSession } from './session.js';
-import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, firstResponseClock } from './time.js';
+import { fetchJson, serverNow, formatTime, formatTimeWithSeconds, formatDay, firstResponseClock } from './time.js';
 import { matchQuickReplies, placeholderValues, fillPlaceholders, unfilledPlaceholders } from './quick-replies.js';
 import { findForbiddenPhrases, agentMessagesInARow } from './message-rules.js';
 import { createSupervisorView } from './supervisor.js';
-import { loadLanguage, t } from './i18n.js';
+import { loadLanguage, t, plural, language, languageNames, formatNumber } from './i18n.js';
+import { mountLanguageSwitcher } from './language-switcher.js';
 import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
 
@@ -34,17 +35,30 @@ const state = {
   outgoing: new Map(),
 };
 
+// Topics are named in the agent's page language where the shop named them so.
 const skillName = name =>
-  state.settings?.skills.find(s => s.name === name)?.displayName ?? (name === 'supervisors' ? 'Supervisors' : name);
+  state.settings?.languages?.[language()]?.topics?.[name]
+  ?? state.settings?.skills.find(s => s.name === name)?.displayName ?? (name === 'supervisors' ? t('supervisor.supervisorsQueue') : name);
+
+// The set of quick replies and house-rule phrases for a conversation: its customer's language, else this page's
+// language, else English (the server checks the same phrases for the customer's language, English where none are set).
+function languageSet(conversation, part) {
+  const sets = state.settings?.languages ?? {};
+  return sets[conversation?.language]?.[part] ?? sets[language()]?.[part] ?? sets.en?.[part]
+    ?? (part === 'quickReplies' ? state.settings.quickReplies : state.settings.messageRules.forbiddenPhrases);
+}
 
 // ---- start and sign-in ------------------------------------------------------------------------------------------
 
-const expiredReason = 'Your sign-in expired; sign in again.';
+const expiredReason = () => t('signin.expired');
 // Why the page before the reload went back to sign-in, and as whom, so the sign-in screen can say so.
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
   await loadLanguage(['common', 'console', 'chatpage']);
+  mountLanguageSwitcher($('#language-switcher'));
+  mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
+  window.addEventListener('languagechange', onLanguageChange);
   $('#dev-signin').addEventListener('submit', onDevSignIn);
   $('#token-signin').addEventListener('submit', onTokenSignIn);
   $('#sign-out').addEventListener('click', () => signOut());
@@ -54,7 +68,7 @@ async function main() {
     state.settings = await fetchJson('/api/console-settings');
   } catch (err) {
     $('#signin').hidden = false;
-    showSignInError(`The server cannot be reached (${err.message}). Reload to try again.`);
+    showSignInError(t('signin.unreachable', { detail: err.message }));
     return;
   }
   wireConversation();
@@ -69,7 +83,7 @@ async function main() {
   const problem = tokenProblem(claims, serverNow());
   if (problem) {
     clearSession();
-    showSignIn(problem === 'expired' ? expiredReason : 'Your saved sign-in could not be read; sign in again.',
+    showSignIn(problem === 'expired' ? expiredReason() : t('signin.unreadable'),
       claims?.agentId ?? saved.agentId);
     return;
   }
@@ -92,7 +106,7 @@ function showSignIn(error = '', agentId = '') {
   $('#demo-agents').replaceChildren(...agents.map(a => h('li', null,
     h('button', { type: 'button', class: 'ghost demo-agent', dataset: { agent: a.id }, onclick: () => devSignIn(a.id) },
       h('span', { class: 'agent-name' }, a.name),
-      h('span', { class: 'agent-id' }, a.supervisor ? `${a.id} · supervisor` : a.id)))));
+      h('span', { class: 'agent-id' }, a.supervisor ? t('signin.demoSupervisor', { id: a.id }) : a.id)))));
   $('#demo-agents-box').hidden = agents.length === 0;
   if (agentId) $('#agent-id').value = agentId;
   $('#agent-id').focus();
@@ -110,7 +124,7 @@ async function onDevSignIn(event) {
   event.preventDefault();
   const id = $('#agent-id').value.trim();
   if (!id) {
-    showSignInError('Enter your agent id.');
+    showSignInError(t('signin.enterId'));
     $('#agent-id').focus();
     return;
   }
@@ -125,7 +139,7 @@ async function devSignIn(agentId) {
     await signIn(readToken(issued.token));
   } catch (err) {
     // 404 says which agent does not exist, in the server's words.
-    showSignInError(err.status === 404 ? err.message : `Sign-in failed: ${err.message}`);
+    showSignInError(err.status === 404 ? err.message : t('signin.failed', { detail: err.message }));
     $('#agent-id').focus();
   } finally {
     setSignInBusy(false);
@@ -141,12 +155,14 @@ async function onTokenSignIn(event) {
   const problem = text ? tokenProblem(claims, serverNow()) : 'missing';
   if (problem) {
     showSignInError({
-      missing: 'Paste your access token.',
-      unreadable: 'That is not an access token: paste the whole token, three parts separated by dots (it starts with “eyJ”).',
-      'not-an-agent': 'That token is not an agent’s: it does not open the agent console. Paste the token you were given for it.',
-      'no-expiry': 'That token has no expiry time, so the server will not accept it. Ask for a new one.',
-      expired: `That token expired${claims?.expiresAt ? ` at ${formatTime(new Date(claims.expiresAt).toISOString())}` : ''}; ask for a new one.`,
-    }[problem]);
+      missing: () => t('signin.token.missing'),
+      unreadable: () => t('signin.token.unreadable'),
+      'not-an-agent': () => t('signin.token.notAnAgent'),
+      'no-expiry': () => t('signin.token.noExpiry'),
+      expired: () => (claims?.expiresAt
+        ? t('signin.token.expiredAt', { time: formatTime(new Date(claims.expiresAt).toISOString()) })
+        : t('signin.token.expired')),
+    }[problem]());
     box.focus();
     return;
   }
@@ -161,12 +177,12 @@ async function onTokenSignIn(event) {
 
 // The server's word on a token: reading one's own profile needs a token it accepts, for an agent it knows.
 function refusal(err, claims, saved) {
-  const whose = saved ? 'your saved sign-in' : 'this token';
+  const whose = saved ? 'saved' : 'token';
   switch (err.status) {
-    case 401: return /expired/i.test(err.message) ? expiredReason : `The server does not accept ${whose}: ${err.message} Sign in again.`;
-    case 403: return `The server does not let ${whose} into the agent console: ${err.message}`;
-    case 404: return `There is no agent '${claims.agentId}' on this server.`;
-    default: return `Sign-in failed: ${err.message}`;
+    case 401: return /expired/i.test(err.message) ? expiredReason() : t(`signin.refused.${whose}`, { detail: err.message });
+    case 403: return t(`signin.forbidden.${whose}`, { detail: err.message });
+    case 404: return t('signin.noAgent', { id: claims.agentId });
+    default: return t('signin.failed', { detail: err.message });
   }
 }
 
@@ -188,7 +204,7 @@ async function signIn(claims, { saved = false } = {}) {
   $('#signin').hidden = true;
   $('#app').hidden = false;
   $('#me').textContent = agent.profile.name;
-  $('#me').title = `Signed in as ${claims.agentId} until ${formatTime(new Date(claims.expiresAt).toISOString())}`;
+  renderMe();
   renderPresence();
   renderNotifyButton();
   primeSound();
@@ -218,7 +234,7 @@ const tokenExpired = () => state.claims.expiresAt <= serverNow();
 function watchExpiry() {
   const left = state.claims.expiresAt - serverNow();
   // setTimeout waits at most 2^31 - 1 ms (about 24 days): a longer token is looked at again then.
-  setTimeout(() => (tokenExpired() ? signOut(expiredReason) : watchExpiry()), Math.min(Math.max(left, 0) + 50, 2 ** 31 - 1));
+  setTimeout(() => (tokenExpired() ? signOut(expiredReason()) : watchExpiry()), Math.min(Math.max(left, 0) + 50, 2 ** 31 - 1));
 }
 
 async function signOut(reason = '') {
@@ -237,18 +253,22 @@ async function signOut(reason = '') {
 
 // ---- connection -------------------------------------------------------------------------------------------------
 
+// The connection's state and its words, a function of the language (drawn again when it changes).
+let connectionText = () => '';
+
 function setConnection(stateName, text) {
   const el = $('#connection');
   el.dataset.state = stateName;
-  el.textContent = text;
+  connectionText = text;
+  el.textContent = text();
   for (const control of ['#presence', '#send', '#transfer', '#resolve']) $(control).disabled = stateName !== 'connected';
   document.body.dataset.connection = stateName;
 }
 
 // A sign-in that retrying cannot bring back: the token ran out, or negotiate answered 401. Remembers why.
 function signInRefused(err) {
-  if (tokenExpired()) state.refused = expiredReason;
-  else if (isUnauthorized(err)) state.refused = 'The server no longer accepts your sign-in; sign in again.';
+  if (tokenExpired()) state.refused = expiredReason();
+  else if (isUnauthorized(err)) state.refused = t('signin.noLongerAccepted');
   return state.refused != null;
 }
 
@@ -263,7 +283,7 @@ async function connect() {
   connection.on('ConversationClosed', onClosed);
   connection.on('ConversationWithdrawn', onWithdrawn);
   connection.on('SlaWarning', onSlaWarning);
-  connection.on('FollowUpDue', ({ conversationId }) => toast(`A resolved complaint is due its follow-up (${conversationId.slice(0, 8)}).`));
+  connection.on('FollowUpDue', ({ conversationId }) => toast(t('toast.followUp', { id: conversationId.slice(0, 8) })));
   connection.on('SupervisorAlert', alert => state.supervisor?.alert(alert));
   state.typing = watchTyping({ connection, from: 'customer', box: $('#message'), current: () => state.selectedId,
     canSignal: id => state.conversations.get(id)?.status === 'assigned',
@@ -273,17 +293,17 @@ async function connect() {
       if (line && typing) line.dataset.typing = t('chatpage.typingInList');
       else if (line) delete line.dataset.typing;
     } });
-  connection.onreconnecting(() => setConnection('reconnecting', 'Reconnecting…'));
+  connection.onreconnecting(() => setConnection('reconnecting', () => t('common.reconnecting')));
   connection.onreconnected(() => {
-    setConnection('connected', 'Connected');
+    setConnection('connected', () => t('common.connected'));
     resync();
   });
-  const waiting = delay => setConnection('offline', `Offline · retrying in ${Math.round(delay / 1000)} s`);
+  const waiting = delay => setConnection('offline', () => t('common.offlineRetryingIn', { seconds: formatNumber(Math.round(delay / 1000)) }));
   const started = () => {
-    setConnection('connected', 'Connected');
+    setConnection('connected', () => t('common.connected'));
     return resync();
   };
-  const refused = () => signOut(state.refused ?? expiredReason);
+  const refused = () => signOut(state.refused ?? expiredReason());
   connection.onclose(err => {
     if (state.signingOut) return;
     if (signInRefused(err)) {
@@ -296,11 +316,11 @@ async function connect() {
       signOut(reason);
       return;
     }
-    setConnection('offline', 'Offline · retrying');
+    setConnection('offline', () => t('common.offlineRetrying'));
     startWithRetry(connection, waiting, e => !signInRefused(e)).then(started, refused);
   });
 
-  setConnection('connecting', 'Connecting…');
+  setConnection('connecting', () => t('common.connecting'));
   try {
     await startWithRetry(connection, waiting, err => !signInRefused(err));
   } catch {
@@ -335,7 +355,7 @@ async function resync() {
     renderAll();
     state.supervisor?.refresh();
   } catch (err) {
-    toast(`Could not load your conversations: ${hubError(err)}`, 'error');
+    toast(t('toast.loadFailed', { detail: hubError(err) }), 'error');
   }
 }
 
@@ -356,9 +376,9 @@ $('#presence').addEventListener('change', async event => {
   try {
     // Setting the same presence twice is setting it once.
     state.agent = await invokeWithRetry(state.connection, 'SetPresence', [wanted]);
-    toast(wanted === 'away' ? `You are Away: no new conversations until you are Online again${escalationsNote()}.` : 'You are Online.');
+    toast(wanted === 'away' ? t(state.claims?.supervisor ? 'toast.awaySupervisor' : 'toast.away') : t('toast.online'));
   } catch (err) {
-    toast(`Could not change presence: ${hubError(err)}`, 'error');
+    toast(t('toast.presenceFailed', { detail: hubError(err) }), 'error');
   }
   renderPresence();
   renderInbox();
@@ -370,20 +390,15 @@ function renderNotifyButton() {
   const permission = notificationPermission();
   button.hidden = permission !== 'default' && permission !== 'denied';
   button.dataset.permission = permission;
-  button.title = permission === 'denied'
-    ? 'Notifications are blocked for this site: allow them in the browser\'s site settings to hear of new chats while this tab is hidden.'
-    : 'Notify me of new chats and messages while this tab is hidden';
-  button.textContent = permission === 'denied' ? 'Notifications blocked' : 'Notify me';
+  button.title = permission === 'denied' ? t('notify.blockedTitle') : t('notify.title');
+  button.textContent = permission === 'denied' ? t('notify.blocked') : t('notify.button');
 }
 
 $('#notify').addEventListener('click', async () => {
   const permission = await askNotificationPermission();
   renderNotifyButton();
-  if (permission === 'granted') toast('Desktop notifications are on for new chats and messages while this tab is hidden.');
+  if (permission === 'granted') toast(t('notify.on'));
 });
-
-// A supervisor who is Away still takes escalations (the supervisors' queue): say so where Away is explained.
-const escalationsNote = () => (state.claims?.supervisor ? ' (escalations to supervisors still reach you)' : '');
 
 // ---- conversations: state ---------------------------------------------------------------------------------------
 
@@ -442,10 +457,10 @@ function onAssigned(view) {
   upsertConversation(view).pushed = ++state.pushes;
   state.withdrawn.delete(view.id);
   if (isNew) {
-    toast(`New conversation: ${view.customerName} · ${skillName(view.topic)}`);
+    toast(t('toast.newConversation', { name: view.customerName, topic: skillName(view.topic) }));
     const last = view.messages.filter(m => m.from === 'customer').at(-1);
     notifyIfHidden({
-      title: `New chat: ${view.customerName} · ${skillName(view.topic)}`,
+      title: t('notify.newChat', { name: view.customerName, topic: skillName(view.topic) }),
       body: last?.text ?? '',
       tag: `conversation-${view.id}`,
       onClick: () => select(view.id),
@@ -464,7 +479,7 @@ function onMessagePosted({ conversationId, message }) {
   }
   if (message.from === 'customer') {
     notifyIfHidden({
-      title: `${conversation.customerName} wrote`,
+      title: t('notify.wrote', { name: conversation.customerName }),
       body: message.text,
       tag: `conversation-${conversationId}`,
       onClick: () => select(conversationId),
@@ -494,7 +509,7 @@ function onWithdrawn({ conversationId, reason }) {
   if (!conversation) return;
   state.conversations.delete(conversationId);
   delete state.read[conversationId];
-  toast(`${conversation.customerName} left your list: ${reason}.`);
+  toast(t('toast.withdrawn', { name: conversation.customerName, reason }));
   if (state.selectedId === conversationId) select(first()?.id ?? null);
   else renderAll();
 }
@@ -505,8 +520,8 @@ function onSlaWarning({ conversationId, dueAt }) {
   conversation.firstResponseDueAt = dueAt;
   const late = Date.parse(dueAt) <= serverNow();
   toast(late
-    ? `${conversation.customerName} has waited past the deadline: answer now.`
-    : `Answer ${conversation.customerName} now: the first answer is due at ${formatTimeWithSeconds(dueAt)}.`, 'warning');
+    ? t('toast.late', { name: conversation.customerName })
+    : t('toast.warning', { name: conversation.customerName, time: formatTimeWithSeconds(dueAt) }), 'warning');
   renderAll();
 }
 
@@ -534,23 +549,26 @@ function renderInbox() {
   });
 
   const open = conversations.filter(c => c.status !== 'resolved').length;
-  $('#inbox-count').textContent = state.agent ? `${open} of ${state.agent.profile.capacity}` : '';
+  $('#inbox-count').textContent = state.agent
+    ? t('inbox.count', { open: formatNumber(open), capacity: formatNumber(state.agent.profile.capacity) }) : '';
+  $('#inbox-count').title = state.agent ? plural('inbox.countTitle', open, { capacity: formatNumber(state.agent.profile.capacity) }) : '';
   const empty = $('#inbox-empty');
   empty.hidden = conversations.length > 0;
   empty.textContent = document.body.dataset.presence === 'away'
-    ? `You are Away: no new conversations come to you until you switch to Online${escalationsNote()}.`
+    ? t(state.claims?.supervisor ? 'inbox.awaySupervisor' : 'inbox.away')
     : document.body.dataset.presence === 'offline'
-      ? 'Connecting…'
-      : 'No conversations yet. New chats appear here the moment they are routed to you.';
+      ? t('common.connecting')
+      : t('inbox.empty');
 
   paintClocks();
   const totalUnread = conversations.reduce((n, c) => n + unread(c), 0);
-  document.title = `${totalUnread ? `(${totalUnread}) ` : ''}Switchboard · Agent console`;
+  document.title = `${totalUnread ? `(${formatNumber(totalUnread)}) ` : ''}${t('console.title')}`;
 }
 
 function createInboxItem(id) {
   const button = h('button', { type: 'button', class: 'conversation-item', onclick: () => select(id) },
-    h('span', { class: 'item-top' }, h('span', { class: 'item-name' }), h('span', { class: 'clock', 'data-clock': id })),
+    h('span', { class: 'item-top' }, h('span', { class: 'item-name' }), h('span', { class: 'tag tag-language item-language' }),
+      h('span', { class: 'clock', 'data-clock': id })),
     h('span', { class: 'item-bottom' },
       h('span', { class: 'item-topic' }), h('span', { class: 'item-preview' }), h('span', { class: 'unread' })));
   return h('li', { dataset: { id } }, button);
@@ -564,14 +582,19 @@ function fillInboxItem(li, conversation) {
   if (selected) button.setAttribute('aria-current', 'true');
   else button.removeAttribute('aria-current');
   $('.item-name', button).textContent = conversation.customerName;
+  // The customer's language, when it is not the one this page is in: the agent sees at a glance who writes another.
+  const spoken = $('.item-language', button);
+  spoken.hidden = !conversation.language || conversation.language === language();
+  spoken.textContent = spoken.hidden ? '' : conversation.language.toUpperCase();
+  spoken.title = t('conversation.language', { language: languageNames[conversation.language] ?? conversation.language ?? '' });
   $('.item-topic', button).textContent = skillName(conversation.topic);
   const last = [...conversation.messages].reverse().find(m => m.from !== 'system') ?? conversation.messages.at(-1);
-  $('.item-preview', button).textContent = last ? `${last.from === 'agent' ? 'You: ' : ''}${last.text}` : '';
+  $('.item-preview', button).textContent = last ? (last.from === 'agent' ? t('inbox.yourMessage', { text: last.text }) : last.text) : '';
   const count = unread(conversation);
   const badge = $('.unread', button);
   badge.textContent = count || '';
   badge.hidden = !count;
-  badge.setAttribute('aria-label', `${count} unread`);
+  badge.setAttribute('aria-label', plural('inbox.unread', count));
   paintClock($('.clock', button), conversation);
 }
 
@@ -606,9 +629,16 @@ function renderConversation() {
   const closed = conversation.status === 'resolved';
   $('#conversation-title').textContent = conversation.customerName;
   $('#conversation-topic').textContent = skillName(conversation.topic);
+  // The customer's language, beside their name: what they read and what the server tells them in.
+  const spoken = $('#conversation-language');
+  spoken.hidden = !conversation.language;
+  spoken.textContent = (conversation.language ?? '').toUpperCase();
+  spoken.title = t('conversation.language', { language: languageNames[conversation.language] ?? conversation.language ?? '' });
+  spoken.setAttribute('aria-label', spoken.title);
+  spoken.lang = conversation.language ?? '';
   const badge = $('#conversation-state');
   badge.hidden = !closed;
-  badge.textContent = closed ? (conversation.endedByCustomer ? t('chatpage.console.endedByCustomer') : 'Closed') : '';
+  badge.textContent = closed ? (conversation.endedByCustomer ? t('chatpage.console.endedByCustomer') : t('conversation.closed')) : '';
   badge.className = 'tag tag-closed';
   paintClock($('#conversation-clock'), conversation);
   $('#conversation-clock').hidden = closed;
@@ -616,14 +646,14 @@ function renderConversation() {
   const transfer = $('#transfer-to');
   const current = transfer.value;
   transfer.replaceChildren(
-    h('option', { value: '' }, 'Transfer to…'),
-    ...state.settings.skills.filter(s => s.name !== conversation.topic).map(s => h('option', { value: s.name }, s.displayName)));
+    h('option', { value: '' }, t('conversation.transferTo')),
+    ...state.settings.skills.filter(s => s.name !== conversation.topic).map(s => h('option', { value: s.name }, skillName(s.name))));
   transfer.value = [...transfer.options].some(o => o.value === current) ? current : '';
 
   for (const id of ['#transfer-to', '#transfer', '#resolve']) $(id).hidden = closed;
   $('#dismiss').hidden = !closed;
   $('#composer').hidden = closed;
-  $('#message').setAttribute('aria-label', `Reply to ${conversation.customerName}`);
+  $('#message').setAttribute('aria-label', t('composer.replyTo', { name: conversation.customerName }));
   state.typing?.render();
   renderRules();
 }
@@ -665,7 +695,7 @@ function messageItem(conversation, message) {
       h('span', null, message.text), ' ', h('time', { datetime: message.at }, formatTime(message.at)));
   }
   const mine = message.from === 'agent' && message.agentId === state.agentId;
-  const author = message.from === 'customer' ? conversation.customerName : mine ? 'You' : message.agentId;
+  const author = message.from === 'customer' ? conversation.customerName : mine ? t('common.you') : message.agentId;
   return h('li', { class: `message ${message.from}${mine ? ' mine' : ''}`, dataset: { sequence: message.sequence } },
     h('div', { class: 'bubble' }, message.text),
     h('div', { class: 'meta' }, author, ' · ', h('time', { datetime: message.at }, formatTime(message.at))));
@@ -673,8 +703,9 @@ function messageItem(conversation, message) {
 
 // ---- rendering: customer context --------------------------------------------------------------------------------
 
-const contextLabels = { order: 'Order', email: 'Email', phone: 'Phone', language: 'Language', country: 'Country' };
-const emotionLabels = { neutral: null, calm: 'Calm', upset: 'Upset', angry: 'Angry' };
+const contextKeys = ['order', 'email', 'phone', 'language', 'country'];
+const contextLabel = key => (contextKeys.includes(key) ? t(`context.${key}`) : key[0].toUpperCase() + key.slice(1));
+const emotionLabel = emotion => (['calm', 'upset', 'angry'].includes(emotion) ? t(`mood.${emotion}`) : null);
 
 function renderContext() {
   const conversation = state.conversations.get(state.selectedId);
@@ -682,23 +713,24 @@ function renderContext() {
   const fact = (label, value, cls) => value == null || value === '' ? [] : [h('dt', null, label), h('dd', { class: cls }, value)];
   const extra = Object.entries(conversation.context ?? {})
     .sort(([a], [b]) => (a === 'order' ? -1 : b === 'order' ? 1 : a.localeCompare(b)))
-    .flatMap(([key, value]) => fact(contextLabels[key] ?? key[0].toUpperCase() + key.slice(1), value));
+    .flatMap(([key, value]) => fact(contextLabel(key), value));
   $('#context-facts').replaceChildren(
-    ...fact('Name', conversation.customerName),
+    ...fact(t('context.name'), conversation.customerName),
+    ...fact(t('context.spokenLanguage'), conversation.language ? languageNames[conversation.language] ?? conversation.language : null, 'customer-language'),
     ...extra,
-    ...fact('Topic', skillName(conversation.topic)),
-    ...fact('Mood', emotionLabels[conversation.emotion], `mood-${conversation.emotion}`),
-    ...fact('Complaint', conversation.tier && conversation.tier !== 'none' ? `${conversation.tier[0].toUpperCase()}${conversation.tier.slice(1)} tier` : null),
-    ...fact('VIP', conversation.vip ? 'Yes' : null),
-    ...fact('Started', formatTime(conversation.startedAt)),
-    ...fact('Why opened', conversation.outreach
-      ? `${conversation.outreach.reason} (we wrote first${conversation.outreach.customerAnswered ? '; the customer answered' : ''})` : null, 'outreach-reason'),
-    ...fact('Routed', preferenceText(conversation)));
+    ...fact(t('context.topic'), skillName(conversation.topic)),
+    ...fact(t('context.mood'), emotionLabel(conversation.emotion), `mood-${conversation.emotion}`),
+    ...fact(t('context.complaint'), conversation.tier && conversation.tier !== 'none' ? t(`context.tier.${conversation.tier}`) : null),
+    ...fact(t('context.vip'), conversation.vip ? t('common.yes') : null),
+    ...fact(t('context.started'), formatTime(conversation.startedAt)),
+    ...fact(t('context.whyOpened'), conversation.outreach
+      ? t(conversation.outreach.customerAnswered ? 'context.outreachAnswered' : 'context.outreach', { reason: conversation.outreach.reason }) : null, 'outreach-reason'),
+    ...fact(t('context.routed'), preferenceText(conversation)));
   renderHistory(conversation);
   $('#context-clock').replaceChildren(
-    ...fact('Due by', formatTimeWithSeconds(conversation.firstResponseDueAt)),
-    ...fact('Sent at', conversation.firstResponseAt ? formatTimeWithSeconds(conversation.firstResponseAt) : null),
-    ...fact('Status', conversation.breached ? 'Breached' : conversation.firstResponseAt ? 'On time' : null,
+    ...fact(t('context.dueBy'), formatTimeWithSeconds(conversation.firstResponseDueAt)),
+    ...fact(t('context.sentAt'), conversation.firstResponseAt ? formatTimeWithSeconds(conversation.firstResponseAt) : null),
+    ...fact(t('context.status'), conversation.breached ? t('context.breached') : conversation.firstResponseAt ? t('context.onTime') : null,
       conversation.breached ? 'mood-angry' : ''));
   $('#context-events').replaceChildren(...(conversation.slaEvents ?? []).map(e =>
     h('li', null, h('time', { datetime: e.at }, formatTime(e.at)), ' ', e.detail)));
@@ -707,10 +739,10 @@ function renderContext() {
 function preferenceText(conversation) {
   const preference = conversation.preference;
   if (!preference || preference.agentId !== state.agentId || conversation.agentId !== state.agentId) return null;
-  return preference.reason === 'reopened' ? 'Back to you: you resolved their last chat on this topic minutes ago' : 'Back to you: you served this customer last';
+  return preference.reason === 'reopened' ? t('context.routedReopened') : t('context.routedLastAgent');
 }
 
-const outcomeLabels = { open: 'Open', resolved: 'Resolved', abandoned: 'Abandoned' };
+const outcomeLabel = outcome => (['open', 'resolved', 'abandoned'].includes(outcome) ? t(`history.outcome.${outcome}`) : outcome);
 
 // The customer's earlier conversations, newest first, as the server sent them with this one.
 function renderHistory(conversation) {
@@ -718,36 +750,33 @@ function renderHistory(conversation) {
   $('#history-empty').hidden = history.length > 0;
   $('#context-history').replaceChildren(...history.map(past => h('li', null,
     h('button', { type: 'button', class: 'history-item', dataset: { id: past.id }, onclick: () => openPast(past),
-      'aria-label': `Open the earlier conversation on ${skillName(past.topic)} from ${formatDay(past.startedAt)}` },
+      'aria-label': t('history.open', { topic: skillName(past.topic), day: formatDay(past.startedAt) }) },
       h('span', { class: 'history-top' },
         h('span', null, skillName(past.topic)), ' · ', h('time', { datetime: past.startedAt }, formatDay(past.startedAt)),
-        ' · ', h('span', { class: `history-outcome outcome-${past.outcome}` }, outcomeLabels[past.outcome] ?? past.outcome),
-        past.rating ? h('span', { title: `Rated ${past.rating} of 5` }, ` · ${'★'.repeat(past.rating)}`) : null),
-      h('span', { class: 'muted' }, [past.trigger ? `Outreach (${past.trigger}) · ` : '', servedBy(past)].join('')),
+        ' · ', h('span', { class: `history-outcome outcome-${past.outcome}` }, outcomeLabel(past.outcome)),
+        past.rating ? h('span', { title: t('history.rated', { score: formatNumber(past.rating) }) }, ` · ${'★'.repeat(past.rating)}`) : null),
+      h('span', { class: 'muted' }, [past.trigger ? t('history.outreach', { trigger: past.trigger }) : '', servedBy(past)].join('')),
       past.lastMessage ? h('span', { class: 'history-excerpt' }, past.lastMessage) : null))));
 }
 
 function servedBy(past) {
   const agentId = past.resolvedBy ?? past.agentId;
-  return !agentId ? 'no agent' : agentId === state.agentId ? 'you' : `agent ${agentId}`;
-}
-
-function formatDay(at) {
-  return new Date(at).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  return !agentId ? t('history.noAgent') : agentId === state.agentId ? t('history.you') : t('history.agent', { id: agentId });
 }
 
 async function openPast(past) {
   try {
     const view = await invokeWithRetry(state.connection, 'OpenPastConversation', [past.id]);
     $('#past-title').textContent = `${view.customerName} · ${skillName(view.topic)} · ${formatDay(view.startedAt)}`;
-    $('#past-facts').textContent = [outcomeLabels[past.outcome] ?? past.outcome,
-      view.agentId ? `agent ${view.agentId}` : null, view.rating ? `rated ${view.rating.score} of 5` : null].filter(Boolean).join(' · ');
+    $('#past-facts').textContent = [outcomeLabel(past.outcome),
+      view.agentId ? t('history.agent', { id: view.agentId }) : null,
+      view.rating ? t('history.ratedLower', { score: formatNumber(view.rating.score) }) : null].filter(Boolean).join(' · ');
     $('#past-messages').replaceChildren(...view.messages.map(m => messageItem(view, m)));
     const dialog = $('#past-thread');
     if (!dialog.open) dialog.showModal();
     $('#past-close').focus();
   } catch (err) {
-    toast(`Could not open that conversation: ${hubError(err)}`, 'error');
+    toast(t('toast.openFailed', { detail: hubError(err) }), 'error');
   }
 }
 
@@ -872,7 +901,7 @@ function updateQuickReplies() {
     closeQuickReplies();
     return;
   }
-  quickReplyMatches = matchQuickReplies(state.settings.quickReplies, typed[1], conversation.topic);
+  quickReplyMatches = matchQuickReplies(languageSet(conversation, 'quickReplies'), typed[1], conversation.topic);
   quickReplyChoice = 0;
   const values = placeholderValues(conversation, state.agent.profile.name);
   $('#quick-reply-list').replaceChildren(...(quickReplyMatches.length
@@ -888,7 +917,7 @@ function updateQuickReplies() {
       h('span', { class: 'shortcut' }, `/${reply.shortcut}`), h('span', { class: 'title' }, reply.title),
       reply.topic ? h('span', { class: 'tag' }, skillName(reply.topic)) : null),
     h('span', { class: 'preview' }, fillPlaceholders(reply.text, values).text)))
-    : [h('li', { class: 'quick-reply none', role: 'option', 'aria-disabled': 'true' }, `No quick reply matches “${typed[1]}”.`)]));
+    : [h('li', { class: 'quick-reply none', role: 'option', 'aria-disabled': 'true' }, t('quickReplies.none', { typed: typed[1] }))]));
   $('#quick-replies').hidden = false;
   box.setAttribute('aria-expanded', 'true');
   box.setAttribute('aria-activedescendant', quickReplyMatches.length ? 'quick-reply-0' : '');
@@ -935,7 +964,7 @@ function closeQuickReplies() {
 // What the rules say about the text in the box, live: highlighted phrases with their alternatives, the count in a row.
 function ruleCheck(conversation, text) {
   const rules = state.settings.messageRules;
-  const forbidden = findForbiddenPhrases(text, rules.forbiddenPhrases);
+  const forbidden = findForbiddenPhrases(text, languageSet(conversation, 'forbiddenPhrases'));
   const inARow = agentMessagesInARow(conversation.messages);
   return { forbidden, inARow, tooMany: inARow >= rules.maxAgentMessagesInARow, missing: unfilledPlaceholders(text), refuse: rules.mode === 'refuse' };
 }
@@ -963,18 +992,18 @@ function renderRules() {
   const notes = [];
   for (const hit of dedupe(check.forbidden)) {
     notes.push(h('p', { class: 'rule rule-phrase' },
-      h('span', { class: 'rule-text' }, 'Avoid ', h('mark', null, `“${hit.phrase}”`), '. Try: ', h('q', null, hit.alternative)),
-      h('button', { type: 'button', class: 'link', onclick: () => useAlternative(hit) }, 'Use this wording')));
+      h('span', { class: 'rule-text' }, t('rules.avoid'), ' ', h('mark', null, `“${hit.phrase}”`), t('rules.try'), ' ', h('q', null, hit.alternative)),
+      h('button', { type: 'button', class: 'link', onclick: () => useAlternative(hit) }, t('rules.useWording'))));
   }
   if (check.tooMany) {
-    notes.push(h('p', { class: 'rule rule-row' }, `You have sent ${check.inARow} messages in a row without a reply from ${conversation.customerName}; `
-      + `messaging channels throttle more than ${state.settings.messageRules.maxAgentMessagesInARow}. Wait for a reply if you can.`));
+    notes.push(h('p', { class: 'rule rule-row' }, plural('rules.inARow', check.inARow, {
+      name: conversation.customerName, limit: formatNumber(state.settings.messageRules.maxAgentMessagesInARow) })));
   }
   if (check.missing.length) {
-    notes.push(h('p', { class: 'rule rule-missing' }, `Fill in ${check.missing.join(', ')} before sending.`));
+    notes.push(h('p', { class: 'rule rule-missing' }, t('rules.fillIn', { placeholders: check.missing.join(', ') })));
   }
   if (check.refuse && (check.forbidden.length || check.tooMany)) {
-    notes.push(h('p', { class: 'rule rule-refused' }, 'The house rules refuse this message as it stands.'));
+    notes.push(h('p', { class: 'rule rule-refused' }, t('rules.refused')));
   }
   $('#rule-notes').replaceChildren(...notes);
 }
@@ -1014,16 +1043,16 @@ async function send() {
 
   if (check.refuse && (check.forbidden.length || check.tooMany)) {
     $('#send-error').textContent = check.forbidden.length
-      ? 'Replace the marked wording first.'
-      : `Wait for ${conversation.customerName} to reply before writing again.`;
+      ? t('rules.replaceFirst')
+      : t('rules.waitForReply', { name: conversation.customerName });
     return;
   }
   const concerns = [];
-  if (check.tooMany) concerns.push(`This would be message ${check.inARow + 1} in a row without a reply from ${conversation.customerName}.`);
-  if (check.forbidden.length) concerns.push(`It contains ${dedupe(check.forbidden).map(f => `“${f.phrase}”`).join(', ')}.`);
-  if (check.missing.length) concerns.push(`${check.missing.join(', ')} is not filled in.`);
+  if (check.tooMany) concerns.push(t('confirm.inARow', { ordinal: formatNumber(check.inARow + 1), name: conversation.customerName }));
+  if (check.forbidden.length) concerns.push(t('confirm.contains', { phrases: dedupe(check.forbidden).map(f => `“${f.phrase}”`).join(', ') }));
+  if (check.missing.length) concerns.push(t('confirm.missing', { placeholders: check.missing.join(', ') }));
   if (concerns.length && state.confirmed !== box.value) {
-    showConfirm(`${concerns.join(' ')} Send it anyway?`);
+    showConfirm(`${concerns.join(' ')} ${t('confirm.sendAnyway')}`);
     return;
   }
 
@@ -1055,9 +1084,9 @@ async function send() {
   } catch (err) {
     // Refused: nothing was stored. Not reached: the reply keeps its id for the next send.
     if (!mayRetry(err) && state.outgoing.get(conversation.id) === current) state.outgoing.delete(conversation.id);
-    const why = mayRetry(err) ? 'Not sent yet: the server cannot be reached. Send again to retry.' : hubError(err);
+    const why = mayRetry(err) ? t('composer.unreachable') : hubError(err);
     if (conversation.id === state.selectedId) $('#send-error').textContent = why;
-    else toast(`Your reply to ${conversation.customerName} was not sent: ${why}`, 'error');
+    else toast(t('toast.notSent', { name: conversation.customerName, detail: why }), 'error');
   } finally {
     current.sending = false;
     showSendRetrying(conversation.id, false);
@@ -1081,13 +1110,13 @@ async function transfer() {
   if (!conversation) return;
   if (!skill) {
     $('#transfer-to').focus();
-    toast('Choose the queue to transfer to.');
+    toast(t('toast.chooseQueue'));
     return;
   }
   try {
     await state.connection.invoke('Transfer', conversation.id, skill);
   } catch (err) {
-    toast(`Transfer failed: ${hubError(err)}`, 'error');
+    toast(t('toast.transferFailed', { detail: hubError(err) }), 'error');
   }
 }
 
@@ -1102,10 +1131,28 @@ async function resolve() {
     renderAll();
     $('#dismiss').focus();
   } catch (err) {
-    toast(`Could not resolve: ${hubError(err)}`, 'error');
+    toast(t('toast.resolveFailed', { detail: hubError(err) }), 'error');
   } finally {
     $('#resolve').disabled = document.body.dataset.connection !== 'connected';
   }
+}
+
+// ---- language -----------------------------------------------------------------------------------------------------
+
+function renderMe() {
+  if (!state.claims) return;
+  $('#me').title = t('me.title', { id: state.claims.agentId, time: formatTime(new Date(state.claims.expiresAt).toISOString()) });
+}
+
+// The page's language changed: what was drawn with t() is drawn again (messages keep the words they were sent in).
+function onLanguageChange() {
+  $('#connection').textContent = connectionText();
+  renderMe();
+  renderNotifyButton();
+  if (!state.agent) return;
+  renderAll();
+  renderThread();
+  updateQuickReplies();
 }
 
 // ---- views ------------------------------------------------------------------------------------------------------

@@ -95,3 +95,15 @@ export function translate(root) {
 // Numbers and dates in the page's language (Intl), e.g. formatNumber(1234.5) → "1.234,5" in German.
 export const formatNumber = (value, options) => new Intl.NumberFormat(current, options).format(value);
 export const formatDateTime = (value, options) => new Intl.DateTimeFormat(current, options).format(value);
+
+// A text that depends on a count, in the page's language's plural forms (Intl.PluralRules): the catalogue has one key
+// per form the language uses, `key#one`, `key#few`, `key#many`, `key#other` (English and German: one, other; Russian:
+// one, few, many, other). {count} is the number, formatted for the language.
+const pluralRules = new Map();
+
+export function plural(key, count, params) {
+  if (!pluralRules.has(current)) pluralRules.set(current, new Intl.PluralRules(current));
+  const category = pluralRules.get(current).select(count);
+  const form = [`${key}#${category}`, `${key}#other`].find(k => (current !== fallback && texts.has(k)) || english.has(k)) ?? `${key}#other`;
+  return t(form, { ...params, count: formatNumber(count) });
+}

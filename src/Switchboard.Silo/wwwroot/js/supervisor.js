@@ -2,10 +2,11 @@
 import { h, $, toast } from './dom.js';
 import { serverNow, formatClock, formatTime } from './time.js';
 import { hubError } from './hub.js';
+import { t, plural, formatNumber, formatDateTime } from './i18n.js';
 
 const refreshEvery = 10000;
-const presenceLabels = { online: 'Online', away: 'Away', offline: 'Offline' };
-const alertLabels = { breach: 'Breach', ticket: 'Ticket', followUp: 'Follow-up' };
+const presenceLabel = presence => (['online', 'away', 'offline'].includes(presence) ? t(`presence.${presence}`) : presence);
+const alertLabel = kind => (['breach', 'ticket', 'followUp'].includes(kind) ? t(`supervisor.alert.${kind}`) : kind);
 
 export function createSupervisorView({ invoke, skillName, onClaimed }) {
   let overview = null;
@@ -15,6 +16,8 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
   let loading = null;
 
   $('#overview-refresh').addEventListener('click', () => refresh());
+  // The tables are drawn from the last overview; the alerts already shown keep the language they came in.
+  window.addEventListener('languagechange', () => render());
 
   async function refresh() {
     // One read at a time; alerts in a burst share it.
@@ -23,63 +26,62 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
         overview = result;
         render();
       })
-      .catch(err => $('#overview-updated').textContent = `Could not refresh: ${hubError(err)}`)
+      .catch(err => $('#overview-updated').textContent = t('supervisor.refreshFailed', { detail: hubError(err) }))
       .finally(() => { loading = null; });
     return loading;
   }
 
   // Live-chat bands (docs/metrics.md): stellar under 1 min, above average under 5, average under 10, below average to 1 h.
-  const bandText = { stellar: 'Stellar', aboveAverage: 'Above avg.', average: 'Average', belowAverage: 'Below avg.', unacceptable: 'Unacceptable' };
+  const bandText = band => (band in bandClass ? t(`supervisor.band.${band}`) : null);
   const bandClass = { stellar: 'good', aboveAverage: 'good', average: 'fair', belowAverage: 'poor', unacceptable: 'poor' };
 
   function render() {
     if (!overview) return;
-    $('#overview-updated').textContent = `Updated ${new Date(serverNow()).toLocaleTimeString()}`;
+    $('#overview-updated').textContent = t('supervisor.updated', { time: formatDateTime(new Date(serverNow()), { timeStyle: 'medium' }) });
 
     $('#queues-table tbody').replaceChildren(...overview.queues.map(q => {
       const answered = q.slaMetToday + q.slaMissedToday;
       const attainment = answered ? Math.round((100 * q.slaMetToday) / answered) : null;
       // A conversation that overflowed is counted once, in the furthest queue it waits in (the server decides).
       const waiting = q.overflowed
-        ? [String(q.waiting), h('span', { class: 'overflowed muted' }, `${q.overflowed} overflowed`)]
-        : [String(q.waiting)];
+        ? [formatNumber(q.waiting), h('span', { class: 'overflowed muted' }, plural('supervisor.overflowed', q.overflowed))]
+        : [formatNumber(q.waiting)];
       return h('tr', { dataset: { queue: q.name }, class: q.waiting ? 'has-waiting' : '' },
-        h('th', { scope: 'row' }, q.displayName),
-        h('td', { class: 'num waiting', title: q.overflowed ? `${q.overflowed} of them overflowed here from another queue` : null }, ...waiting),
+        // Named in the page's language where the shop named the topic so (the server's name is English).
+        h('th', { scope: 'row' }, skillName(q.name)),
+        h('td', { class: 'num waiting', title: q.overflowed ? plural('supervisor.overflowedTitle', q.overflowed) : null }, ...waiting),
         h('td', { class: 'num', 'data-since': q.oldestWaitingSince ?? '' }, waitText(q.oldestWaitingSince)),
-        h('td', { class: 'num' }, String(q.agentsOnline)),
+        h('td', { class: 'num' }, formatNumber(q.agentsOnline)),
         // Uncoloured: the row's one colour is its band's, so the two can never contradict each other (a red
         // "67 %" beside a green "Stellar"): attainment counts today's deadlines, the band the recent mean.
-        h('td', { class: 'num attainment', title: `${q.slaMetToday} on time, ${q.slaMissedToday} late today` },
-          attainment == null ? '—' : `${attainment} %`),
-        h('td', { class: `band ${bandClass[q.band] ?? ''}`, title: 'From the mean first response time in the rolling window' },
-          bandText[q.band] ?? '—'));
+        h('td', { class: 'num attainment', title: t('supervisor.attainmentTitle', { met: formatNumber(q.slaMetToday), missed: formatNumber(q.slaMissedToday) }) },
+          attainment == null ? '—' : `${formatNumber(attainment)} %`),
+        h('td', { class: `band ${bandClass[q.band] ?? ''}`, title: t('supervisor.bandTitle') },
+          bandText(q.band) ?? '—'));
     }));
 
     $('#agents-table tbody').replaceChildren(...overview.agents.map(a =>
       h('tr', { dataset: { agent: a.id } },
         h('th', { scope: 'row' }, a.name),
-        h('td', null, h('span', { class: `presence presence-${a.presence}` }, presenceLabels[a.presence] ?? a.presence)),
+        h('td', null, h('span', { class: `presence presence-${a.presence}` }, presenceLabel(a.presence))),
         h('td', { class: 'load' }, h('span', { class: 'load-cell' },
           h('meter', { min: 0, max: a.capacity, value: a.active, low: a.capacity * 0.5, high: a.capacity * 0.99, optimum: 0,
-            'aria-label': `${a.name}: ${a.active} of ${a.capacity} conversations` }),
+            'aria-label': plural('supervisor.load', a.capacity, { name: a.name, active: formatNumber(a.active) }) }),
           h('span', { class: 'load-text' }, `${a.active} / ${a.capacity}`))))));
 
-    $('#tickets').replaceChildren(...overview.tickets.map(t =>
-      h('li', { class: 'ticket', dataset: { id: t.conversationId } },
+    $('#tickets').replaceChildren(...overview.tickets.map(ticket =>
+      h('li', { class: 'ticket', dataset: { id: ticket.conversationId } },
         h('div', { class: 'ticket-head' },
-          h('strong', null, t.customerName), h('span', { class: 'tag' }, skillName(t.topic)),
-          t.tier !== 'none' ? h('span', { class: 'tag tag-warn' }, `${t.tier} complaint`) : null,
-          t.emotion === 'angry' || t.emotion === 'upset' ? h('span', { class: `tag tag-${t.emotion}` }, t.emotion) : null,
-          h('span', { class: 'muted' }, `since ${formatTime(t.startedAt)}`)),
-        h('p', { class: 'ticket-text' }, t.firstMessage),
-        h('button', { type: 'button', class: 'ghost', onclick: () => claim(t) }, 'Claim'))));
+          h('strong', null, ticket.customerName), h('span', { class: 'tag' }, skillName(ticket.topic)),
+          ticket.tier !== 'none' ? h('span', { class: 'tag tag-warn' }, t(`supervisor.complaint.${ticket.tier}`)) : null,
+          ticket.emotion === 'angry' || ticket.emotion === 'upset' ? h('span', { class: `tag tag-${ticket.emotion}` }, t(`mood.${ticket.emotion}`)) : null,
+          h('span', { class: 'muted' }, t('supervisor.since', { time: formatTime(ticket.startedAt) }))),
+        h('p', { class: 'ticket-text' }, ticket.firstMessage),
+        h('button', { type: 'button', class: 'ghost', onclick: () => claim(ticket) }, t('supervisor.claim')))));
     // Honest when there are no tickets: say whether chats are still waiting rather than that every chat found an agent.
     const waitingNow = overview.queues.reduce((sum, q) => sum + q.waiting, 0);
     $('#tickets-empty').hidden = overview.tickets.length > 0;
-    $('#tickets-empty').textContent = waitingNow === 0
-      ? 'No tickets, and no chat is waiting.'
-      : `No tickets yet. ${waitingNow === 1 ? '1 chat is' : `${waitingNow} chats are`} waiting for an agent (see Queues).`;
+    $('#tickets-empty').textContent = waitingNow === 0 ? t('supervisor.noTicketsNoneWaiting') : plural('supervisor.noTicketsWaiting', waitingNow);
   }
 
   function waitText(since) {
@@ -89,7 +91,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
   async function claim(ticket) {
     // The server takes tickets only for agents who are Online; say so before asking.
     if (document.body.dataset.presence === 'away') {
-      toast('Switch to Online to take a ticket.', 'warning');
+      toast(t('supervisor.claimAway'), 'warning');
       return;
     }
     try {
@@ -97,12 +99,12 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
       onClaimed(conversation);
       refresh();
     } catch (err) {
-      toast(`Could not claim: ${hubError(err)}`, 'error');
+      toast(t('supervisor.claimFailed', { detail: hubError(err) }), 'error');
     }
   }
 
   function alert(a) {
-    const kind = alertLabels[a.kind] ?? a.kind;
+    const kind = alertLabel(a.kind);
     $('#alerts').prepend(h('li', { class: `alert alert-${a.kind}` },
       h('span', { class: 'alert-kind' }, kind),
       h('span', { class: 'alert-body' }, h('strong', null, skillName(a.topic)), ' ', a.detail),

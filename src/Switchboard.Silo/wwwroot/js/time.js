@@ -1,3 +1,5 @@
+import { t, plural, formatDateTime } from './i18n.js';
+
 // Deadlines come from the server; the browser's clock may be off. Learn the difference from the Date header of
 // a response (whole seconds only, so differences under two seconds are taken as none).
 let offset = 0;
@@ -36,23 +38,25 @@ export function formatClock(ms) {
   const hours = Math.floor(seconds / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
   const rest = seconds % 60;
-  return hours > 0 ? `${hours} h ${String(minutes).padStart(2, '0')}` : `${minutes}:${String(rest).padStart(2, '0')}`;
+  return hours > 0 ? t('time.hoursMinutes', { hours, minutes: String(minutes).padStart(2, '0') }) : `${minutes}:${String(rest).padStart(2, '0')}`;
 }
 
 export function spokenDuration(ms) {
   const seconds = Math.floor(Math.abs(ms) / 1000);
   const minutes = Math.floor(seconds / 60);
   const parts = [];
-  if (minutes) parts.push(`${minutes} minute${minutes === 1 ? '' : 's'}`);
-  if (seconds % 60 || !minutes) parts.push(`${seconds % 60} second${seconds % 60 === 1 ? '' : 's'}`);
+  if (minutes) parts.push(plural('time.minutes', minutes));
+  if (seconds % 60 || !minutes) parts.push(plural('time.seconds', seconds % 60));
   return parts.join(' ');
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-export const formatTime = iso => timeFormat.format(new Date(iso));
+// In the page's language (i18n.js), so a German page shows 14:05 and an English one 02:05 PM.
+export const formatTime = iso => formatDateTime(new Date(iso), { hour: '2-digit', minute: '2-digit' });
 
-const secondsFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-export const formatTimeWithSeconds = iso => secondsFormat.format(new Date(iso));
+export const formatTimeWithSeconds = iso => formatDateTime(new Date(iso), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+// A day, e.g. "3 Dec 2026" / "3. Dez. 2026" / "3 дек. 2026 г.".
+export const formatDay = iso => formatDateTime(new Date(iso), { day: 'numeric', month: 'short', year: 'numeric' });
 
 // .NET TimeSpan as JSON: "hh:mm:ss", "hh:mm:ss.fffffff" or "d.hh:mm:ss..."; null stays null.
 export function parseTimeSpan(text) {
@@ -66,17 +70,17 @@ export function parseTimeSpan(text) {
 
 // The first-response clock of a conversation, as the agent sees it: a level for its colour and a label.
 export function firstResponseClock(conversation, now = serverNow()) {
-  if (conversation.status === 'resolved') return { level: 'answered', text: 'Closed', spoken: 'Closed' };
+  if (conversation.status === 'resolved') return { level: 'answered', text: t('clock.closed'), spoken: t('clock.closed') };
   if (conversation.firstResponseAt) {
-    return { level: 'answered', text: conversation.breached ? 'Answered late' : 'Answered', spoken: 'First answer sent' };
+    return { level: 'answered', text: conversation.breached ? t('clock.answeredLate') : t('clock.answered'), spoken: t('clock.sent') };
   }
   const due = Date.parse(conversation.firstResponseDueAt);
   const total = due - Date.parse(conversation.startedAt);
   const left = due - now;
   if (left <= 0) {
-    return { level: 'late', text: `${formatClock(-left)} late`, spoken: `First answer overdue by ${spokenDuration(-left)}` };
+    return { level: 'late', text: t('clock.late', { time: formatClock(-left) }), spoken: t('clock.overdue', { duration: spokenDuration(-left) }) };
   }
   // Colours follow the clock: calm, then amber past half of it, red in the last third (when the server warns).
   const level = left <= total / 3 ? 'urgent' : left <= total / 2 ? 'soon' : 'ok';
-  return { level, text: formatClock(left), spoken: `First answer due in ${spokenDuration(left)}` };
+  return { level, text: formatClock(left), spoken: t('clock.dueIn', { duration: spokenDuration(left) }) };
 }
