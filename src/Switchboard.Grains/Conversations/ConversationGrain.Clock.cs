@@ -43,6 +43,8 @@ public sealed partial class ConversationGrain
     private async Task RescheduleAsync()
     {
         var next = ConversationClock.NextDue(Facts(), Sla);
+        // An answer to a ticket waiting to be delivered is one more due time (ConversationGrain.Ticket.cs).
+        next = AnswerDueAt is { } answerAt && (next is null || answerAt < next) ? answerAt : next;
         await TrackDeadlineAsync(next);
         SetTimer(_trackRetryAt is { } retry && (next is null || retry < next) ? retry : next);
     }
@@ -119,7 +121,7 @@ public sealed partial class ConversationGrain
             new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan)
             {
                 // Live conversations stay in memory for precision; a follow-up days away relies on the deadline service.
-                KeepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned,
+                KeepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned || AnswerDueAt is not null,
             });
     }
 
@@ -155,6 +157,11 @@ public sealed partial class ConversationGrain
     /// <summary>Runs every staged action that is due, stores the result once, then tells people.</summary>
     private async Task OnClockAsync()
     {
+        if (AnswerDueAt is { } answerAt && time.GetUtcNow() >= answerAt)
+        {
+            await DeliverAnswerAsync();
+        }
+
         var now = time.GetUtcNow();
         var due = ConversationClock.Due(Facts(), now, Sla);
         List<Func<Task>> then = [];
@@ -267,7 +274,7 @@ public sealed partial class ConversationGrain
         var detail = $"Nobody could take it for {Format(now - State.QueuedAt)}; kept as a ticket.";
         Record(SlaEventKind.Ticketed, null, detail, now);
         var notice = Append(MessageAuthor.System, null, "All our agents are busy. Your question is saved and an agent will answer it here as soon as possible.", now);
-        var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, _transcript[0].Text);
+        var ticket = Summary();
         then.Add(() => RemoveFromQueuesAsync(queues));
         then.Add(() => GrainFactory.Grain<ITicketBoardGrain>(0).AddAsync(ticket));
         then.Add(() => Push(() =>

@@ -96,4 +96,16 @@ public sealed class ConversationState
     /// and they come before <see cref="Messages"/>.
     /// </summary>
     [Id(41)] public List<long> Pages { get; set; } = [];
+
+    /// <summary>What the customer left when they chose to be answered later (they are then a ticket).</summary>
+    [Id(42)] public Supervision.LeftMessage? LeftMessage { get; set; }
+
+    /// <summary>The supervisor who claimed the ticket to answer it later.</summary>
+    [Id(43)] public string? TicketClaimedBy { get; set; }
+
+    /// <summary>The answer to the ticket and its delivery; its next attempt is one of the clock's due times.</summary>
+    [Id(44)] public Supervision.TicketAnswer? TicketAnswer { get; set; }
+
+    /// <summary>Nobody who handles the topic was available when the customer was acknowledged: leaving a message is offered at once.</summary>
+    [Id(45)] public bool NobodyAvailableAtStart { get; set; }
 }
