@@ -122,7 +122,8 @@ public sealed class TicketDelivery(
         }
         catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or AuthenticationException or System.Net.Sockets.SocketException or IOException or SslHandshakeException)
         {
-            throw new InvalidOperationException($"The mail server {options.Host}:{options.Port} did not take it: {ex.Message}", ex);
+            var said = ex is SmtpCommandException command ? $"{(int)command.StatusCode} {ex.Message}" : ex.Message;
+            throw new InvalidOperationException($"The mail server {options.Host}:{options.Port} did not take it: {said}", ex);
         }
     }
 
