@@ -6,7 +6,8 @@
 import { h, $ } from './dom.js';
 import { hubConnection, startWithRetry, hubError, newId, invokeWithRetry, mayRetry, createGate } from './hub.js';
 import { fetchJson, formatTime, parseTimeSpan } from './time.js';
-import { loadLanguage } from './i18n.js';
+import { loadLanguage, t } from './i18n.js';
+import { createLeaveMessage } from './leave-message.js';
 
 const conversationKey = 'switchboard.conversation';
 // The customer identity token the server gave with the last start, kept per browser: with it a returning customer is
@@ -49,6 +50,8 @@ function savedPendingStart() {
 const sameStart = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 let connection;
+// Leave a message instead of waiting (js/leave-message.js).
+let leaveMessage;
 let conversation = null;
 let customerToken = null;
 const messages = new Map();
@@ -65,7 +68,7 @@ let outgoing = null;
 const retrying = new Set();
 
 async function main() {
-  await loadLanguage(['common', 'chat']);
+  await loadLanguage(['common', 'chat', 'tickets']);
   $('#start').addEventListener('submit', start);
   $('#composer').addEventListener('submit', event => {
     event.preventDefault();
@@ -89,6 +92,10 @@ async function main() {
     .catch(err => { $('#start-error').textContent = `We cannot reach our chat service (${err.message}). Please try again later.`; });
 
   connection = hubConnection('/hubs/customer');
+  leaveMessage = createLeaveMessage({
+    connection, ready: ready.wait, conversation: () => conversation, messages,
+    onLeft: view => { conversation.status = view.status; setStatus(t('tickets.left.status')); },
+  });
   connection.on('MessagePosted', ({ conversationId, message }) => onMessage(conversationId, message));
   connection.on('ConversationQueued', queued => onQueued(queued));
   connection.on('OutreachOpened', opened => onOutreach(opened));
@@ -284,6 +291,8 @@ function show(view) {
   $('#start').hidden = true;
   $('#chat').hidden = false;
   setStatus(view.status === 'assigned' ? 'An agent is with you.' : 'Waiting for an agent…');
+  leaveMessage.update(view);
+  if (view.ticket?.message && view.status !== 'resolved') setStatus(t('tickets.left.status'));
   view.messages.forEach(m => onMessage(view.id, m));
   // Pushes that came before the start result.
   early.splice(0).forEach(push => push());
@@ -314,6 +323,7 @@ function onMessage(conversationId, message) {
   thread.insertBefore(item, after ?? null);
   thread.scrollTop = thread.scrollHeight;
   if (joined || (message.from === 'agent' && conversation.status !== 'resolved')) {
+    if (joined) leaveMessage.hide();
     setStatus(`${agentNames.get(message.agentId) ?? 'An agent'} is with you.`);
   }
 }
@@ -324,6 +334,7 @@ function onQueued(queued) {
     return;
   }
   if (queued.conversationId !== conversation.id || conversation.status === 'resolved') return;
+  if (queued.estimatedWait == null) leaveMessage.nobodyAvailable();
   const wait = parseTimeSpan(queued.estimatedWait);
   const estimate = wait == null ? 'Nobody who handles this topic is available right now; the first agent who is will answer you here.'
     : wait < 60000 ? 'An agent will answer in less than a minute.'
@@ -338,6 +349,7 @@ function setStatus(text) {
 function close() {
   conversation.status = 'resolved';
   setStatus('This chat is closed.');
+  leaveMessage.hide();
   $('#composer').hidden = true;
   $('#closed').hidden = false;
   $('#new-chat').focus();

@@ -43,7 +43,7 @@ const expiredReason = 'Your sign-in expired; sign in again.';
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console']);
+  await loadLanguage(['common', 'console', 'tickets']);
   $('#dev-signin').addEventListener('submit', onDevSignIn);
   $('#token-signin').addEventListener('submit', onTokenSignIn);
   $('#sign-out').addEventListener('click', () => signOut());
@@ -197,6 +197,7 @@ async function signIn(claims, { saved = false } = {}) {
     state.supervisor = createSupervisorView({
       invoke: (...args) => state.connection.invoke(...args),
       skillName,
+      agentId: claims.agentId,
       onClaimed: conversation => {
         upsertConversation(conversation);
         showView('conversations');

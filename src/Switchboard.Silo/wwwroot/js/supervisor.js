@@ -2,12 +2,13 @@
 import { h, $, toast } from './dom.js';
 import { serverNow, formatClock, formatTime } from './time.js';
 import { hubError } from './hub.js';
+import { createTicketBoard } from './ticket-board.js';
 
 const refreshEvery = 10000;
 const presenceLabels = { online: 'Online', away: 'Away', offline: 'Offline' };
 const alertLabels = { breach: 'Breach', ticket: 'Ticket', followUp: 'Follow-up' };
 
-export function createSupervisorView({ invoke, skillName, onClaimed }) {
+export function createSupervisorView({ invoke, skillName, onClaimed, agentId }) {
   let overview = null;
   let timer = null;
   let visible = false;
@@ -15,6 +16,8 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
   let loading = null;
 
   $('#overview-refresh').addEventListener('click', () => refresh());
+  // Tickets with a contact are answered later, from the board (js/ticket-board.js).
+  const board = createTicketBoard({ invoke, me: agentId, skillName, refresh: () => refresh() });
 
   async function refresh() {
     // One read at a time; alerts in a burst share it.
@@ -65,7 +68,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
             'aria-label': `${a.name}: ${a.active} of ${a.capacity} conversations` }),
           h('span', { class: 'load-text' }, `${a.active} / ${a.capacity}`))))));
 
-    $('#tickets').replaceChildren(...overview.tickets.map(t =>
+    board.keepFocus(() => $('#tickets').replaceChildren(...overview.tickets.map(t => t.contact ? board.item(t) :
       h('li', { class: 'ticket', dataset: { id: t.conversationId } },
         h('div', { class: 'ticket-head' },
           h('strong', null, t.customerName), h('span', { class: 'tag' }, skillName(t.topic)),
@@ -73,7 +76,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
           t.emotion === 'angry' || t.emotion === 'upset' ? h('span', { class: `tag tag-${t.emotion}` }, t.emotion) : null,
           h('span', { class: 'muted' }, `since ${formatTime(t.startedAt)}`)),
         h('p', { class: 'ticket-text' }, t.firstMessage),
-        h('button', { type: 'button', class: 'ghost', onclick: () => claim(t) }, 'Claim'))));
+        h('button', { type: 'button', class: 'ghost', onclick: () => claim(t) }, 'Claim')))));
     // Honest when there are no tickets: say whether chats are still waiting rather than that every chat found an agent.
     const waitingNow = overview.queues.reduce((sum, q) => sum + q.waiting, 0);
     $('#tickets-empty').hidden = overview.tickets.length > 0;
@@ -102,7 +105,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
   }
 
   function alert(a) {
-    const kind = alertLabels[a.kind] ?? a.kind;
+    const kind = alertLabels[a.kind] ?? board.alertLabel(a.kind) ?? a.kind;
     $('#alerts').prepend(h('li', { class: `alert alert-${a.kind}` },
       h('span', { class: 'alert-kind' }, kind),
       h('span', { class: 'alert-body' }, h('strong', null, skillName(a.topic)), ' ', a.detail),
