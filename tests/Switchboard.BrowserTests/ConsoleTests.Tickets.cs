@@ -29,13 +29,13 @@ public sealed partial class ConsoleTests
         await customer.SetViewportSizeAsync(390, 780);
         await customer.GetByRole(AriaRole.Button, new() { Name = "Leave a message" }).ClickAsync();
         // Prefilled with what the customer wrote.
-        await Expect(customer.GetByLabel("Your message for our team")).ToHaveValueAsync(question);
+        await Expect(customer.GetByLabel("Message for our team")).ToHaveValueAsync(question);
         await customer.GetByLabel("Your email address").FillAsync("pia.lind at example");
-        await customer.GetByRole(AriaRole.Button, new() { Name = "Send message" }).ClickAsync();
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Leave my message" }).ClickAsync();
         await Expect(customer.Locator("#leave-error")).ToContainTextAsync("one email address");
         await customer.GetByLabel("Your email address").FillAsync(email);
         await ShotAsync(customer, "tickets-1-leave-message-form");
-        await customer.GetByRole(AriaRole.Button, new() { Name = "Send message" }).ClickAsync();
+        await customer.GetByRole(AriaRole.Button, new() { Name = "Leave my message" }).ClickAsync();
         await Expect(customer.Locator("#leave-message .leave-done")).ToContainTextAsync(email);
         await Expect(customer.Locator("#thread")).ToContainTextAsync($"answer you by email at {email}");
 
