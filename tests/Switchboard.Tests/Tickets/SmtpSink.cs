@@ -33,6 +33,11 @@ public sealed class SmtpSink : IAsyncDisposable
 
     private int _refused;
 
+    /// <summary>Completes once a connection has been refused (the sink is <see cref="Refusing"/>).</summary>
+    public Task WaitForRefusalAsync(TimeSpan? timeout = null) => _refusal.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(20));
+
+    private readonly TaskCompletionSource _refusal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public IReadOnlyList<MimeMessage> MailsTo(string address)
     {
         lock (_lock)
@@ -88,6 +93,7 @@ public sealed class SmtpSink : IAsyncDisposable
             {
                 Interlocked.Increment(ref _refused);
                 await writer.WriteLineAsync("421 4.3.2 sink is down, try again later");
+                _refusal.TrySetResult();
                 return;
             }
 

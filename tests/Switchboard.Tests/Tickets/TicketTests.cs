@@ -250,3 +250,42 @@ public sealed class TicketTests(TicketSiloFixture silo, ITestOutputHelper output
         return await silo.Http.SendAsync(request);
     }
 }
+
+/// <summary>When leaving a message is offered, and ticket settings a silo refuses at start.</summary>
+[Collection(TicketSiloCollection.Name)]
+public sealed class TicketOfferAndDurabilityTests(TicketSiloFixture silo) : HubTests
+{
+    [Fact]
+    public async Task ACustomerWaitingForBusyAgentsIsOfferedToLeaveAMessageAfterOfferAfter()
+    {
+        var (agentId, skill) = silo.NewLane();
+        var agent = silo.AgentConnection(agentId);
+        var assigned = new Inbox<ConversationView>(agent, nameof(IAgentClient.ConversationAssigned));
+        await ConnectAsync(agent);
+        var customer = await ConnectAsync(silo.CustomerConnection());
+        async Task<ConversationView> StartAsync(string text) => (await customer.InvokeAsync<StartedConversation>(
+            nameof(CustomerHub.StartConversation), new StartConversation("Ann", skill, text, StartId: Guid.NewGuid().ToString()))).Conversation;
+
+        // The lane's agent takes two at once; the third waits behind them, with an estimate.
+        var first = await StartAsync("One");
+        var second = await StartAsync("Two");
+        await assigned.WaitAsync(c => c.Id == first.Id);
+        await assigned.WaitAsync(c => c.Id == second.Id);
+        var third = await StartAsync("Three");
+
+        Assert.Equal(ConversationStatus.Waiting, third.Status);
+        Assert.Equal(third.StartedAt + new TicketOptions().OfferAfter, third.LeaveMessageFrom);
+        Assert.Null((await silo.ReadConversationAsync(first.Id)).LeaveMessageFrom);
+    }
+
+    [Theory]
+    [InlineData("00:00:00", "OfferAfter")]
+    [InlineData("2.00:00:00", "OfferAfter")]
+    public void ImpossibleTicketSettingsAreRefusedByName(string offerAfter, string named)
+    {
+        var options = new SwitchboardOptions { Tickets = { OfferAfter = TimeSpan.Parse(offerAfter, System.Globalization.CultureInfo.InvariantCulture) } };
+        Assert.Contains(options.Problems(), p => p.Contains($"Switchboard:Tickets:{named}", StringComparison.Ordinal));
+        Assert.Contains(new TicketOptions { MaxAttempts = 0 }.Problems("Switchboard:Tickets"), p => p.Contains("MaxAttempts", StringComparison.Ordinal));
+        Assert.Empty(new TicketOptions().Problems("Switchboard:Tickets"));
+    }
+}
