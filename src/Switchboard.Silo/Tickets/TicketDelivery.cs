@@ -28,7 +28,7 @@ public sealed class TicketSmtpOptions
 
     public string? Password { get; set; }
 
-    /// <summary><c>Auto</c> (STARTTLS when offered), <c>StartTls</c> (required), <c>SslOnConnect</c> (port 465) or <c>None</c>.</summary>
+    /// <summary><c>StartTlsWhenAvailable</c> (the default), <c>StartTls</c> (required), <c>SslOnConnect</c> (port 465) or <c>None</c>.</summary>
     public SecureSocketOptions Security { get; set; } = SecureSocketOptions.StartTlsWhenAvailable;
 
     public IEnumerable<string> Problems()
