@@ -289,3 +289,30 @@ public sealed class TicketOfferAndDurabilityTests(TicketSiloFixture silo) : HubT
         Assert.Empty(new TicketOptions().Problems("Switchboard:Tickets"));
     }
 }
+
+/// <summary>The address a customer leaves is one plain mailbox: nothing a mail header could be bent with.</summary>
+public sealed class TicketRulesTests
+{
+    [Theory]
+    [InlineData("ann@example.com")]
+    [InlineData("ann.lee+orders@mail.example.co.uk")]
+    public void APlainAddressIsTaken(string email) => TicketRules.ValidateEmail(email);
+
+    [Theory]
+    [InlineData("ann")]
+    [InlineData("ann@")]
+    [InlineData("@example.com")]
+    [InlineData("ann@example")]
+    [InlineData("ann@example.com.")]
+    [InlineData("ann@@example.com")]
+    [InlineData("ann @example.com")]
+    [InlineData("ann@example.com, eve@example.com")]
+    [InlineData("Ann <ann@example.com>")]
+    [InlineData("ann@example.com\r\nBcc: eve@example.com")]
+    public void AnythingElseIsRefusedAsInvalid(string email) =>
+        Assert.Equal(SwitchboardError.Invalid, Assert.Throws<SwitchboardException>(() => TicketRules.ValidateEmail(email)).Error);
+
+    [Fact]
+    public void AnAddressLongerThan254CharactersIsRefused() =>
+        Assert.Throws<SwitchboardException>(() => TicketRules.ValidateEmail(new string('a', 250) + "@example.com"));
+}
