@@ -219,6 +219,8 @@ public sealed partial class ConversationGrain
             State.AgentId = answer.AgentId;
             var notice = Append(MessageAuthor.System, answer.AgentId, answer.Via == "email" ? "The answer was sent by email." : "The answer was sent.", now);
             await CommitAsync();
+            // Resolved by the answer: resolution time runs from the start, the ticket's wait included.
+            Metrics.Record(Switchboard.Metrics.ConversationEvents.Resolved(State, _transcript, answer.AgentId, now));
             ReportToCustomer();
             logger.LogInformation("Conversation {ConversationId}: the answer to its ticket was delivered ({Via}, attempt {Attempt})", Id, answer.Via, attempts);
             notifier.MessagePosted(Id, agentId: null, notice);

@@ -108,7 +108,9 @@ export function createLeaveMessage({ connection, ready, conversation: current, m
   // Called with every view of the conversation the page gets (start, join, after leaving).
   function update(view) {
     clearTimeout(timer);
-    if (view.ticket?.message) {
+    if (view.status === 'resolved') {
+      state = 'hidden';
+    } else if (view.ticket?.message) {
       state = 'left';
       leftTo = view.ticket.message.email ?? '';
     } else if (view.status !== 'waiting' || !view.leaveMessageFrom) {
@@ -130,13 +132,11 @@ export function createLeaveMessage({ connection, ready, conversation: current, m
     }
   }
 
-  // An agent took the chat, or it closed: nothing to leave any more (a message already left stays confirmed).
+  // An agent took the chat, or it closed (an answer to a message left closes it too): nothing to offer or confirm.
   function hide() {
     clearTimeout(timer);
-    if (state !== 'left') {
-      state = 'hidden';
-      render();
-    }
+    state = 'hidden';
+    render();
   }
 
   // A correction clears the last complaint about the form.
