@@ -301,9 +301,13 @@ public sealed partial class ConversationGrain
             ? null
             : new TicketInfo(State.LeftMessage, TicketContact, State.TicketClaimedBy, State.TicketAnswer);
 
-    /// <summary>From when the waiting customer is offered to leave a message; null when that is not for them now.</summary>
+    /// <summary>
+    /// From when the waiting customer is offered to leave a message; null when that is not for them now. A web
+    /// customer whose wait became a ticket on the clock (TicketAfter) is still offered it: it gives the ticket a contact.
+    /// </summary>
     private DateTimeOffset? LeaveMessageFrom() =>
-        State is { Status: ConversationStatus.Waiting, LeftMessage: null, Outreach: null }
+        State is { LeftMessage: null, Outreach: null }
+        && (State.Status == ConversationStatus.Waiting || (State.Status == ConversationStatus.Ticket && State.Channel is null))
             ? (State.NobodyAvailableAtStart ? State.StartedAt : State.QueuedAt + Tickets.OfferAfter)
             : null;
 }

@@ -316,3 +316,33 @@ public sealed class TicketRulesTests
     public void AnAddressLongerThan254CharactersIsRefused() =>
         Assert.Throws<SwitchboardException>(() => TicketRules.ValidateEmail(new string('a', 250) + "@example.com"));
 }
+
+/// <summary>The clock's own ticket (TicketAfter) and a message left on it: one ticket, now with somewhere to answer.</summary>
+[Collection(FakeTimeSiloCollection.Name)]
+public sealed class ClockTicketTests(FakeTimeSiloFixture silo) : HubTests
+{
+    [Fact]
+    public async Task AWebCustomerWhoseWaitBecameATicketCanStillLeaveAnAddressAndTheTicketGetsIt()
+    {
+        var (_, skill) = silo.NewLane();
+        var customer = silo.CustomerConnection();
+        var messages = new Inbox<MessagePosted>(customer, nameof(ICustomerClient.MessagePosted));
+        await ConnectAsync(customer);
+        var started = (await customer.InvokeAsync<StartedConversation>(
+            nameof(CustomerHub.StartConversation), new StartConversation("Eva", skill, "Hello?", StartId: Guid.NewGuid().ToString()))).Conversation;
+
+        silo.Time.Advance(new Switchboard.Sla.SlaOptions().TicketAfter + TimeSpan.FromSeconds(1));
+        await messages.WaitAsync(m => m.ConversationId == started.Id && m.Message.Text.StartsWith("All our agents are busy", StringComparison.Ordinal));
+        var ticketed = await silo.ReadConversationAsync(started.Id);
+        Assert.Equal(ConversationStatus.Ticket, ticketed.Status);
+        Assert.Null(ticketed.Ticket?.Contact);
+        Assert.NotNull(ticketed.LeaveMessageFrom);
+
+        var left = await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.LeaveMessage), started.Id, Guid.NewGuid().ToString(), "eva@example.test", "Hello? Still there?");
+
+        Assert.Equal((ConversationStatus.Ticket, "eva@example.test"), (left.Status, left.Ticket?.Contact));
+        var board = await silo.SupervisorHttp.GetFromJsonAsync<TicketSummary[]>("/api/tickets", silo.Json);
+        var ticket = Assert.Single(board!, t => t.ConversationId == started.Id);
+        Assert.Equal(("eva@example.test", "Hello? Still there?"), (ticket.Contact, ticket.LeftMessage));
+    }
+}

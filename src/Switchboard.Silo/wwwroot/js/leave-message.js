@@ -113,12 +113,12 @@ export function createLeaveMessage({ connection, ready, conversation: current, m
     } else if (view.ticket?.message) {
       state = 'left';
       leftTo = view.ticket.message.email ?? '';
-    } else if (view.status !== 'waiting' || !view.leaveMessageFrom) {
+    } else if (!['waiting', 'ticket'].includes(view.status) || !view.leaveMessageFrom) {
       state = 'hidden';
     } else if (state === 'hidden') {
       const wait = Date.parse(view.leaveMessageFrom) - serverNow();
       if (wait <= 0) state = 'offer';
-      else timer = setTimeout(() => { if (state === 'hidden' && current()?.status === 'waiting') { state = 'offer'; render(); } }, wait);
+      else timer = setTimeout(() => { if (state === 'hidden' && current()?.status !== 'resolved') { state = 'offer'; render(); } }, wait);
     }
     render();
   }
