@@ -315,6 +315,29 @@ public sealed class TicketRulesTests
     [Fact]
     public void AnAddressLongerThan254CharactersIsRefused() =>
         Assert.Throws<SwitchboardException>(() => TicketRules.ValidateEmail(new string('a', 250) + "@example.com"));
+
+    [Theory]
+    [InlineData("ftp://gateway.example.com/answers", "an-outbound-secret-of-length", "OutboundUrl must be an absolute http or https URL")]
+    [InlineData("answers", "an-outbound-secret-of-length", "OutboundUrl must be an absolute http or https URL")]
+    [InlineData("https://gateway.example.com/answers", null, "OutboundSecret must be at least 16 bytes")]
+    [InlineData("https://gateway.example.com/answers", "short", "OutboundSecret must be at least 16 bytes")]
+    [InlineData("https://gateway.example.com/answers", "the-inbound-secret-0123456789", "OutboundSecret must differ from its Secret")]
+    public void AChannelsOutboundWebhookIsCheckedAtStart(string url, string? secret, string problem)
+    {
+        var channels = new ChannelsOptions { ["whatsapp"] = new ChannelOptions { Secret = "the-inbound-secret-0123456789", OutboundUrl = url, OutboundSecret = secret } };
+        Assert.Contains(channels.Problems(), p => p.Contains(problem, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AChannelWithAGoodOutboundWebhookOrNoneHasNoProblems()
+    {
+        var channels = new ChannelsOptions
+        {
+            ["whatsapp"] = new ChannelOptions { Secret = "the-inbound-secret-0123456789", OutboundUrl = "https://gateway.example.com/answers", OutboundSecret = "another-secret-0123456789" },
+            ["sms"] = new ChannelOptions { Secret = "the-inbound-secret-0123456789" },
+        };
+        Assert.Empty(channels.Problems());
+    }
 }
 
 /// <summary>The clock's own ticket (TicketAfter) and a message left on it: one ticket, now with somewhere to answer.</summary>
