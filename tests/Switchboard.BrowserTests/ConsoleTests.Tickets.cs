@@ -49,10 +49,11 @@ public sealed partial class ConsoleTests
         await ticket.GetByRole(AriaRole.Button, new() { Name = "Claim to answer" }).ClickAsync();
         smtp.Refusing = true;
         await ticket.GetByLabel("Your answer to Pia Lind").FillAsync("We are sending a new parcel today; you will get its tracking number by email.");
+        await ShotAsync(sam, "tickets-3-answer");
         await ticket.GetByRole(AriaRole.Button, new() { Name = "Send answer" }).ClickAsync();
         await Expect(ticket.Locator(".ticket-state.failed")).ToContainTextAsync("Not delivered after 2 attempts");
         await Expect(sam.Locator("#alerts .alert-undelivered")).ToContainTextAsync("Pia Lind");
-        await ShotAsync(sam, "tickets-3-undelivered");
+        await ShotAsync(sam, "tickets-4-undelivered");
 
         smtp.Refusing = false;
         await ticket.GetByRole(AriaRole.Button, new() { Name = "Retry delivery" }).ClickAsync();
