@@ -42,6 +42,9 @@ public sealed class SwitchboardOptions
     /// <summary>Customers remembered: history, return to the last agent, one open conversation per topic, outreach.</summary>
     public Customers.CustomerOptions Customers { get; set; } = new();
 
+    /// <summary>Leaving a message instead of waiting, and answering it later (<c>Switchboard:Tickets</c>).</summary>
+    public Supervision.TicketOptions Tickets { get; set; } = new();
+
     /// <summary>Service metrics: KPI windows and the FRT anomaly rule.</summary>
     public Metrics.MetricsOptions Metrics { get; set; } = new();
 
@@ -239,6 +242,11 @@ public sealed class SwitchboardOptions
         }
 
         foreach (var problem in Sla.Problems())
+        {
+            yield return problem;
+        }
+
+        foreach (var problem in Tickets.Problems($"{Section}:Tickets"))
         {
             yield return problem;
         }

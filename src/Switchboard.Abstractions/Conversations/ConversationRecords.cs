@@ -131,6 +131,11 @@ public sealed record ChatMessage(
     [property: Id(5)] string? AgentName = null);
 
 /// <summary>A conversation as clients see it.</summary>
+/// <param name="Ticket">The message the customer left, who claimed it and the answer, once it is a ticket.</param>
+/// <param name="LeaveMessageFrom">
+/// While it waits: from when the customer is offered to leave a message instead (at once when nobody who handles the
+/// topic was available at the start, otherwise <c>Switchboard:Tickets:OfferAfter</c> into the wait).
+/// </param>
 /// <param name="Full">
 /// The transcript reached its cap (messages or bytes of text): the customer can post no more and starts a new
 /// conversation; its agent may still post a few messages and resolve it.
@@ -164,7 +169,9 @@ public sealed record ConversationView(
     [property: Id(23)] string? ReopenedFrom = null,
     [property: Id(24)] DateTimeOffset? ResolvedAt = null,
     [property: Id(25)] bool Full = false,
-    [property: Id(26)] string Language = "en");
+    [property: Id(26)] string Language = "en",
+    [property: Id(27)] Supervision.TicketInfo? Ticket = null,
+    [property: Id(28)] DateTimeOffset? LeaveMessageFrom = null);
 
 /// <summary>
 /// A start as answered: the conversation (a new one, or the customer's open one it joined), and whether this was a

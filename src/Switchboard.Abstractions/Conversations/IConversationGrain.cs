@@ -106,10 +106,44 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <summary>
     /// An agent takes a ticket (a conversation nobody could take live): a supervisor, or an agent with the topic's
     /// skill, with free capacity. <see cref="SwitchboardError.Conflict"/> if it is not a ticket or the agent is full;
-    /// the same agent's claim again answers the conversation it holds.
+    /// the same agent's claim again answers the conversation it holds. A ticket with somewhere to send an answer (the
+    /// customer left a message, or came from a messaging channel) is instead claimed to be answered later
+    /// (<see cref="AnswerTicketAsync"/>): supervisors only, no capacity taken, and
+    /// <see cref="SwitchboardError.Conflict"/> when another supervisor claimed it first.
     /// </summary>
     [RetrySafe]
     Task<ConversationView> ClaimTicketAsync(string agentId);
+
+    /// <summary>
+    /// The waiting customer leaves a message instead of waiting: the conversation leaves its queues and becomes a
+    /// ticket with the customer's contact and text, stored before it answers. An email address is required unless the
+    /// conversation came from a messaging channel (whose outbound webhook then takes the answer). The same
+    /// <see cref="Supervision.LeftMessage.RequestId"/> again answers the conversation and changes nothing; another
+    /// message once one was left, or a conversation an agent holds or that is closed, is
+    /// <see cref="SwitchboardError.Conflict"/>; a bad address or an empty message <see cref="SwitchboardError.Invalid"/>.
+    /// A channel (<paramref name="channel"/>) may leave one only on a conversation it opened
+    /// (<see cref="SwitchboardError.Forbidden"/>), and a web customer only on a web conversation.
+    /// </summary>
+    [RetrySafe]
+    Task<ConversationView> LeaveMessageAsync(string requestId, string? email, string text, string? channel = null);
+
+    /// <summary>
+    /// The supervisor who claimed the ticket answers it. The answer is stored (and shown in the transcript) before this
+    /// returns; delivery (email, or the channel's outbound webhook) runs afterwards from the conversation's clock,
+    /// retried with backoff up to a bound, and survives a silo's death. The same <paramref name="answerId"/> again
+    /// answers the conversation; a second, different answer is <see cref="SwitchboardError.Conflict"/>, as is answering a
+    /// ticket one did not claim.
+    /// </summary>
+    [RetrySafe]
+    Task<ConversationView> AnswerTicketAsync(string agentId, string answerId, string text);
+
+    /// <summary>
+    /// A supervisor sends an undelivered answer again: a new round of attempts starts now. An answer already delivered
+    /// is not sent again (the conversation is answered, unchanged), so a retry can never make a second mail.
+    /// <see cref="SwitchboardError.Conflict"/> when there is no answer to send.
+    /// </summary>
+    [RetrySafe]
+    Task<ConversationView> RetryTicketAnswerAsync(string agentId);
 
     /// <summary>
     /// Whether the conversation is assigned to <paramref name="agentId"/> now, or is asking that agent for a slot.

@@ -16,6 +16,9 @@ public enum SupervisorAlertKind
 
     /// <summary>A queue's first response time jumped (recent 15 min against the hour before); no conversation id.</summary>
     Anomaly,
+
+    /// <summary>An answer to a ticket could not be delivered after every attempt; a supervisor may retry it.</summary>
+    Undelivered,
 }
 
 [GenerateSerializer, Immutable, Alias("Switchboard.SupervisorAlert")]
@@ -27,6 +30,10 @@ public sealed record SupervisorAlert(
     [property: Id(4)] DateTimeOffset At);
 
 /// <summary>A conversation waiting as a ticket.</summary>
+/// <param name="Contact">Where an answer goes (an email address, or <c>channel:&lt;name&gt;</c>); null: nobody to write to, take it live.</param>
+/// <param name="LeftMessage">What the customer wrote when they left a message.</param>
+/// <param name="ClaimedBy">The supervisor answering it.</param>
+/// <param name="Answer">The answer and its delivery: pending, or failed with the last error.</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.TicketSummary")]
 public sealed record TicketSummary(
     [property: Id(0)] string ConversationId,
@@ -36,4 +43,8 @@ public sealed record TicketSummary(
     [property: Id(4)] Emotion Emotion,
     [property: Id(5)] DateTimeOffset StartedAt,
     [property: Id(6)] DateTimeOffset TicketedAt,
-    [property: Id(7)] string FirstMessage);
+    [property: Id(7)] string FirstMessage,
+    [property: Id(8)] string? Contact = null,
+    [property: Id(9)] string? LeftMessage = null,
+    [property: Id(10)] string? ClaimedBy = null,
+    [property: Id(11)] TicketAnswer? Answer = null);

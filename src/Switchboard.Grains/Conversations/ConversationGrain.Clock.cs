@@ -44,6 +44,8 @@ public sealed partial class ConversationGrain
     private async Task RescheduleAsync()
     {
         var next = ConversationClock.NextDue(Facts(), Sla);
+        // An answer to a ticket waiting to be delivered is one more due time (ConversationGrain.Ticket.cs).
+        next = AnswerDueAt is { } answerAt && (next is null || answerAt < next) ? answerAt : next;
         await TrackDeadlineAsync(next);
         SetTimer(_trackRetryAt is { } retry && (next is null || retry < next) ? retry : next);
     }
@@ -114,7 +116,7 @@ public sealed partial class ConversationGrain
         // Timers take at most about 49 days; a longer wait simply wakes early and sets the timer again.
         var delay = TimeSpan.FromTicks(Math.Clamp((dueAt - time.GetUtcNow()).Ticks, 0, MaxTimerDelay.Ticks));
         // Live conversations stay in memory for precision; a follow-up days away relies on the deadline service.
-        var keepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned;
+        var keepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned || AnswerDueAt is not null;
         if (_clock is not null && _clockKeepsAlive == keepAlive)
         {
             // The same timer, moved: most changes of a conversation move its next time, few change whether it is live.
@@ -162,6 +164,11 @@ public sealed partial class ConversationGrain
     /// <summary>Runs every staged action that is due, stores the result once, then tells people.</summary>
     private async Task OnClockAsync()
     {
+        if (AnswerDueAt is { } answerAt && time.GetUtcNow() >= answerAt)
+        {
+            await DeliverAnswerAsync();
+        }
+
         var now = time.GetUtcNow();
         var due = ConversationClock.Due(Facts(), now, Sla);
         List<Func<Task>> then = [];
@@ -274,7 +281,7 @@ public sealed partial class ConversationGrain
         var detail = $"Nobody could take it for {Format(now - State.QueuedAt)}; kept as a ticket.";
         Record(SlaEventKind.Ticketed, null, detail, now);
         var notice = Append(MessageAuthor.System, null, Language.Text("conversation.ticket"), now);
-        var ticket = new TicketSummary(Id, State.CustomerName, State.Topic, State.Tier, State.Emotion, State.StartedAt, now, _transcript[0].Text);
+        var ticket = Summary();
         then.Add(() => RemoveFromQueuesAsync(queues));
         then.Add(() => GrainFactory.Grain<ITicketBoardGrain>(0).AddAsync(ticket));
         then.Add(() => Push(() =>

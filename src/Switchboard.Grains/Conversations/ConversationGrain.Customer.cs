@@ -11,7 +11,8 @@ public sealed partial class ConversationGrain
     public async Task<ConversationView> LeaveAsync()
     {
         EnsureStarted();
-        if (State.Status == ConversationStatus.Resolved)
+        // A customer who left a message goes away to be answered later: the ticket stays, never lost with the page.
+        if (State.Status == ConversationStatus.Resolved || (State.Status == ConversationStatus.Ticket && State.LeftMessage is not null))
         {
             return View();
         }

@@ -154,6 +154,7 @@ public sealed partial class ConversationGrain(
         // Queued before it is stored: the queue's placement goes into the acknowledgement, and an assignment that
         // comes back waits for this call to finish (the grain is not reentrant).
         var placement = await EnqueueAsync();
+        State.NobodyAvailableAtStart = placement is { EstimatedWait: null };
         // The customer did not ask anything in an outreach: the opening message is what they hear.
         var acknowledgement = opening;
         if (outreach is null)
@@ -516,6 +517,12 @@ public sealed partial class ConversationGrain(
     public async Task<ConversationView> ClaimTicketAsync(string agentId)
     {
         EnsureStarted();
+        if (State.Status == ConversationStatus.Ticket && TicketContact is not null)
+        {
+            // Somewhere to send an answer: it is answered later, not taken live (ConversationGrain.Ticket.cs).
+            return await ClaimToAnswerAsync(agentId);
+        }
+
         if (State is { Status: ConversationStatus.Assigned } && State.AgentId == agentId)
         {
             // This agent's claim again (a retry whose answer was lost): it is theirs already.
@@ -816,5 +823,7 @@ public sealed partial class ConversationGrain(
         State.ReopenedFrom,
         State.ResolvedAt,
         Full,
-        State.Language ?? Languages.LanguageTags.Default);
+        State.Language ?? Languages.LanguageTags.Default,
+        TicketView(),
+        LeaveMessageFrom());
 }

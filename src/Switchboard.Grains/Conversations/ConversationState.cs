@@ -99,4 +99,16 @@ public sealed class ConversationState
 
     /// <summary>The customer's language (a supported code), chosen at the start; null in states stored before languages (English).</summary>
     [Id(42)] public string? Language { get; set; }
+
+    /// <summary>What the customer left when they chose to be answered later (they are then a ticket).</summary>
+    [Id(43)] public Supervision.LeftMessage? LeftMessage { get; set; }
+
+    /// <summary>The supervisor who claimed the ticket to answer it later.</summary>
+    [Id(44)] public string? TicketClaimedBy { get; set; }
+
+    /// <summary>The answer to the ticket and its delivery; its next attempt is one of the clock's due times.</summary>
+    [Id(45)] public Supervision.TicketAnswer? TicketAnswer { get; set; }
+
+    /// <summary>Nobody who handles the topic was available when the customer was acknowledged: leaving a message is offered at once.</summary>
+    [Id(46)] public bool NobodyAvailableAtStart { get; set; }
 }

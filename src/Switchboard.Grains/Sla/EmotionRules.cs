@@ -35,12 +35,13 @@ public sealed class EmotionRules
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>
-    /// How many signals a message written in capitals counts, by language, where it is not one: in German and Russian
-    /// customer service a whole message in capitals ("ICH WARTE SEIT DREI TAGEN", "ГДЕ МОЙ ЗАКАЗ") is read as the
-    /// customer shouting at us, which teams there answer as they answer anger. English keeps one (upset).
+    /// How many signals a message written in capitals counts, by language, where it is not one. None is built in: the
+    /// rule is the same in every language (capitals alone make a customer upset; capitals with an angry word, or with
+    /// "!!!", angry), so "ICH WARTE SEIT DREI TAGEN" reads as "WHERE IS MY PARCEL" does. A shop whose team answers capitals
+    /// as anger sets <c>ShoutingSignals</c> to 2 for that language.
     /// </summary>
     public static readonly FrozenDictionary<string, int> BuiltInShoutingSignals =
-        new Dictionary<string, int> { ["de"] = 2, ["ru"] = 2 }.ToFrozenDictionary(StringComparer.Ordinal);
+        new Dictionary<string, int>().ToFrozenDictionary(StringComparer.Ordinal);
 
     public EmotionRules(IEnumerable<string> angryWords, int shoutingSignals = 1, int shoutingLetters = 8, int shoutingPercent = 80)
     {

@@ -25,6 +25,12 @@ public static class ChannelApi
     /// <summary>A customer's further message <paramref name="MessageId"/> in a conversation the channel opened.</summary>
     public sealed record ChannelMessageRequest(string MessageId, string Text);
 
+    /// <summary>
+    /// The channel's customer leaves a message to be answered later (through the channel's outbound webhook);
+    /// <paramref name="MessageId"/> makes a retry leave it once, an optional <paramref name="Email"/> sends the answer by mail instead.
+    /// </summary>
+    public sealed record ChannelTicketRequest(string MessageId, string Text, string? Email = null);
+
     /// <summary>Said on the answer to a retry: nothing new was stored.</summary>
     public const string ReplayedHeader = "Idempotent-Replayed";
 
@@ -80,6 +86,21 @@ public static class ChannelApi
             var posted = await grains.Grain<IConversationGrain>(id).PostChannelMessageAsync(channel, messageId, request.Text);
             MarkReplay(http, posted.Replayed);
             return TypedResults.Created((string?)null, posted.Message);
+        });
+
+        channel.MapPost("/conversations/{id}/ticket", async (string channel, string id, HttpContext http, IGrainFactory grains) =>
+        {
+            var request = await ReadSignedAsync<ChannelTicketRequest>(http, channel);
+            var messageId = ValidMessageId(request.MessageId);
+            if (!ConversationRules.IsConversationId(id))
+            {
+                throw SwitchboardException.Invalid(ConversationRules.ConversationIdRule);
+            }
+
+            // A channel's message id need not fit a client id's alphabet; its hash does, and is as unique.
+            var requestId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)).AsSpan(0, 16));
+            var view = await grains.Grain<IConversationGrain>(id).LeaveMessageAsync(requestId, request.Email, request.Text, channel);
+            return TypedResults.Ok(CustomerStarts.ForCustomer(view));
         });
 
         return app;

@@ -12,6 +12,18 @@ public sealed class ChannelOptions
     /// (<c>Switchboard__Channels__whatsapp__Secret</c>).
     /// </summary>
     public string? Secret { get; set; }
+
+    /// <summary>
+    /// Where answers to this channel's tickets are POSTed (absolute http or https URL); without one, a ticket answer
+    /// for the channel's customer stays undelivered on the board.
+    /// </summary>
+    public string? OutboundUrl { get; set; }
+
+    /// <summary>
+    /// The secret outbound requests are signed with, exactly as the channel signs its requests to us (its own secret:
+    /// knowing one does not let anyone forge the other). Secret: from the environment.
+    /// </summary>
+    public string? OutboundSecret { get; set; }
 }
 
 /// <summary>Every configured channel, by lower-case name.</summary>
@@ -34,6 +46,22 @@ public sealed class ChannelsOptions : Dictionary<string, ChannelOptions>
             if (System.Text.Encoding.UTF8.GetByteCount(channel.Secret ?? "") < ChannelOptions.MinSecretBytes)
             {
                 yield return $"{ChannelOptions.Section}:{name}:Secret must be at least {ChannelOptions.MinSecretBytes} bytes.";
+            }
+
+            if (channel.OutboundUrl is { } url
+                && (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")))
+            {
+                yield return $"{ChannelOptions.Section}:{name}:OutboundUrl must be an absolute http or https URL.";
+            }
+
+            if (channel.OutboundUrl is not null && System.Text.Encoding.UTF8.GetByteCount(channel.OutboundSecret ?? "") < ChannelOptions.MinSecretBytes)
+            {
+                yield return $"{ChannelOptions.Section}:{name}:OutboundSecret must be at least {ChannelOptions.MinSecretBytes} bytes when OutboundUrl is set.";
+            }
+
+            if (channel.OutboundSecret is not null && channel.OutboundSecret == channel.Secret)
+            {
+                yield return $"{ChannelOptions.Section}:{name}:OutboundSecret must differ from its Secret.";
             }
         }
     }

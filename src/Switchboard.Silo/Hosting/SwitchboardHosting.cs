@@ -12,6 +12,7 @@ using Switchboard.Hubs;
 using Switchboard.Limits;
 using Switchboard.Metrics;
 using Switchboard.Notifications;
+using Switchboard.Tickets;
 using Switchboard.Web;
 
 namespace Switchboard.Hosting;
@@ -32,6 +33,7 @@ public static class SwitchboardHosting
         builder.AddSwitchboardLimits();
         builder.AddSwitchboardLogging();
         builder.AddSwitchboardChannels();
+        builder.AddTicketDelivery();
 
         builder.Services.AddSingleton<SwitchboardHubFilter>();
         builder.Services.AddSignalR(hub => hub.AddFilter<SwitchboardHubFilter>())
@@ -77,6 +79,7 @@ public static class SwitchboardHosting
         app.MapConversationApi();
         app.MapChannelApi();
         app.MapOutreachApi();
+        app.MapTicketApi();
         app.MapDirectoryApi();
         app.MapConsoleApi();
         app.MapStatsApi();

@@ -184,6 +184,20 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
     public Task<ConversationView> ClaimTicket(string conversationId) =>
         Conversation(conversationId).ClaimTicketAsync(AgentId);
 
+    /// <summary>Supervisors: answers a ticket they claimed; delivered by email or the customer's channel after this returns.</summary>
+    public Task<ConversationView> AnswerTicket(string conversationId, string answerId, string text)
+    {
+        RequireSupervisor("Only supervisors answer tickets.");
+        return Conversation(conversationId).AnswerTicketAsync(AgentId, answerId, text);
+    }
+
+    /// <summary>Supervisors: sends an undelivered answer again (never a delivered one).</summary>
+    public Task<ConversationView> RetryTicketAnswer(string conversationId)
+    {
+        RequireSupervisor("Only supervisors retry answers.");
+        return Conversation(conversationId).RetryTicketAnswerAsync(AgentId);
+    }
+
     private IConversationGrain Conversation(string conversationId) =>
         grains.Grain<IConversationGrain>(HubArguments.RequireId(conversationId));
 }

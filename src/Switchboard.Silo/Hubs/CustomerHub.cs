@@ -139,6 +139,13 @@ public sealed class CustomerHub(
     public async Task<ConversationView> LeaveConversation(string conversationId) =>
         CustomerStarts.ForCustomer(await JoinedConversation(conversationId).LeaveAsync());
 
+    /// <summary>
+    /// Leaves a message instead of waiting: the chat becomes a ticket, answered later by email at
+    /// <paramref name="email"/>. <paramref name="requestId"/> (a random UUID) makes a retry leave it once.
+    /// </summary>
+    public async Task<ConversationView> LeaveMessage(string conversationId, string requestId, string email, string text) =>
+        CustomerStarts.ForCustomer(await JoinedConversation(conversationId).LeaveMessageAsync(requestId, email, text));
+
     /// <summary>Rates a resolved conversation 1–5, once.</summary>
     public Task<ConversationRating> RateConversation(string conversationId, int score, string? comment) =>
         JoinedConversation(conversationId).RateAsync(score, comment);

@@ -12,6 +12,7 @@ import { createRating } from './chat-rating.js';
 import { createEndChat } from './chat-end.js';
 import { watchTyping } from './typing.js';
 import { rememberName, fillRememberedName } from './customer-name.js';
+import { createLeaveMessage } from './leave-message.js';
 
 const conversationKey = 'switchboard.conversation';
 // The customer identity token the server gave with the last start, kept per browser: with it a returning customer is
@@ -54,6 +55,8 @@ function savedPendingStart() {
 const sameStart = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 let connection;
+// Leave a message instead of waiting (js/leave-message.js).
+let leaveMessage;
 let conversation = null;
 let customerToken = null;
 const messages = new Map();
@@ -73,7 +76,7 @@ let endChat;
 const retrying = new Set();
 
 async function main() {
-  await loadLanguage(['common', 'chat', 'chatpage']);
+  await loadLanguage(['common', 'chat', 'chatpage', 'tickets']);
   mountLanguageSwitcher($('#language-switcher'));
   // What was drawn with t() is drawn again in the new language (the conversation's own notices stay in the language
   // it was started in: the server wrote them).
@@ -107,6 +110,10 @@ async function main() {
     .catch(err => { $('#start-error').textContent = t('chat.error.unreachable', { detail: err.message }); });
 
   connection = hubConnection('/hubs/customer');
+  leaveMessage = createLeaveMessage({
+    connection, ready: ready.wait, conversation: () => conversation, messages,
+    onLeft: view => { conversation.status = view.status; setStatus(t('tickets.left.status')); },
+  });
   connection.on('MessagePosted', ({ conversationId, message }) => onMessage(conversationId, message));
   connection.on('ConversationQueued', queued => onQueued(queued));
   connection.on('OutreachOpened', opened => onOutreach(opened));
@@ -321,6 +328,8 @@ function show(view) {
   $('#start').hidden = true;
   $('#chat').hidden = false;
   setStatus(view.status === 'assigned' ? 'chat.status.agent' : 'chat.status.waiting');
+  leaveMessage.update(view);
+  if (view.ticket?.message && view.status !== 'resolved') setStatus('tickets.left.status');
   view.messages.forEach(m => onMessage(view.id, m));
   // Pushes that came before the start result.
   early.splice(0).forEach(push => push());
@@ -354,6 +363,7 @@ function onMessage(conversationId, message) {
   thread.insertBefore(item, after ?? null);
   thread.scrollTop = thread.scrollHeight;
   if (joined || (message.from === 'agent' && conversation.status !== 'resolved')) {
+    if (joined) leaveMessage.hide();
     const name = agentNames.get(message.agentId);
     setStatus(name ? 'chat.status.agentNamed' : 'chat.status.agent', { name });
   }
@@ -390,6 +400,7 @@ function onQueued(queued) {
     return;
   }
   if (queued.conversationId !== conversation.id || conversation.status === 'resolved') return;
+  if (queued.estimatedWait == null) leaveMessage.nobodyAvailable();
   const wait = parseTimeSpan(queued.estimatedWait);
   setStatus(() => {
     const estimate = wait == null ? t('chat.queue.nobody')
@@ -416,6 +427,7 @@ function close() {
   if (conversation.status === 'resolved' && !$('#closed').hidden) return;
   conversation.status = 'resolved';
   setStatus('chat.status.closed');
+  leaveMessage.hide();
   $('#composer').hidden = true;
   $('#closed').hidden = false;
   endChat.hide();

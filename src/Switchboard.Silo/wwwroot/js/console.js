@@ -55,7 +55,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);
@@ -214,6 +214,7 @@ async function signIn(claims, { saved = false } = {}) {
     state.supervisor = createSupervisorView({
       invoke: (...args) => state.connection.invoke(...args),
       skillName,
+      agentId: claims.agentId,
       onClaimed: conversation => {
         upsertConversation(conversation);
         showView('conversations');

@@ -3,12 +3,13 @@ import { h, $, toast } from './dom.js';
 import { serverNow, formatClock, formatTime } from './time.js';
 import { hubError } from './hub.js';
 import { t, plural, formatNumber, formatDateTime } from './i18n.js';
+import { createTicketBoard } from './ticket-board.js';
 
 const refreshEvery = 10000;
 const presenceLabel = presence => (['online', 'away', 'offline'].includes(presence) ? t(`presence.${presence}`) : presence);
 const alertLabel = kind => (['breach', 'ticket', 'followUp'].includes(kind) ? t(`supervisor.alert.${kind}`) : kind);
 
-export function createSupervisorView({ invoke, skillName, onClaimed }) {
+export function createSupervisorView({ invoke, skillName, onClaimed, agentId }) {
   let overview = null;
   let timer = null;
   let visible = false;
@@ -18,6 +19,8 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
   $('#overview-refresh').addEventListener('click', () => refresh());
   // The tables are drawn from the last overview; the alerts already shown keep the language they came in.
   window.addEventListener('languagechange', () => render());
+  // Tickets with a contact are answered later, from the board (js/ticket-board.js).
+  const board = createTicketBoard({ invoke, me: agentId, skillName, refresh: () => refresh() });
 
   async function refresh() {
     // One read at a time; alerts in a burst share it.
@@ -69,7 +72,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
             'aria-label': plural('supervisor.load', a.capacity, { name: a.name, active: formatNumber(a.active) }) }),
           h('span', { class: 'load-text' }, `${a.active} / ${a.capacity}`))))));
 
-    $('#tickets').replaceChildren(...overview.tickets.map(ticket =>
+    board.keepFocus(() => $('#tickets').replaceChildren(...overview.tickets.map(ticket => ticket.contact ? board.item(ticket) :
       h('li', { class: 'ticket', dataset: { id: ticket.conversationId } },
         h('div', { class: 'ticket-head' },
           h('strong', null, ticket.customerName), h('span', { class: 'tag' }, skillName(ticket.topic)),
@@ -77,7 +80,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
           ticket.emotion === 'angry' || ticket.emotion === 'upset' ? h('span', { class: `tag tag-${ticket.emotion}` }, t(`mood.${ticket.emotion}`)) : null,
           h('span', { class: 'muted' }, t('supervisor.since', { time: formatTime(ticket.startedAt) }))),
         h('p', { class: 'ticket-text' }, ticket.firstMessage),
-        h('button', { type: 'button', class: 'ghost', onclick: () => claim(ticket) }, t('supervisor.claim')))));
+        h('button', { type: 'button', class: 'ghost', onclick: () => claim(ticket) }, t('supervisor.claim'))))));
     // Honest when there are no tickets: say whether chats are still waiting rather than that every chat found an agent.
     const waitingNow = overview.queues.reduce((sum, q) => sum + q.waiting, 0);
     $('#tickets-empty').hidden = overview.tickets.length > 0;
@@ -104,7 +107,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed }) {
   }
 
   function alert(a) {
-    const kind = alertLabel(a.kind);
+    const kind = board.alertLabel(a.kind) ?? alertLabel(a.kind);
     $('#alerts').prepend(h('li', { class: `alert alert-${a.kind}` },
       h('span', { class: 'alert-kind' }, kind),
       h('span', { class: 'alert-body' }, h('strong', null, skillName(a.topic)), ' ', a.detail),
