@@ -18,7 +18,7 @@ namespace Switchboard.Tests.EndToEnd;
 /// </summary>
 public class SiloFixture : IAsyncLifetime
 {
-    private const int Lanes = 80;
+    private const int Lanes = 160;
     private int _nextLane;
     private LoopbackSilo _silo = null!;
 
