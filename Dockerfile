@@ -1,10 +1,13 @@
 # One Switchboard silo (Orleans + ASP.NET Core). docker-compose.yml runs three of them; configuration comes from the
 # environment only (see README, "Run a cluster").
+# The pages' SignalR browser client, installed by npm from package-lock.json in a Node.js stage of its own: the .NET
+# stage below has no npm (the SDK image has none), it copies what this stage installed.
+FROM node:22-bookworm-slim AS browser
+WORKDIR /src/src/Switchboard.Silo
+COPY src/Switchboard.Silo/package.json src/Switchboard.Silo/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-# npm installs the pages' SignalR browser client (package-lock.json pins it); the SDK image has no Node.js.
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends nodejs npm \
-    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Project files first: the restore layer is reused until a package reference changes.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
@@ -12,10 +15,8 @@ COPY src/Switchboard.Abstractions/Switchboard.Abstractions.csproj src/Switchboar
 COPY src/Switchboard.Grains/Switchboard.Grains.csproj src/Switchboard.Grains/
 COPY src/Switchboard.Silo/Switchboard.Silo.csproj src/Switchboard.Silo/
 RUN dotnet restore src/Switchboard.Silo/Switchboard.Silo.csproj
-# The browser packages next, in their own layer (reused until the lock file changes).
-COPY src/Switchboard.Silo/package.json src/Switchboard.Silo/package-lock.json src/Switchboard.Silo/
-RUN cd src/Switchboard.Silo && npm ci --no-audit --no-fund
 COPY src/ src/
+COPY --from=browser /src/src/Switchboard.Silo/node_modules src/Switchboard.Silo/node_modules
 # RequireBrowserPackages: the publish fails rather than ship a console that cannot connect.
 RUN dotnet publish src/Switchboard.Silo/Switchboard.Silo.csproj -c Release --no-restore -o /app -p:RequireBrowserPackages=true
 

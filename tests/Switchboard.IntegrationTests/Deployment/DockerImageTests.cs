@@ -4,32 +4,40 @@ using Switchboard.IntegrationTests.Infrastructure;
 namespace Switchboard.IntegrationTests.Deployment;
 
 /// <summary>
-/// The Docker image, checked without a Docker engine: its build stage must install the pages' SignalR browser client
-/// (the SDK image has no npm; an image built without it served a console stuck at "Connecting..." and a blank chat
-/// page), and the publish it runs must fail, not ship, when the client is missing.
+/// The Docker image, checked without a Docker engine: a Node.js stage installs the pages' SignalR browser client and the
+/// .NET stage, which has no npm, copies it (an image built without it served a console stuck at "Connecting..." and a
+/// blank chat page), and the publish it runs must fail, not ship, when the client is missing.
 /// </summary>
 public sealed class DockerImageTests
 {
     private const string ClientFile = "node_modules/@microsoft/signalr/dist/browser/signalr.min.js";
 
     [Fact]
-    public async Task TheBuildStageInstallsTheBrowserClientAndItsPublishRefusesToShipWithoutIt()
+    public async Task ANodeStageInstallsTheBrowserClientAndTheDotNetStageWithoutNpmShipsIt()
     {
         var dockerfile = await File.ReadAllLinesAsync(Path.Combine(Paths.RepositoryRoot, "Dockerfile"));
-        var build = dockerfile.TakeWhile(line => !line.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet", StringComparison.Ordinal)).ToList();
-        int Line(Func<string, bool> match, string what)
+        List<string> Stage(Func<string, bool> from)
         {
-            var at = build.FindIndex(line => match(line));
-            Assert.True(at >= 0, $"The Dockerfile's build stage has no {what}.");
-            return at;
+            var at = Array.FindIndex(dockerfile, line => line.StartsWith("FROM ", StringComparison.Ordinal) && from(line));
+            Assert.True(at >= 0, "The Dockerfile lacks a stage it needs.");
+            return [.. dockerfile.Skip(at).TakeWhile((line, i) => i == 0 || !line.StartsWith("FROM ", StringComparison.Ordinal))];
         }
 
-        var installNpm = Line(l => l.Contains("apt-get install", StringComparison.Ordinal) && l.Contains(" npm", StringComparison.Ordinal), "apt-get install of npm");
-        var npmCi = Line(l => l.Contains("npm ci", StringComparison.Ordinal), "npm ci");
-        var publish = Line(l => l.Contains("dotnet publish", StringComparison.Ordinal), "dotnet publish");
-        Assert.True(installNpm < npmCi && npmCi < publish, "npm must be installed, then npm ci run, before the publish.");
+        // The browser client comes from a Node.js stage, installed exactly as the lock file says.
+        var node = Stage(line => line.Contains("node:", StringComparison.Ordinal) && line.EndsWith(" AS browser", StringComparison.Ordinal));
+        Assert.Contains(node, line => line.StartsWith("COPY ", StringComparison.Ordinal) && line.Contains("package-lock.json", StringComparison.Ordinal));
+        Assert.Contains(node, line => line.StartsWith("RUN npm ci", StringComparison.Ordinal));
+
+        // The .NET stage has no npm (the SDK image has none and this stage installs none): it copies the installed
+        // client from the Node.js stage, then publishes with the check that refuses to ship without it.
+        var build = Stage(line => line.Contains("dotnet/sdk", StringComparison.Ordinal));
+        Assert.DoesNotContain(build, line => line.Contains("npm", StringComparison.Ordinal) || line.Contains("nodejs", StringComparison.Ordinal));
+        var copy = build.FindIndex(line => line.StartsWith("COPY --from=browser ", StringComparison.Ordinal) && line.Contains("node_modules", StringComparison.Ordinal));
+        var publish = build.FindIndex(line => line.Contains("dotnet publish", StringComparison.Ordinal));
+        Assert.True(copy >= 0 && publish > copy, "The .NET stage must copy node_modules from the Node.js stage before it publishes.");
         Assert.Contains("-p:RequireBrowserPackages=true", build[publish]);
-        // A node_modules copied from the developer's tree would hide a build stage that cannot install one.
+
+        // A node_modules copied from the developer's tree would hide a Node.js stage that cannot install one.
         Assert.Contains("**/node_modules/", await File.ReadAllLinesAsync(Path.Combine(Paths.RepositoryRoot, ".dockerignore")));
     }
 
