@@ -6,6 +6,7 @@
 #   loadtests/profile.sh --rate 125 -- --scenario chat          extra options after -- go to the load tool
 #   loadtests/profile.sh --postgres                             grain state and reminders in PostgreSQL (scripts/services.sh)
 #   loadtests/profile.sh --sqlite                               grain state in a SQLite file, as 'dotnet run' does (a fresh one)
+#   loadtests/profile.sh --trace 0                              CPU per conversation only: no trace, no counters (they cost CPU)
 # Everything lands in artifacts/profile/<time>/: silo.nettrace, silo.speedscope.json, counters.csv, load.txt,
 # silo.log and summary.md (the numbers and the component table). The tools are installed into .tools/ on first use.
 # Orleans' own meters are left out of the counters: observing them walks the grain directory cache every second.
@@ -90,15 +91,18 @@ dotnet "$tool_dll" --url "http://127.0.0.1:$port" --signing-key "$key" --rate "$
   --out "$out/load" "${extra[@]}" >"$out/load.txt" 2>&1 &
 load=$!
 
-# Measure in the middle of the measured time, not during the warm-up.
-sleep "$((warmup + (duration - trace_seconds) / 2))"
-span="00:00:00:$(printf %02d "$trace_seconds")"
-"$tools/dotnet-counters" collect -p $silo --format csv -o "$out/counters.csv" --refresh-interval 1 --duration "$span" \
-  --counters System.Runtime,Microsoft.AspNetCore.Hosting >"$out/counters.log" 2>&1 </dev/null &
-counters=$!
-"$tools/dotnet-trace" collect -p $silo --profile dotnet-sampled-thread-time --duration "$span" \
-  --format Speedscope -o "$out/silo.nettrace" >"$out/trace.log" 2>&1 </dev/null || echo "dotnet-trace failed; see $out/trace.log" >&2
-wait $counters || echo "dotnet-counters failed; see $out/counters.log" >&2
+# Measure in the middle of the measured time, not during the warm-up. --trace 0: no trace and no counters, so the CPU
+# per conversation is the silo's alone (sampling every thread costs CPU of its own).
+if [ "$trace_seconds" -gt 0 ]; then
+  sleep "$((warmup + (duration - trace_seconds) / 2))"
+  span="00:00:00:$(printf %02d "$trace_seconds")"
+  "$tools/dotnet-counters" collect -p $silo --format csv -o "$out/counters.csv" --refresh-interval 1 --duration "$span" \
+    --counters System.Runtime,Microsoft.AspNetCore.Hosting >"$out/counters.log" 2>&1 </dev/null &
+  counters=$!
+  "$tools/dotnet-trace" collect -p $silo --profile dotnet-sampled-thread-time --duration "$span" \
+    --format Speedscope -o "$out/silo.nettrace" >"$out/trace.log" 2>&1 </dev/null || echo "dotnet-trace failed; see $out/trace.log" >&2
+  wait $counters || echo "dotnet-counters failed; see $out/counters.log" >&2
+fi
 code=0
 wait $load || code=$?
 after=$(cpu_ticks)
@@ -110,9 +114,11 @@ conversations=$(python3 -c "import json,sys; l=json.load(open(sys.argv[1]))['loa
   echo "# Silo profile: $(grep '^load test ' "$out/load.txt" | tail -1)"
   echo
   echo "- rate $rate/s, ${extra[*]}, storage $storage, silo in its own process; load tool exit $code"
-  echo "- silo CPU: $(( (after - before) * 1000 / hz )) ms for $conversations conversations (warm-up included): $(python3 -c "print(f'{($after - $before) * 1000 / $hz / max(1, $conversations):.2f}')") ms per conversation"
+  echo "- silo CPU: $(( (after - before) * 1000 / hz )) ms for $conversations conversations (warm-up included$([ "$trace_seconds" -gt 0 ] && echo ", and ${trace_seconds} s of tracing")): $(python3 -c "print(f'{($after - $before) * 1000 / $hz / max(1, $conversations):.2f}')") ms per conversation"
   echo "- load average $load_before before, $load_after after"
-  echo
-  python3 loadtests/profile-report.py "$out/silo.speedscope.json"
+  if [ "$trace_seconds" -gt 0 ]; then
+    echo
+    python3 loadtests/profile-report.py "$out/silo.speedscope.json"
+  fi
 } | tee "$out/summary.md"
 echo "profile: $out"
