@@ -10,7 +10,8 @@ public sealed class DeadlineOptions
     public int Shards { get; set; } = 16;
 
     /// <summary>
-    /// How often a shard stores changes nobody waits for (a later wake-up time, a forgotten one, a re-armed wake). A
+    /// How long after the first change nobody waits for (a later wake-up time, a forgotten one, a re-armed wake) a shard
+    /// stores it, with whatever else changed meanwhile; no timer runs while nothing waits to be stored. A
     /// conversation's earlier or first wake-up time is stored before its call returns, in a batch with whatever else
     /// arrived meanwhile, so a crash loses only changes whose loss wakes a conversation early.
     /// </summary>
