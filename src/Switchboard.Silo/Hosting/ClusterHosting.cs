@@ -47,12 +47,7 @@ public static class ClusterHosting
             silo.AddMemoryGrainStorage(SwitchboardOptions.StorageName);
         }
 
-        // Grain state is stored in Orleans' own format, which its types are written for ([GenerateSerializer] with
-        // stable [Id]s and [Alias]es). Orleans' default JSON storage format writes an agent's skills (an immutable
-        // dictionary) but cannot read them back. A provider's SerializerKey setting still takes precedence.
-        silo.Services.AddKeyedSingleton<IGrainStorageSerializer>(
-            SwitchboardOptions.StorageName,
-            (services, _) => new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>()));
+        // Grain state is stored in Orleans' own binary format (Storage/GrainStateFormat, registered with the grains).
 
         // Grains may register reminders on embedded defaults too; a cluster names a durable provider instead.
         if (configuration["Orleans:Reminders:ProviderType"] is null)
