@@ -57,6 +57,7 @@ Console.WriteLine($"{conversations:N0} conversations, deadlines {clock.TotalSeco
 var baseline = Measure();
 var machine = MachineLoad.Start();
 using var shardWrites = new CounterReader("switchboard.deadlines.writes");
+using var hibernated = new CounterReader("switchboard.conversations.hibernated");
 var started = Stopwatch.StartNew();
 var interval = spread / conversations;
 var pending = new List<Task>(256);
@@ -87,6 +88,7 @@ await breaches.AllFired.WaitAsync(clock + spread + TimeSpan.FromMinutes(2));
 var elapsed = started.Elapsed;
 Console.WriteLine($"all {conversations:N0} breaches fired; lateness after the deadline (ms):");
 breaches.Print();
+Console.WriteLine($"conversations left memory to wait {hibernated.Total:N0} times; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024 * 1024):F2} GiB ({Process.GetCurrentProcess().PeakWorkingSet64 / (double)conversations / 1024:F1} KiB per conversation)");
 Console.WriteLine($"deadline shards wrote {shardWrites.Total:N0} records in {elapsed.TotalSeconds:F0} s ({shardWrites.Total / elapsed.TotalSeconds:F0}/s, {shardWrites.Total / (double)conversations:F2} per conversation)");
 if (host.Services.GetRequiredKeyedService<IGrainStorage>(SwitchboardOptions.StorageName) is SqliteGrainStorage sqlite)
 {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Switchboard.Agents;
 using Switchboard.Deadlines;
@@ -28,6 +29,9 @@ public sealed partial class ConversationGrain
     private DateTimeOffset? _trackRetryAt;
     private int _trackFailures;
 
+    // When this activation, if it is still only waiting with nothing due soon, leaves memory (DeadlineOptions.HibernateAfter).
+    private DateTimeOffset? _hibernateAt;
+
     private ConversationFacts Facts() => ConversationFacts.Of(State, Sla, _options.IsQueue(Sla.FallbackQueue), announceAt: null);
 
     /// <summary>
@@ -43,12 +47,32 @@ public sealed partial class ConversationGrain
     /// <summary>Sets the in-memory timer and the deadline shard for the next due time (or clears both).</summary>
     private async Task RescheduleAsync()
     {
-        var next = ConversationClock.NextDue(Facts(), Sla);
-        // An answer to a ticket waiting to be delivered is one more due time (ConversationGrain.Ticket.cs).
-        next = AnswerDueAt is { } answerAt && (next is null || answerAt < next) ? answerAt : next;
+        var next = NextDue();
         await TrackDeadlineAsync(next);
         SetTimer(_trackRetryAt is { } retry && (next is null || retry < next) ? retry : next);
     }
+
+    private DateTimeOffset? NextDue()
+    {
+        var next = ConversationClock.NextDue(Facts(), Sla);
+        // An answer to a ticket waiting to be delivered is one more due time (ConversationGrain.Ticket.cs).
+        return AnswerDueAt is { } answerAt && (next is null || answerAt < next) ? answerAt : next;
+    }
+
+    /// <summary>
+    /// Whether this conversation may leave memory at <paramref name="at"/> until <paramref name="next"/>: it only
+    /// waits (no agent, no answer to deliver), its shard holds its wake-up time (no retry pending), and it would sleep
+    /// at least <see cref="DeadlineOptions.HibernateAfter"/> before its shard wakes it.
+    /// </summary>
+    private bool MaySleep(DateTimeOffset? next, DateTimeOffset at) =>
+        _options.Deadlines is { HibernateAfter: var idle, WakeLead: var lead }
+        && idle > TimeSpan.Zero
+        && State is { Started: true, Status: ConversationStatus.Waiting }
+        && AnswerDueAt is null
+        && _trackRetryAt is null
+        && _reservingWith is null
+        && next is { } dueAt
+        && dueAt - at >= idle + lead;
 
     /// <summary>
     /// Tells the shard the next due time. Earlier than what it holds, in a queue it does not know of, or not known to
@@ -98,9 +122,19 @@ public sealed partial class ConversationGrain
         }
     }
 
-    /// <summary>Sets the in-memory timer for <paramref name="next"/>, or clears it.</summary>
+    /// <summary>
+    /// Sets the in-memory timer for <paramref name="next"/>, or clears it. A conversation that may leave memory is timed
+    /// for that instead, <see cref="DeadlineOptions.HibernateAfter"/> from now: every change moves it on.
+    /// </summary>
     private void SetTimer(DateTimeOffset? next)
     {
+        var now = time.GetUtcNow();
+        _hibernateAt = null;
+        if (MaySleep(next, now + _options.Deadlines.HibernateAfter))
+        {
+            next = _hibernateAt = now + _options.Deadlines.HibernateAfter;
+        }
+
         if (next == _clockDueAt)
         {
             return;
@@ -114,7 +148,7 @@ public sealed partial class ConversationGrain
         }
 
         // Timers take at most about 49 days; a longer wait simply wakes early and sets the timer again.
-        var delay = TimeSpan.FromTicks(Math.Clamp((dueAt - time.GetUtcNow()).Ticks, 0, MaxTimerDelay.Ticks));
+        var delay = TimeSpan.FromTicks(Math.Clamp((dueAt - now).Ticks, 0, MaxTimerDelay.Ticks));
         // Live conversations stay in memory for precision; a follow-up days away relies on the deadline service.
         var keepAlive = State.Status is ConversationStatus.Waiting or ConversationStatus.Assigned || AnswerDueAt is not null;
         if (_clock is not null && _clockKeepsAlive == keepAlive)
@@ -140,7 +174,50 @@ public sealed partial class ConversationGrain
             _trackRetryAt = null;
         }
 
+        if (_hibernateAt is { } sleepAt && time.GetUtcNow() >= sleepAt && await TryHibernateAsync())
+        {
+            return;
+        }
+
         await OnClockAsync();
+    }
+
+    /// <summary>
+    /// Leaves memory if this conversation still only waits with nothing due soon: its shard is told (and has stored)
+    /// to wake it <see cref="DeadlineOptions.WakeLead"/> before its next due time, then the activation goes. False, and
+    /// it stays, if anything changed or the shard could not be told.
+    /// </summary>
+    private async Task<bool> TryHibernateAsync()
+    {
+        _hibernateAt = null;
+        var next = NextDue();
+        if (!MaySleep(next, time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        // The shard fires Grace after the time it holds.
+        var deadlines = _options.Deadlines;
+        var wakeAt = next!.Value - deadlines.WakeLead - deadlines.Grace;
+        ImmutableArray<string> queues = [.. State.Queues];
+        try
+        {
+            await GrainFactory.Grain<IDeadlineShardGrain>(deadlines.ShardOf(Id)).TrackAsync(Id, wakeAt, queues).WaitAsync(TrackTimeout);
+        }
+        catch (Exception ex)
+        {
+            _tracked = null;
+            logger.LogWarning(ex, "Conversation {ConversationId} stays in memory: the deadline service could not be told when to wake it", Id);
+            return false;
+        }
+
+        _tracked = (wakeAt, queues);
+        _clock?.Dispose();
+        _clock = null;
+        _clockDueAt = null;
+        ServiceProvider.GetRequiredService<DeadlineMetrics>().Hibernated();
+        DeactivateOnIdle();
+        return true;
     }
 
     public async Task WakeAsync()

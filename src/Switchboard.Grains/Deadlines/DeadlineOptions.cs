@@ -34,6 +34,17 @@ public sealed class DeadlineOptions
     /// </summary>
     public TimeSpan RefireAfter { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A waiting conversation that has had nothing to do for this long, and whose next due time is at least as far
+    /// again plus <see cref="WakeLead"/> away, leaves memory (its state is stored): its shard wakes it
+    /// <see cref="WakeLead"/> before that time, and its own timer takes over again. A long line then costs its stored
+    /// state, its queue entry and its shard entry, not a live grain each. Zero keeps every waiting conversation in memory.
+    /// </summary>
+    public TimeSpan HibernateAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long before its next due time the shard wakes a conversation that left memory.</summary>
+    public TimeSpan WakeLead { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Which shard holds a conversation: a stable hash of its id (not string.GetHashCode, which differs per process).</summary>
     public int ShardOf(string conversationId)
     {
@@ -51,6 +62,11 @@ public sealed class DeadlineOptions
         if (Shards is < 1 or > 4096)
         {
             yield return $"{section}:Shards must be between 1 and 4096.";
+        }
+
+        if (HibernateAfter < TimeSpan.Zero || WakeLead < TimeSpan.Zero)
+        {
+            yield return $"{section}:HibernateAfter and WakeLead must not be negative.";
         }
 
         if (FlushInterval <= TimeSpan.Zero || RefireAfter <= TimeSpan.Zero || Grace < TimeSpan.Zero || SegmentWidth < TimeSpan.FromSeconds(1))
