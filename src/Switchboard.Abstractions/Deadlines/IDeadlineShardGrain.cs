@@ -23,7 +23,8 @@ public interface IDeadlineShardGrain : IGrainWithIntegerKey
 
     /// <summary>
     /// Like <see cref="TrackAsync"/> for a later time, or null to forget it; nobody waits for it, and it is stored with
-    /// the next periodic flush (if it is lost, the shard wakes the conversation early, which changes nothing).
+    /// the next flush (if it is lost, the shard wakes the conversation early, which changes nothing). A conversation
+    /// leaving memory sends its early wake-up this way too: if that is lost, the shard still holds its due time.
     /// </summary>
     [AlwaysInterleave, OneWay]
     Task UpdateAsync(string conversationId, DateTimeOffset? wakeAt, ImmutableArray<string> queues);

@@ -174,7 +174,7 @@ public sealed partial class ConversationGrain
             _trackRetryAt = null;
         }
 
-        if (_hibernateAt is { } sleepAt && time.GetUtcNow() >= sleepAt && await TryHibernateAsync())
+        if (_hibernateAt is { } sleepAt && time.GetUtcNow() >= sleepAt && TryHibernate())
         {
             return;
         }
@@ -183,15 +183,17 @@ public sealed partial class ConversationGrain
     }
 
     /// <summary>
-    /// Leaves memory if this conversation still only waits with nothing due soon: its shard is told (and has stored)
-    /// to wake it <see cref="DeadlineOptions.WakeLead"/> before its next due time, then the activation goes. False, and
-    /// it stays, if anything changed or the shard could not be told.
+    /// Leaves memory if this conversation still only waits with nothing due soon: its shard is told to wake it
+    /// <see cref="DeadlineOptions.WakeLead"/> before its next due time, then the activation goes. The shard is told
+    /// one-way and stores it with its next flush: the time it has stored already is the due time itself, so if the
+    /// shard's silo dies before that flush the conversation is woken as any conversation lost with a silo is (Grace
+    /// after its due time, once the shard is back), never not at all.
     /// </summary>
-    private async Task<bool> TryHibernateAsync()
+    private bool TryHibernate()
     {
         _hibernateAt = null;
         var next = NextDue();
-        if (!MaySleep(next, time.GetUtcNow()))
+        if (!MaySleep(next, time.GetUtcNow()) || _tracked is not { WakeAt: { } held } || held > next)
         {
             return false;
         }
@@ -199,19 +201,8 @@ public sealed partial class ConversationGrain
         // The shard fires Grace after the time it holds.
         var deadlines = _options.Deadlines;
         var wakeAt = next!.Value - deadlines.WakeLead - deadlines.Grace;
-        ImmutableArray<string> queues = [.. State.Queues];
-        try
-        {
-            await GrainFactory.Grain<IDeadlineShardGrain>(deadlines.ShardOf(Id)).TrackAsync(Id, wakeAt, queues).WaitAsync(TrackTimeout);
-        }
-        catch (Exception ex)
-        {
-            _tracked = null;
-            logger.LogWarning(ex, "Conversation {ConversationId} stays in memory: the deadline service could not be told when to wake it", Id);
-            return false;
-        }
-
-        _tracked = (wakeAt, queues);
+        GrainFactory.Grain<IDeadlineShardGrain>(deadlines.ShardOf(Id)).UpdateAsync(Id, wakeAt, [.. State.Queues]).Ignore();
+        _tracked = null;
         _clock?.Dispose();
         _clock = null;
         _clockDueAt = null;
