@@ -110,6 +110,34 @@ public sealed partial class AgentHub
         return await conversation.AddNoteAsync(AgentId, await AgentNameAsync(), IsSupervisor, noteId, text);
     }
 
+    /// <summary>
+    /// Supervisors: the live chats on the floor (held by an agent, or waiting in a queue), at most
+    /// <see cref="MaxLiveChats"/>, oldest first, and every agent to reassign one to. Read on demand: one read per agent,
+    /// queue and chat.
+    /// </summary>
+    public async Task<LiveChats> GetLiveChats()
+    {
+        RequireSupervisor("Only supervisors see the live chats.");
+        var made = await Grains.Grain<IAgentDirectoryGrain>(0).ListAsync();
+        var agentIds = Options.Agents.Keys.Union(made, StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var agents = (await Task.WhenAll(agentIds.Select(id => Grains.Grain<IAgentGrain>(id).GetAsync()))).OfType<AgentView>().ToArray();
+        var queueNames = Options.Skills.Keys.Append(Queues.Queues.Supervisors);
+        var queues = await Task.WhenAll(queueNames.Select(name => Grains.Grain<Queues.IQueueGrain>(name).GetAsync()));
+        var ids = agents.SelectMany(a => a.Conversations)
+            .Concat(queues.SelectMany(q => q.Waiting.Select(e => e.ConversationId)))
+            .Distinct(StringComparer.Ordinal)
+            .Take(MaxLiveChats);
+        var views = await Task.WhenAll(ids.Select(id => Grains.Grain<IConversationGrain>(id).GetAsync()));
+        return new LiveChats(
+            [.. views.Where(v => v.Status is ConversationStatus.Assigned or ConversationStatus.Waiting)
+                .OrderBy(v => v.StartedAt)
+                .Select(v => new LiveChat(v.Id, v.CustomerName, v.Topic, v.Status, v.AgentId, v.StartedAt))],
+            [.. agents.Select(a => new Api.AgentOverview(a.Id, a.Profile.Name, a.Presence, a.Conversations.Length, a.Profile.Capacity, a.Profile.Supervisor))]);
+    }
+
+    /// <summary>How many live chats <see cref="GetLiveChats"/> lists; past that, monitor one by its id.</summary>
+    public const int MaxLiveChats = 200;
+
     private async Task<bool> StartWatchingAsync(string conversationId)
     {
         if (Watching.Contains(conversationId))

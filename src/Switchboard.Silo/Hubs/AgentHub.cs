@@ -29,6 +29,8 @@ public sealed partial class AgentHub(IGrainFactory grains, AgentConnections conn
 
     private IGrainFactory Grains => grains;
 
+    private SwitchboardOptions Options => options.Value;
+
     public override async Task OnConnectedAsync()
     {
         var agentId = Context.User?.AgentId() ?? throw new HubException("Sign in: connect with an agent's bearer token.");

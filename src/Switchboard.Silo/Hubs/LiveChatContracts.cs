@@ -2,6 +2,12 @@ using Switchboard.Conversations;
 
 namespace Switchboard.Hubs;
 
+/// <summary>A live chat on the floor, for a supervisor to pick and monitor.</summary>
+public sealed record LiveChat(string Id, string CustomerName, string Topic, ConversationStatus Status, string? AgentId, DateTimeOffset StartedAt);
+
+/// <summary>The floor's live chats and the agents a supervisor may reassign one to.</summary>
+public sealed record LiveChats(LiveChat[] Chats, Api.AgentOverview[] Agents);
+
 /// <summary>Pushed to the agent holding a conversation and to the supervisors watching it when staff leave an internal note.</summary>
 public sealed record NotePosted(string ConversationId, InternalNote Note);
 
