@@ -596,7 +596,7 @@ function fillInboxItem(li, conversation) {
   spoken.title = t('conversation.language', { language: languageNames[conversation.language] ?? conversation.language ?? '' });
   $('.item-topic', button).textContent = skillName(conversation.topic);
   const last = [...conversation.messages].reverse().find(m => m.from !== 'system') ?? conversation.messages.at(-1);
-  $('.item-preview', button).textContent = last ? (last.from === 'agent' ? t('inbox.yourMessage', { text: last.text }) : last.text) : '';
+  $('.item-preview', button).textContent = last ? (last.from === 'agent' && last.agentId === state.agentId ? t('inbox.yourMessage', { text: last.text }) : last.text) : '';
   const count = unread(conversation);
   const badge = $('.unread', button);
   badge.textContent = count || '';

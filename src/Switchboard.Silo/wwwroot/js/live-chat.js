@@ -158,6 +158,7 @@ export function createLiveChatView({ invoke, skillName, skills }) {
       joined = (watched.supervisors ?? []).includes(me());
       renderPanel();
       renderList();
+      panel.scrollIntoView({ block: 'start' });
     } catch (err) {
       toast(t('livechat.failed', { detail: hubError(err) }), 'error');
     }
@@ -198,12 +199,15 @@ export function createLiveChatView({ invoke, skillName, skills }) {
     placeNotes(thread, watched);
     const holder = watched.status === 'assigned' ? t('livechat.heldBy', { agent: agentName(watched.agentId) }) : t(`livechat.status.${watched.status}`);
     const target = h('select', { id: 'reassign-to' },
+      // Those who can take it now first: only an Online agent with room and the skill is granted the slot.
       h('optgroup', { label: t('livechat.agents') }, ...agents.filter(a => a.id !== watched.agentId)
-        .map(a => h('option', { value: `agent:${a.id}` }, t('livechat.agentOption', { name: a.name, active: formatNumber(a.active), capacity: formatNumber(a.capacity) })))),
+        .sort((a, b) => (a.presence === 'online' ? 0 : 1) - (b.presence === 'online' ? 0 : 1) || a.name.localeCompare(b.name))
+        .map(a => h('option', { value: `agent:${a.id}` }, t('livechat.agentOption', {
+          name: a.name, presence: t(`presence.${a.presence}`), active: formatNumber(a.active), capacity: formatNumber(a.capacity) })))),
       h('optgroup', { label: t('livechat.queues') }, ...skills().map(s => h('option', { value: `queue:${s.name}` }, skillName(s.name)))));
     const reply = h('textarea', { id: 'monitor-reply', rows: 2 });
     const note = h('textarea', { id: 'monitor-note', rows: 2 });
-    panel.replaceChildren(
+    panel.replaceChildren(...[
       h('div', { class: 'monitor-head' },
         h('h4', { id: 'monitor-title' }, watched.customerName),
         h('span', { class: 'tag' }, skillName(watched.topic)),
@@ -219,7 +223,8 @@ export function createLiveChatView({ invoke, skillName, skills }) {
         h('button', { type: 'submit', class: 'primary' }, t('livechat.send'))) : null,
       open ? h('form', { class: 'monitor-form note-composer', onsubmit: event => { event.preventDefault(); addNote(note); } },
         h('label', { for: 'monitor-note', class: 'note-label' }, t('livechat.noteLabel')), note,
-        h('button', { type: 'submit', class: 'ghost' }, t('livechat.addNote'))) : null);
+        h('button', { type: 'submit', class: 'ghost' }, t('livechat.addNote'))) : null,
+    ].filter(Boolean));
     thread.scrollTop = thread.scrollHeight;
   }
 
