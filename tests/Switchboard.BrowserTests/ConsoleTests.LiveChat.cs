@@ -104,6 +104,11 @@ public sealed partial class ConsoleTests
             Assert.DoesNotContain(frames, f => f.Contains("Caller verified", StringComparison.Ordinal) || f.Contains("Ben takes over", StringComparison.Ordinal));
         }
 
+        // On a phone-sized screen the card and the monitor stack in one column.
+        await supervisor.SetViewportSizeAsync(390, 844);
+        await monitor.Locator(".monitor-head").ScrollIntoViewIfNeededAsync();
+        await Expect(monitor.Locator("#monitor-title")).ToBeInViewportAsync();
+        await ShotAsync(supervisor, "live-6-supervisor-monitor-narrow");
         Assert.Empty(_pageErrors);
     }
 }
