@@ -89,6 +89,8 @@ public sealed partial class ConsoleTests
         await Expect(customer.Locator("#status")).ToHaveTextAsync("Ben Lund is with you.");
         await Expect(second.Locator("#conversation-title")).ToHaveTextAsync("Ida Berg");
         await Expect(second.Locator("#thread .message.note")).ToHaveCountAsync(2);
+        // Who wrote what, by name: Ana (from the notice that she joined) and the supervisor.
+        await Expect(second.Locator("#thread .message.agent", new() { HasText = "Your account is unlocked again." })).ToContainTextAsync("Ana Costa");
         await Expect(first.Locator("#conversation-list li", new() { HasText = "Ida Berg" })).ToHaveCountAsync(0);
         await Expect(monitor.Locator("#monitor-holder")).ToHaveTextAsync("with Ben Lund");
         await ShotAsync(supervisor, "live-3-supervisor-after-reassign");

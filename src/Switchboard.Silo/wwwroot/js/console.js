@@ -11,7 +11,7 @@ import { loadLanguage, t, plural, language, languageNames, formatNumber } from '
 import { mountLanguageSwitcher } from './language-switcher.js';
 import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
-import { createLiveChatView, mountAgentNotes, placeNotes } from './live-chat.js';
+import { createLiveChatView, mountAgentNotes, placeNotes, staffName } from './live-chat.js';
 
 const state = {
   settings: null,
@@ -703,7 +703,7 @@ function messageItem(conversation, message) {
       h('span', null, message.text), ' ', h('time', { datetime: message.at }, formatTime(message.at)));
   }
   const mine = message.from === 'agent' && message.agentId === state.agentId;
-  const author = message.from === 'customer' ? conversation.customerName : mine ? t('common.you') : message.agentName ?? message.agentId;
+  const author = message.from === 'customer' ? conversation.customerName : mine ? t('common.you') : staffName(conversation, message);
   return h('li', { class: `message ${message.from}${mine ? ' mine' : ''}`, dataset: { sequence: message.sequence } },
     h('div', { class: 'bubble' }, message.text),
     h('div', { class: 'meta' }, author, ' · ', h('time', { datetime: message.at }, formatTime(message.at))));

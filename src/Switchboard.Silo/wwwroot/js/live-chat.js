@@ -6,6 +6,13 @@ import { hubError, newId } from './hub.js';
 import { t, formatNumber } from './i18n.js';
 import { formatTime } from './time.js';
 
+// The name staff wrote under: their message carries it (a supervisor's), or the notice that they joined does.
+export function staffName(conversation, message) {
+  return message.agentName
+    ?? conversation?.messages?.find(m => m.from === 'system' && m.agentId === message.agentId && m.agentName)?.agentName
+    ?? message.agentId;
+}
+
 // A note goes after the message it followed; its place in the thread sorts between two sequences.
 const noteSequence = note => note.afterSequence + 0.5 + note.number / 10000;
 
@@ -183,7 +190,7 @@ export function createLiveChatView({ invoke, skillName, skills }) {
       return h('li', { class: 'message system', dataset: { sequence: message.sequence } },
         h('span', null, message.text), ' ', h('time', { datetime: message.at }, formatTime(message.at)));
     }
-    const author = message.from === 'customer' ? watched.customerName : message.agentName ?? agentName(message.agentId);
+    const author = message.from === 'customer' ? watched.customerName : staffName(watched, message);
     const mine = message.from === 'agent' && message.agentId === me();
     return h('li', { class: `message ${message.from}${mine ? ' mine' : ''}`, dataset: { sequence: message.sequence } },
       h('div', { class: 'bubble' }, message.text),
