@@ -141,6 +141,8 @@ public sealed record ChatMessage(
 /// conversation; its agent may still post a few messages and resolve it.
 /// </param>
 /// <param name="Language">The customer's language (a supported code such as <c>en</c>, <c>de</c>, <c>ru</c>): what the server's notices to them are written in.</param>
+/// <param name="Notes">The staff's internal notes (<see cref="InternalNote"/>); always empty in what a customer reads.</param>
+/// <param name="Supervisors">The supervisors who joined the conversation; empty in what a customer reads.</param>
 [GenerateSerializer, Immutable, Alias("Switchboard.ConversationView")]
 public sealed record ConversationView(
     [property: Id(0)] string Id,
@@ -171,7 +173,9 @@ public sealed record ConversationView(
     [property: Id(25)] bool Full = false,
     [property: Id(26)] string Language = "en",
     [property: Id(27)] Supervision.TicketInfo? Ticket = null,
-    [property: Id(28)] DateTimeOffset? LeaveMessageFrom = null);
+    [property: Id(28)] DateTimeOffset? LeaveMessageFrom = null,
+    [property: Id(29)] ImmutableArray<InternalNote> Notes = default,
+    [property: Id(30)] ImmutableArray<string> Supervisors = default);
 
 /// <summary>
 /// A start as answered: the conversation (a new one, or the customer's open one it joined), and whether this was a

@@ -23,7 +23,7 @@ public sealed partial class ConversationGrain(
     IChatNotifier notifier,
     TimeProvider time,
     IServiceMetrics metrics,
-    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain, ISupervisedConversationGrain
 {
     private readonly SwitchboardOptions _options = options.Value;
     // Queued again by this activation (on activation or a wake-up) since the last assignment: the assigning queue
@@ -68,6 +68,7 @@ public sealed partial class ConversationGrain(
 
         await _transcript.LoadAsync(Storage, Id);
         CountTranscript();
+        ResumeWatch();
 
         // Back after a deactivation or a silo failure: the queue may have lost it, and the clock must run again
         // (whatever fell due meanwhile is done at once).
@@ -340,6 +341,15 @@ public sealed partial class ConversationGrain(
         }
 
         EnsureHeldBy(agentId);
+        return await PostStaffMessageAsync(agentId, text, key, agentName: null);
+    }
+
+    /// <summary>
+    /// A reply from staff who may write into the conversation (its agent, or a supervisor who joined; the caller
+    /// checked): the house rules, the cap, the first response, stored, then pushed to the customer and the agent.
+    /// </summary>
+    private async Task<ChatMessage> PostStaffMessageAsync(string agentId, string text, string? key, string? agentName)
+    {
         ConversationRules.ValidateText(text, _options);
         EnsureRoomForAgent();
         // The house rules of the customer's language (English where none are set for it).
@@ -355,7 +365,7 @@ public sealed partial class ConversationGrain(
         var firstResponse = State.FirstResponseAt is null;
         State.FirstResponseAt ??= now;
         State.RuleWarnings += violations.Length > 0 ? 1 : 0;
-        var message = Append(MessageAuthor.Agent, agentId, text, now);
+        var message = Append(MessageAuthor.Agent, agentId, text, now, agentName);
         if (key is not null)
         {
             _transcript.Identify(key, message.Sequence);
@@ -364,10 +374,10 @@ public sealed partial class ConversationGrain(
         var full = NoteIfFull(now);
         await CommitAsync();
         metrics.Record(ConversationEvents.Replied(State, _transcript, agentId, firstResponse));
-        notifier.MessagePosted(Id, agentId, message);
+        notifier.MessagePosted(Id, State.AgentId, message);
         if (full is not null)
         {
-            notifier.MessagePosted(Id, agentId, full);
+            notifier.MessagePosted(Id, State.AgentId, full);
         }
         if (firstResponse)
         {
@@ -825,5 +835,7 @@ public sealed partial class ConversationGrain(
         Full,
         State.Language ?? Languages.LanguageTags.Default,
         TicketView(),
-        LeaveMessageFrom());
+        LeaveMessageFrom(),
+        [.. State.Notes],
+        [.. State.Supervisors]);
 }

@@ -111,4 +111,13 @@ public sealed class ConversationState
 
     /// <summary>Nobody who handles the topic was available when the customer was acknowledged: leaving a message is offered at once.</summary>
     [Id(46)] public bool NobodyAvailableAtStart { get; set; }
+
+    /// <summary>The staff's internal notes, in order (ConversationGrain.Supervision.cs); never the customer's to read.</summary>
+    [Id(47)] public List<InternalNote> Notes { get; set; } = [];
+
+    /// <summary>The supervisors who joined the conversation and may write into it.</summary>
+    [Id(48)] public List<string> Supervisors { get; set; } = [];
+
+    /// <summary>A supervisor watched it once: its pushes also go to the watchers' group (set once, never cleared).</summary>
+    [Id(49)] public bool Watched { get; set; }
 }

@@ -62,6 +62,23 @@ public interface IChatNotifier
     void SupervisorAlert(SupervisorAlert alert);
 
     /// <summary>
+    /// An internal note was left: the agent holding the conversation (<paramref name="agentId"/>, if any) and the
+    /// supervisors watching it hear it; never the customer.
+    /// </summary>
+    void NotePosted(string conversationId, string? agentId, InternalNote note)
+    {
+    }
+
+    /// <summary>
+    /// The conversation, active on this silo, is watched by supervisors (or no longer active here): while it is, its
+    /// messages, notes and changes are also pushed to the watchers' group. Only conversations a supervisor watched pay
+    /// for that push. A notifier without watchers ignores it.
+    /// </summary>
+    void Watch(string conversationId, bool watched)
+    {
+    }
+
+    /// <summary>
     /// Completes once every push to the agent made so far has left this silo (written to the agent's connections here
     /// or handed to the backplane); it never waits on the agent's connection. A conversation awaits it before it gives
     /// back the agent's slot, so the agent hears a withdrawal or a close before any assignment that reuses the slot,

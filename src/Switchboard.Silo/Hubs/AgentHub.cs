@@ -16,7 +16,7 @@ namespace Switchboard.Hubs;
 /// token (roles agent and supervisor) may read, transfer and resolve any.
 /// </summary>
 [Authorize(Policy = AuthHosting.AgentPolicy)]
-public sealed class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis, TypingThrottle typing) : Hub<IAgentClient>
+public sealed partial class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis, TypingThrottle typing) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -26,6 +26,10 @@ public sealed class AgentHub(IGrainFactory grains, AgentConnections connections,
     private bool IsSupervisor => Context.User!.IsSupervisor();
 
     private IAgentGrain Agent => grains.Grain<IAgentGrain>(AgentId);
+
+    private IGrainFactory Grains => grains;
+
+    private SwitchboardOptions Options => options.Value;
 
     public override async Task OnConnectedAsync()
     {

@@ -91,13 +91,16 @@ public static class CustomerStarts
     }
 
     /// <summary>
-    /// The conversation as the customer side sees it: without the customer's history, routing preference and the
-    /// staff's side of a ticket, which are for agents.
+    /// The conversation as the customer side sees it: without the customer's history, routing preference, internal
+    /// notes, supervisors and the staff's side of a ticket, which are for agents.
     /// </summary>
     public static ConversationView ForCustomer(ConversationView view) => view with
     {
         History = [],
         Preference = null,
+        // Internal notes and who supervises are for staff only (issue 19).
+        Notes = [],
+        Supervisors = [],
         // Who claimed a ticket and why a delivery failed are the staff's business.
         Ticket = view.Ticket is { } ticket
             ? ticket with { ClaimedBy = null, Answer = ticket.Answer is { } answer ? answer with { LastError = null } : null }

@@ -39,7 +39,7 @@ public sealed record FollowUpDue(string ConversationId);
 public sealed record OutreachOpened(string ConversationId, ChatMessage Message, string CustomerToken, DateTimeOffset CustomerTokenExpiresAt);
 
 /// <summary>What the server pushes to an agent's connections (group <c>agent:{id}</c>; supervisors also <c>supervisors</c>).</summary>
-public interface IAgentClient
+public interface IAgentClient : ILiveChatClient
 {
     Task ConversationAssigned(ConversationView conversation);
 

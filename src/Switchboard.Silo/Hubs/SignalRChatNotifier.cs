@@ -10,20 +10,27 @@ namespace Switchboard.Hubs;
 /// Delivers grain notifications to the hubs' groups through the <see cref="PushOutbox"/>: the grain's call returns at
 /// once, and a failed push is logged there, never thrown back into a grain.
 /// </summary>
-internal sealed class SignalRChatNotifier(
+internal sealed partial class SignalRChatNotifier(
     IHubContext<AgentHub, IAgentClient> agents,
     IHubContext<CustomerHub, ICustomerClient> customers,
     PushOutbox outbox,
     Auth.TokenIssuer tokens) : IChatNotifier
 {
+    private IHubContext<AgentHub, IAgentClient> Agents => agents;
+
+    private PushOutbox Outbox => outbox;
+
     public void ConversationQueued(string skill, QueueEntry entry, QueuePlacement placement)
     {
         var queued = new ConversationQueued(entry.ConversationId, skill, placement.Position, placement.EstimatedWait);
         ToCustomers(entry.ConversationId, group => customers.Clients.Group(group).ConversationQueued(queued));
     }
 
-    public void ConversationAssigned(string agentId, ConversationView conversation) =>
+    public void ConversationAssigned(string agentId, ConversationView conversation)
+    {
         ToAgent(agentId, group => agents.Clients.Group(group).ConversationAssigned(conversation));
+        ChangeToWatchers(conversation.Id, "assigned", agentId);
+    }
 
     public void MessagePosted(string conversationId, string? agentId, ChatMessage message)
     {
@@ -33,6 +40,8 @@ internal sealed class SignalRChatNotifier(
         {
             ToAgent(agentId, group => agents.Clients.Group(group).MessagePosted(posted));
         }
+
+        MessageToWatchers(posted);
     }
 
     public void ConversationClosed(string conversationId, string? agentId)
@@ -43,6 +52,8 @@ internal sealed class SignalRChatNotifier(
         {
             ToAgent(agentId, group => agents.Clients.Group(group).ConversationClosed(closed));
         }
+
+        ChangeToWatchers(conversationId, "closed", agentId);
     }
 
     public void ConversationLeft(string conversationId, string? agentId)
@@ -53,6 +64,8 @@ internal sealed class SignalRChatNotifier(
         {
             ToAgent(agentId, group => agents.Clients.Group(group).ConversationClosed(closed));
         }
+
+        ChangeToWatchers(conversationId, "closed", agentId);
     }
 
     // Typing takes the lane of its target like every push: after the messages before it, before the ones after.
@@ -72,6 +85,7 @@ internal sealed class SignalRChatNotifier(
     {
         var withdrawn = new ConversationWithdrawn(conversationId, reason);
         ToAgent(agentId, group => agents.Clients.Group(group).ConversationWithdrawn(withdrawn));
+        ChangeToWatchers(conversationId, "withdrawn", agentId);
     }
 
     public void SlaWarning(string agentId, string conversationId, DateTimeOffset dueAt, TimeSpan timeLeft)

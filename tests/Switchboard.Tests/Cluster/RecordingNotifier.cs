@@ -19,6 +19,7 @@ public sealed class RecordingNotifier : IChatNotifier
     public const string FollowUp = nameof(FollowUp);
     public const string Alert = nameof(Alert);
     public const string Outreach = nameof(Outreach);
+    public const string Note = nameof(Note);
 
     private readonly Lock _lock = new();
     private readonly List<Notification> _seen = [];
@@ -50,6 +51,9 @@ public sealed class RecordingNotifier : IChatNotifier
 
     public void SupervisorAlert(SupervisorAlert alert) =>
         Record(new(Alert, null, alert.ConversationId, alert));
+
+    public void NotePosted(string conversationId, string? agentId, InternalNote note) =>
+        Record(new(Note, agentId, conversationId, note));
 
     /// <summary>Completes once what has been pushed so far satisfies <paramref name="condition"/>, or times out.</summary>
     public Task WaitUntilAsync(Func<IReadOnlyList<Notification>, bool> condition, TimeSpan? timeout = null)

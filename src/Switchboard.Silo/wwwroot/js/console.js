@@ -11,6 +11,7 @@ import { loadLanguage, t, plural, language, languageNames, formatNumber } from '
 import { mountLanguageSwitcher } from './language-switcher.js';
 import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
+import { createLiveChatView, mountAgentNotes, placeNotes, staffName } from './live-chat.js';
 
 const state = {
   settings: null,
@@ -55,7 +56,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage', 'tickets']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'livechat']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);
@@ -221,6 +222,8 @@ async function signIn(claims, { saved = false } = {}) {
         select(conversation.id);
       },
     });
+    // Monitor, join, reassign a live chat; internal notes (js/live-chat.js).
+    state.liveChat = createLiveChatView({ invoke: (...args) => state.connection.invoke(...args), skillName, skills: () => state.settings?.skills ?? [] });
     $('#show-conversations').addEventListener('click', () => showView('conversations'));
     $('#show-supervisor').addEventListener('click', () => showView('supervisor'));
   }
@@ -286,6 +289,8 @@ async function connect() {
   connection.on('SlaWarning', onSlaWarning);
   connection.on('FollowUpDue', ({ conversationId }) => toast(t('toast.followUp', { id: conversationId.slice(0, 8) })));
   connection.on('SupervisorAlert', alert => state.supervisor?.alert(alert));
+  state.liveChat?.listen(connection);
+  mountAgentNotes({ connection, current: id => state.conversations.get(id ?? state.selectedId) });
   state.typing = watchTyping({ connection, from: 'customer', box: $('#message'), current: () => state.selectedId,
     canSignal: id => state.conversations.get(id)?.status === 'assigned',
     // The list shows it too, in place of the last message, for the chats not on screen.
@@ -298,6 +303,7 @@ async function connect() {
   connection.onreconnected(() => {
     setConnection('connected', () => t('common.connected'));
     resync();
+    state.liveChat?.resume();
   });
   const waiting = delay => setConnection('offline', () => t('common.offlineRetryingIn', { seconds: formatNumber(Math.round(delay / 1000)) }));
   const started = () => {
@@ -590,7 +596,7 @@ function fillInboxItem(li, conversation) {
   spoken.title = t('conversation.language', { language: languageNames[conversation.language] ?? conversation.language ?? '' });
   $('.item-topic', button).textContent = skillName(conversation.topic);
   const last = [...conversation.messages].reverse().find(m => m.from !== 'system') ?? conversation.messages.at(-1);
-  $('.item-preview', button).textContent = last ? (last.from === 'agent' ? t('inbox.yourMessage', { text: last.text }) : last.text) : '';
+  $('.item-preview', button).textContent = last ? (last.from === 'agent' && last.agentId === state.agentId ? t('inbox.yourMessage', { text: last.text }) : last.text) : '';
   const count = unread(conversation);
   const badge = $('.unread', button);
   badge.textContent = count || '';
@@ -667,6 +673,7 @@ function renderThread() {
   const thread = $('#thread');
   const conversation = state.conversations.get(state.selectedId);
   thread.replaceChildren(...(conversation?.messages ?? []).map(m => messageItem(conversation, m)));
+  placeNotes(thread, conversation);
   thread.scrollTop = thread.scrollHeight;
   threadAtBottom = true;
 }
@@ -696,7 +703,7 @@ function messageItem(conversation, message) {
       h('span', null, message.text), ' ', h('time', { datetime: message.at }, formatTime(message.at)));
   }
   const mine = message.from === 'agent' && message.agentId === state.agentId;
-  const author = message.from === 'customer' ? conversation.customerName : mine ? t('common.you') : message.agentId;
+  const author = message.from === 'customer' ? conversation.customerName : mine ? t('common.you') : staffName(conversation, message);
   return h('li', { class: `message ${message.from}${mine ? ' mine' : ''}`, dataset: { sequence: message.sequence } },
     h('div', { class: 'bubble' }, message.text),
     h('div', { class: 'meta' }, author, ' · ', h('time', { datetime: message.at }, formatTime(message.at))));
@@ -1165,6 +1172,7 @@ function showView(view) {
   $('#show-conversations').setAttribute('aria-pressed', String(!supervisor));
   $('#show-supervisor').setAttribute('aria-pressed', String(supervisor));
   if (supervisor) state.supervisor.show();
+  if (supervisor) state.liveChat?.show(state.agentId);
   else {
     state.supervisor.hide();
     markRead(state.conversations.get(state.selectedId));
