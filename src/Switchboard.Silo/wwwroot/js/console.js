@@ -11,6 +11,7 @@ import { loadLanguage, t, plural, language, languageNames, formatNumber } from '
 import { mountLanguageSwitcher } from './language-switcher.js';
 import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
+import { mountWorkspace } from './workspace.js';
 
 const state = {
   settings: null,
@@ -55,7 +56,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage', 'tickets']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'workspace']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);
@@ -224,6 +225,17 @@ async function signIn(claims, { saved = false } = {}) {
     $('#show-conversations').addEventListener('click', () => showView('conversations'));
     $('#show-supervisor').addEventListener('click', () => showView('supervisor'));
   }
+  // The views Mine / Unassigned / Closed today and the search (js/workspace.js); a picked chat is shown and selected.
+  state.workspace = mountWorkspace({
+    token: () => state.claims.token,
+    skillName,
+    invoke: (...args) => state.connection.invoke(...args),
+    onPicked: conversation => {
+      upsertConversation(conversation);
+      select(conversation.id);
+    },
+    renderMessage: messageItem,
+  });
   renderAll();
   watchExpiry();
   await connect();
@@ -501,6 +513,7 @@ function onClosed({ conversationId, byCustomer }) {
   conversation.status = 'resolved';
   conversation.endedByCustomer = !!byCustomer;
   if (byCustomer) toast(t('chatpage.console.customerLeft', { name: conversation.customerName }));
+  state.workspace?.changed();
   renderAll();
 }
 
