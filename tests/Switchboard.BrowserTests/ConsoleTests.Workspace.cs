@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Switchboard.BrowserTests;
+
+/// <summary>The agent's workspace: the views Mine / Unassigned / Closed today, and the search over past conversations.</summary>
+public sealed partial class ConsoleTests
+{
+    [SkippableFact]
+    public async Task AnAgentFindsAClosedConversationBySearchAndInClosedTodayAfterAReload()
+    {
+        fixture.RequireBrowser();
+        var agent = await SignInAsync("chloe");
+        var customer = await StartChatAsync("Rosa Lind", "account", "C-4411", "I lost the phone with my two-factor app.");
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Rosa Lind");
+        var box = agent.GetByRole(AriaRole.Combobox, new() { Name = "Reply to Rosa Lind" });
+        await box.FillAsync("I have reset your two-factor device; sign in with the code we emailed.");
+        await box.PressAsync("Enter");
+        await Expect(customer.Locator("#thread .message.agent")).ToHaveCountAsync(1);
+        await ResolveAsync(agent, "Rosa Lind");
+
+        // The next morning's reload, as far as the page knows: My conversations no longer has it; Closed today does.
+        await agent.ReloadAsync();
+        await Expect(agent.Locator("#connection")).ToHaveTextAsync("Connected");
+        await Expect(agent.Locator("#conversation-list li", new() { HasText = "Rosa Lind" })).ToHaveCountAsync(0);
+        await agent.GetByRole(AriaRole.Tab, new() { Name = "Closed today" }).ClickAsync();
+        var closed = agent.Locator("#workspace-list li", new() { HasText = "Rosa Lind" });
+        await Expect(closed).ToContainTextAsync("C-4411");
+        await Expect(closed).ToContainTextAsync("Resolved");
+        await ShotAsync(agent, "workspace-1-closed-today");
+
+        var search = agent.GetByRole(AriaRole.Searchbox, new() { Name = "Search my past conversations" });
+        await search.FillAsync("no such words anywhere");
+        await search.PressAsync("Enter");
+        await Expect(agent.Locator(".workspace-status")).ToHaveTextAsync("None of your past conversations matches “no such words anywhere”.");
+        foreach (var query in new[] { "rosa", "C-4411", "two-factor device" })
+        {
+            await search.FillAsync(query);
+            await search.PressAsync("Enter");
+            await Expect(agent.Locator(".workspace-status")).ToHaveTextAsync(new Regex($"^1 conversation found for “{Regex.Escape(query)}”$"));
+            await Expect(agent.Locator("#workspace-list li")).ToHaveCountAsync(1);
+            await Expect(agent.Locator("#workspace-list li")).ToContainTextAsync("Rosa Lind");
+        }
+
+        await Expect(agent.Locator("#workspace-list .workspace-snippet")).ToContainTextAsync("two-factor device");
+        await ShotAsync(agent, "workspace-2-search");
+        await agent.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Open the conversation with Rosa Lind") }).ClickAsync();
+        var dialog = agent.Locator("#past-thread");
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(dialog.Locator(".message.customer")).ToContainTextAsync("I lost the phone with my two-factor app.");
+        await Expect(dialog.Locator(".message.agent")).ToContainTextAsync("I have reset your two-factor device");
+        await ShotAsync(agent, "workspace-3-opened-read-only");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+
+        // On a phone-sized screen the search and its result still fit.
+        await agent.SetViewportSizeAsync(390, 780);
+        await Expect(agent.Locator("#workspace-list li")).ToBeVisibleAsync();
+        await ShotAsync(agent, "workspace-4-search-narrow");
+        await agent.SetViewportSizeAsync(1360, 860);
+        await agent.GetByRole(AriaRole.Tab, new() { Name = "Mine" }).ClickAsync();
+        await Expect(agent.Locator("#conversation-list")).ToBeVisibleAsync();
+        Assert.Empty(_pageErrors);
+    }
+
+    [SkippableFact]
+    public async Task AnAgentWhoIsAwaySeesAWaitingChatUnderUnassignedAndTakesIt()
+    {
+        fixture.RequireBrowser();
+        var agent = await SignInAsync("emma", online: false);
+        var customer = await StartChatAsync("Piet Kramer", "returns", "R-88", "How do I send back a chair?");
+        await Expect(customer.Locator("#thread")).ToContainTextAsync("We have your question");
+
+        var tab = agent.GetByRole(AriaRole.Tab, new() { NameRegex = new Regex("^Unassigned") });
+        await tab.ClickAsync();
+        await Expect(tab).ToHaveAttributeAsync("aria-selected", "true");
+        var waiting = agent.Locator("#workspace-list li", new() { HasText = "Piet Kramer" });
+        await Expect(waiting).ToContainTextAsync("How do I send back a chair?");
+        await Expect(waiting).ToContainTextAsync("Returns");
+        await ShotAsync(agent, "workspace-5-unassigned");
+
+        await waiting.GetByRole(AriaRole.Button, new() { Name = "Take the chat with Piet Kramer" }).ClickAsync();
+        await Expect(agent.GetByRole(AriaRole.Tab, new() { Name = "Mine" })).ToHaveAttributeAsync("aria-selected", "true");
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Piet Kramer");
+        await Expect(agent.Locator("#conversation-list li", new() { HasText = "Piet Kramer" })).ToHaveCountAsync(1);
+        // Still Away: taking one chat is not taking all of them.
+        await Expect(agent.GetByRole(AriaRole.Radio, new() { Name = "Away" })).ToBeCheckedAsync();
+        await Expect(customer.Locator("#status")).ToHaveTextAsync(new Regex("is with you"));
+        await ShotAsync(agent, "workspace-6-picked");
+
+        await tab.ClickAsync();
+        await Expect(agent.Locator("#workspace-list li", new() { HasText = "Piet Kramer" })).ToHaveCountAsync(0);
+        await agent.GetByRole(AriaRole.Tab, new() { Name = "Mine" }).ClickAsync();
+        await ResolveAsync(agent, "Piet Kramer");
+        Assert.Empty(_pageErrors);
+    }
+}
