@@ -94,4 +94,46 @@ public sealed partial class ConsoleTests
         await ResolveAsync(agent, "Piet Kramer");
         Assert.Empty(_pageErrors);
     }
+
+    [SkippableFact]
+    public async Task OnAPhoneTheTopicTagIsWholeAndTheNewestMessageStaysInViewWhileTheReplyGrows()
+    {
+        fixture.RequireBrowser();
+        var agent = await SignInAsync("dev");
+        await agent.SetViewportSizeAsync(390, 780);
+        const string name = "Bartholomew Alexander Montgomery-Fitzwilliam";
+        var customer = await StartChatAsync(name, "account", null, "My account is locked.");
+        await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync(name);
+        var tag = agent.Locator("#conversation-topic");
+        await Expect(tag).ToHaveTextAsync("Account and sign-in");
+        Assert.True(await tag.EvaluateAsync<bool>("el => el.scrollWidth <= el.clientWidth"), "The topic tag is cut off.");
+        Assert.True(await agent.EvaluateAsync<bool>(InsideScript, new[] { "#conversation-topic", ".conversation-header" }), "The topic tag leaves the header.");
+
+        var message = customer.GetByLabel("Your message");
+        for (var i = 1; i <= 5; i++)
+        {
+            await message.FillAsync($"Message {i}: I tried to sign in three times and now it says my account is locked.");
+            await message.PressAsync("Enter");
+            await Expect(agent.Locator("#thread .message.customer")).ToHaveCountAsync(i + 1);
+        }
+
+        var box = agent.Locator("#message");
+        await box.ClickAsync();
+        for (var i = 1; i <= 6; i++)
+        {
+            await box.PressSequentiallyAsync($"Line {i} of my answer");
+            await box.PressAsync("Shift+Enter");
+        }
+
+        await Expect(agent.Locator("#thread .message.customer").Last).ToContainTextAsync("Message 5");
+        await ShotAsync(agent, "workspace-7-phone-long-reply");
+        Assert.True(await agent.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= innerWidth"), "The page is wider than the phone.");
+        Assert.True(await agent.EvaluateAsync<bool>(InsideScript, new[] { "#thread li:last-child", "#thread" }), "The newest message went out of view while the reply grew.");
+        Assert.True(await agent.Locator("#thread").EvaluateAsync<double>("el => el.clientHeight") > 60, "The thread has no room left.");
+
+        await box.FillAsync("");
+        await agent.SetViewportSizeAsync(1360, 860);
+        await ResolveAsync(agent, name);
+        Assert.Empty(_pageErrors);
+    }
 }
