@@ -1,25 +1,46 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 
 namespace Switchboard.Agents;
 
 [GenerateSerializer, Alias("Switchboard.AgentHistoryState")]
 public sealed class AgentHistoryState
 {
-    /// <summary>Oldest first; at most <see cref="WorkspaceOptions.HistoryPerAgent"/>.</summary>
+    /// <summary>The newest closed conversations, oldest first: fewer than a segment (<see cref="AgentHistoryGrain.SegmentSize"/>) once stored.</summary>
+    [Id(0)] public List<PastConversation> Closed { get; set; } = [];
+
+    /// <summary>The sealed segments stored apart, oldest first, each named by the random number it was written under.</summary>
+    [Id(1)] public List<long> Segments { get; set; } = [];
+}
+
+/// <summary>A full segment of an agent's history, written once under its own id.</summary>
+[GenerateSerializer, Alias("Switchboard.AgentHistorySegment")]
+public sealed class AgentHistorySegment
+{
     [Id(0)] public List<PastConversation> Closed { get; set; } = [];
 }
 
 /// <summary>
 /// One agent's closed conversations, kept so the console finds them again without reading any conversation: its
 /// Closed today view and its search (customer name, order number, text). A search looks at this agent's bounded list
-/// only, so its cost does not grow with the cluster's conversations.
+/// only, so its cost does not grow with the cluster's conversations. As with transcripts, a close must not rewrite
+/// the whole history: the state holds only the newest few; each full segment of <see cref="SegmentSize"/> is written
+/// once under its own id (a name never used before, written before the state that names it), and the oldest segment
+/// is dropped (cleared after the state stops naming it) once the history holds more than
+/// <c>Switchboard:Workspace:HistoryPerAgent</c>.
 /// </summary>
 public sealed class AgentHistoryGrain(
     [PersistentState("agent-history", SwitchboardOptions.StorageName)] IPersistentState<AgentHistoryState> state,
-    IOptions<SwitchboardOptions> options) : Grain, IAgentHistoryGrain
+    IOptions<SwitchboardOptions> options,
+    ILogger<AgentHistoryGrain> logger) : Grain, IAgentHistoryGrain
 {
+    public const int SegmentSize = 20;
+    private const string SegmentStateName = "agent-history-segment";
+
     // Words beyond these are ignored: a search is a few words, and each costs a pass over the list.
     private const int MaxWords = 8;
     private const int MaxQueryLength = 200;
@@ -30,7 +51,25 @@ public sealed class AgentHistoryGrain(
 
     private readonly WorkspaceOptions _options = options.Value.Workspace;
 
-    private List<PastConversation> Closed => state.State.Closed;
+    // The sealed segments' entries, in the order of State.Segments.
+    private readonly List<List<PastConversation>> _sealed = [];
+
+    private AgentHistoryState State => state.State;
+
+    private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SwitchboardOptions.StorageName);
+
+    private string AgentId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in State.Segments)
+        {
+            var stored = new GrainState<AgentHistorySegment>(new AgentHistorySegment());
+            await Storage.ReadStateAsync(SegmentStateName, SegmentId(name), stored);
+            // A segment the state names was written before it: missing means storage lost it, and the rest still counts.
+            _sealed.Add(stored.RecordExists && stored.State is not null ? stored.State.Closed : []);
+        }
+    }
 
     public async Task RecordAsync(PastConversation conversation)
     {
@@ -39,35 +78,82 @@ public sealed class AgentHistoryGrain(
             ? conversation.Text[^_options.SearchTextLength..]
             : conversation.Text;
         var entry = conversation with { Text = text };
-        var at = Closed.FindIndex(c => c.Id == entry.Id);
-        if (at >= 0 && Closed[at] == entry)
+        if (State.Closed.Contains(entry) || _sealed.Any(segment => segment.Contains(entry)))
         {
             return;
         }
 
-        var before = Closed.ToList();
-        if (at >= 0)
-        {
-            Closed.RemoveAt(at);
-        }
-
-        // Kept in the order they closed: a conversation that closes again (reopened, resolved by a supervisor) moves up.
-        var place = Closed.FindLastIndex(c => c.ClosedAt <= entry.ClosedAt) + 1;
-        Closed.Insert(place, entry);
-        if (Closed.Count > _options.HistoryPerAgent)
-        {
-            Closed.RemoveRange(0, Closed.Count - _options.HistoryPerAgent);
-        }
-
+        // A conversation that closes again (reopened, resolved by a supervisor) is kept once, as it closed last; a
+        // copy in a sealed segment stays there and is passed over by searches (they take the newest of an id).
+        State.Closed.RemoveAll(c => c.Id == entry.Id);
+        State.Closed.Insert(State.Closed.FindLastIndex(c => c.ClosedAt <= entry.ClosedAt) + 1, entry);
+        var dropped = new List<long>();
         try
         {
+            if (State.Closed.Count >= SegmentSize)
+            {
+                var segment = new AgentHistorySegment { Closed = State.Closed.GetRange(0, SegmentSize) };
+                var name = Random.Shared.NextInt64(long.MaxValue);
+                await Storage.WriteStateAsync(SegmentStateName, SegmentId(name), new GrainState<AgentHistorySegment>(segment));
+                State.Closed.RemoveRange(0, SegmentSize);
+                State.Segments.Add(name);
+                _sealed.Add(segment.Closed);
+            }
+
+            while (State.Segments.Count > 0 && (State.Segments.Count - 1) * SegmentSize + State.Closed.Count >= _options.HistoryPerAgent)
+            {
+                dropped.Add(State.Segments[0]);
+                State.Segments.RemoveAt(0);
+                _sealed.RemoveAt(0);
+            }
+
             await state.WriteStateAsync();
         }
         catch
         {
-            // Not stored, not kept: the caller's retry records it.
-            state.State.Closed = before;
+            // Not stored: this activation goes, and the next reads what was (the caller's retry records it then).
+            DeactivateOnIdle();
             throw;
+        }
+
+        foreach (var name in dropped)
+        {
+            try
+            {
+                await Storage.ClearStateAsync(SegmentStateName, SegmentId(name), new GrainState<AgentHistorySegment>(new AgentHistorySegment()) { RecordExists = true });
+            }
+            catch (Exception ex)
+            {
+                // Nobody names it any more: left over, never read.
+                logger.LogWarning(ex, "Agent {AgentId}'s history could not clear an old segment", AgentId);
+            }
+        }
+    }
+
+    private GrainId SegmentId(long name) =>
+        GrainId.Create("agent-history-segment", string.Create(CultureInfo.InvariantCulture, $"{AgentId}/{name:x}"));
+
+    /// <summary>Every kept entry, newest first, each conversation once (as it closed last).</summary>
+    private IEnumerable<PastConversation> NewestFirst()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = State.Closed.Count - 1; i >= 0; i--)
+        {
+            if (seen.Add(State.Closed[i].Id))
+            {
+                yield return State.Closed[i];
+            }
+        }
+
+        for (var s = _sealed.Count - 1; s >= 0; s--)
+        {
+            for (var i = _sealed[s].Count - 1; i >= 0; i--)
+            {
+                if (seen.Add(_sealed[s][i].Id))
+                {
+                    yield return _sealed[s][i];
+                }
+            }
         }
     }
 
@@ -75,13 +161,17 @@ public sealed class AgentHistoryGrain(
     {
         var words = Words(query);
         var found = ImmutableArray.CreateBuilder<PastConversationHit>();
-        for (var i = Closed.Count - 1; i >= 0 && found.Count < Math.Max(0, limit); i--)
+        foreach (var c in NewestFirst())
         {
-            var c = Closed[i];
+            if (found.Count >= limit)
+            {
+                break;
+            }
+
             if (closedSince is { } since && c.ClosedAt < since)
             {
-                // Newest first: everything before this one closed earlier still.
-                break;
+                // Not a break: a retried record can arrive after later ones, and the whole list is small.
+                continue;
             }
 
             if (words.All(word => Contains(c.CustomerName, word) || Contains(c.Order, word) || Contains(c.Text, word)))

@@ -119,4 +119,30 @@ public sealed class WorkspaceClusterTests(ClusterFixture fixture)
         Assert.Equal(id, hit.Id);
         Assert.True(hit.EndedByCustomer);
     }
+
+    [Fact]
+    public async Task AHistoryLongerThanASegmentFindsEveryConversationNewestFirstAndEachOnce()
+    {
+        var history = fixture.Grains.GetGrain<IAgentHistoryGrain>($"agent-{Guid.NewGuid():N}");
+        var start = fixture.Now;
+        var count = (2 * AgentHistoryGrain.SegmentSize) + 5;
+        for (var i = 0; i < count; i++)
+        {
+            await history.RecordAsync(new PastConversation(
+                $"conversation-{i:000}", $"Customer {i:000}", "shipping", $"A-{i:000}", start, start.AddMinutes(i), false, $"Question number {i:000} about a kettle"));
+        }
+
+        // The first one closes again later (a supervisor resolved it once more): it is listed once, as it closed last.
+        await history.RecordAsync(new PastConversation("conversation-000", "Customer 000", "shipping", "A-000", start, start.AddMinutes(count), true, "Closed again"));
+
+        var all = await history.FindAsync(null, "kettle", 500);
+        Assert.Equal(count - 1, all.Length);
+        Assert.Equal($"conversation-{count - 1:000}", all[0].Id);
+        Assert.Equal("conversation-001", all[^1].Id);
+        var again = Assert.Single(await history.FindAsync(null, "Customer 000", 500));
+        Assert.True(again.EndedByCustomer);
+        Assert.Equal("conversation-003", Assert.Single(await history.FindAsync(null, "A-003", 500)).Id);
+        Assert.Equal(6, (await history.FindAsync(start.AddMinutes(count - 5), null, 500)).Length);
+        Assert.Equal(3, (await history.FindAsync(null, null, 3)).Length);
+    }
 }
