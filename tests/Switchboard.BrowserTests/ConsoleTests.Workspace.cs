@@ -58,6 +58,13 @@ public sealed partial class ConsoleTests
         await Expect(agent.Locator("#workspace-list li")).ToBeVisibleAsync();
         await ShotAsync(agent, "workspace-4-search-narrow");
         await agent.SetViewportSizeAsync(1360, 860);
+
+        // In Russian the views and the result are drawn again in its words, with its plural forms.
+        await agent.Locator("#language-choice").SelectOptionAsync("ru");
+        await Expect(agent.GetByRole(AriaRole.Tab, new() { NameRegex = new Regex("^Закрыты сегодня") })).ToBeVisibleAsync();
+        await Expect(agent.Locator(".workspace-status")).ToHaveTextAsync("По запросу «two-factor device» найден 1 разговор");
+        await ShotAsync(agent, "workspace-8-search-russian");
+        await agent.Locator("#language-choice").SelectOptionAsync("en");
         await agent.GetByRole(AriaRole.Tab, new() { Name = "Mine" }).ClickAsync();
         await Expect(agent.Locator("#conversation-list")).ToBeVisibleAsync();
         Assert.Empty(_pageErrors);
