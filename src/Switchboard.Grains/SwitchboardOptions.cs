@@ -45,6 +45,9 @@ public sealed class SwitchboardOptions
     /// <summary>Leaving a message instead of waiting, and answering it later (<c>Switchboard:Tickets</c>).</summary>
     public Supervision.TicketOptions Tickets { get; set; } = new();
 
+    /// <summary>The agent's workspace: who may pick waiting chats, and each agent's searchable history (<c>Switchboard:Workspace</c>).</summary>
+    public WorkspaceOptions Workspace { get; set; } = new();
+
     /// <summary>Service metrics: KPI windows and the FRT anomaly rule.</summary>
     public Metrics.MetricsOptions Metrics { get; set; } = new();
 
@@ -247,6 +250,11 @@ public sealed class SwitchboardOptions
         }
 
         foreach (var problem in Tickets.Problems($"{Section}:Tickets"))
+        {
+            yield return problem;
+        }
+
+        foreach (var problem in Workspace.Problems($"{Section}:Workspace"))
         {
             yield return problem;
         }

@@ -62,4 +62,13 @@ public interface IAgentGrain : IGrainWithStringKey
     /// <summary>Gives back the capacity held for a conversation (resolved, transferred, returned); called by that conversation. Idempotent.</summary>
     [RetrySafe]
     Task ReleaseAsync(string conversationId);
+
+    /// <summary>
+    /// The agent picks a waiting conversation from the console's Unassigned view: grants one unit of capacity for
+    /// <paramref name="conversationId"/> if the agent is connected (Online or Away: picking is choosing to take it),
+    /// has room, and has <paramref name="skill"/> at <paramref name="requiredProficiency"/> or above (a supervisor may
+    /// pick from any queue). Idempotent for a conversation it already holds. Called by the conversation itself.
+    /// </summary>
+    [RetrySafe]
+    Task<ReserveResult> TryPickAsync(string conversationId, string skill, int requiredProficiency);
 }

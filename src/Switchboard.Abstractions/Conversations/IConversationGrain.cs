@@ -201,4 +201,15 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     [RetrySafe]
     Task<ConversationRating> RateAsync(int score, string? comment);
+
+    /// <summary>
+    /// An agent takes the conversation from the console's Unassigned view, where they saw it waiting in
+    /// <paramref name="queue"/> under <paramref name="ticket"/>: the same path as a queue's offer (the agent's grain
+    /// grants the slot, <see cref="Agents.IAgentGrain.TryPickAsync"/>; the assignment is stored before the answer), then it
+    /// leaves every queue it waited in. The same agent's pick again answers the conversation it holds;
+    /// <see cref="SwitchboardError.Conflict"/> when it no longer waits there under that ticket, or the agent's grain
+    /// refuses (no room, skill or connection).
+    /// </summary>
+    [RetrySafe]
+    Task<ConversationView> PickAsync(string agentId, string queue, int ticket);
 }

@@ -7,7 +7,7 @@ using Switchboard.Queues;
 
 namespace Switchboard.Agents;
 
-public sealed class AgentGrain(
+public sealed partial class AgentGrain(
     [PersistentState("agent", SwitchboardOptions.StorageName)] IPersistentState<AgentState> state,
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
@@ -36,6 +36,9 @@ public sealed class AgentGrain(
     private long _version;
 
     private AgentState State => state.State;
+
+    // For the other parts of this class (primary-constructor parameters are visible only in this one).
+    private TimeProvider Time => time;
 
     private string Id => this.GetPrimaryKeyString();
 

@@ -44,6 +44,7 @@ public sealed partial class ConversationGrain
         if (agentId is not null)
         {
             await ReleaseAgentAsync(agentId);
+            await RecordInAgentHistoryAsync(agentId, endedByCustomer: true);
         }
 
         return View();

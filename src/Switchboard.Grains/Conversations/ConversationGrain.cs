@@ -522,6 +522,7 @@ public sealed partial class ConversationGrain(
         notifier.MessagePosted(Id, agentId, notice);
         notifier.ConversationClosed(Id, agentId);
         await ReleaseAgentAsync(agentId);
+        await RecordInAgentHistoryAsync(agentId, endedByCustomer: false);
     }
 
     public async Task<ConversationView> ClaimTicketAsync(string agentId)

@@ -83,6 +83,7 @@ public static class SwitchboardHosting
         app.MapDirectoryApi();
         app.MapConsoleApi();
         app.MapStatsApi();
+        app.MapWorkspaceApi();
         app.MapSwitchboardHealthAndMetrics();
 
         app.Lifetime.ApplicationStarted.Register(() => LogWelcome(app));

@@ -12,6 +12,7 @@ import { mountLanguageSwitcher } from './language-switcher.js';
 import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
 import { createLiveChatView, mountAgentNotes, placeNotes, staffName } from './live-chat.js';
+import { mountWorkspace } from './workspace.js';
 
 const state = {
   settings: null,
@@ -56,7 +57,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'livechat']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'livechat', 'workspace']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);
@@ -227,6 +228,17 @@ async function signIn(claims, { saved = false } = {}) {
     $('#show-conversations').addEventListener('click', () => showView('conversations'));
     $('#show-supervisor').addEventListener('click', () => showView('supervisor'));
   }
+  // The views Mine / Unassigned / Closed today and the search (js/workspace.js); a picked chat is shown and selected.
+  state.workspace = mountWorkspace({
+    token: () => state.claims.token,
+    skillName,
+    invoke: (...args) => state.connection.invoke(...args),
+    onPicked: conversation => {
+      upsertConversation(conversation);
+      select(conversation.id);
+    },
+    renderMessage: messageItem,
+  });
   renderAll();
   watchExpiry();
   await connect();
@@ -507,6 +519,7 @@ function onClosed({ conversationId, byCustomer }) {
   conversation.status = 'resolved';
   conversation.endedByCustomer = !!byCustomer;
   if (byCustomer) toast(t('chatpage.console.customerLeft', { name: conversation.customerName }));
+  state.workspace?.changed();
   renderAll();
 }
 
