@@ -11,6 +11,7 @@ import { loadLanguage, t, plural, language, languageNames, formatNumber } from '
 import { mountLanguageSwitcher } from './language-switcher.js';
 import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
+import { mountAdmin, watchSettings } from './admin.js';
 
 const state = {
   settings: null,
@@ -55,7 +56,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage', 'tickets']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'admin']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);
@@ -223,6 +224,7 @@ async function signIn(claims, { saved = false } = {}) {
     });
     $('#show-conversations').addEventListener('click', () => showView('conversations'));
     $('#show-supervisor').addEventListener('click', () => showView('supervisor'));
+    mountAdmin({ token: () => state.claims.token, skills: () => state.settings.skills, skillName, onShow: () => state.supervisor.hide() });
   }
   renderAll();
   watchExpiry();
@@ -286,6 +288,8 @@ async function connect() {
   connection.on('SlaWarning', onSlaWarning);
   connection.on('FollowUpDue', ({ conversationId }) => toast(t('toast.followUp', { id: conversationId.slice(0, 8) })));
   connection.on('SupervisorAlert', alert => state.supervisor?.alert(alert));
+  // Quick replies and house rules a supervisor changed apply from the next keystroke.
+  watchSettings(connection, settings => { state.settings = settings; updateQuickReplies(); });
   state.typing = watchTyping({ connection, from: 'customer', box: $('#message'), current: () => state.selectedId,
     canSignal: id => state.conversations.get(id)?.status === 'assigned',
     // The list shows it too, in place of the last message, for the chats not on screen.
