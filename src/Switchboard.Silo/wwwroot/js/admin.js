@@ -122,7 +122,7 @@ export function mountAdmin({ token, skills, skillName, onShow }) {
     const rows = agents.map(a => h('tr', { dataset: { agent: a.id } },
       h('th', { scope: 'row' }, a.name, h('span', { class: 'muted agent-id' }, a.id)),
       h('td', null, a.supervisor ? t('admin.role.supervisor') : t('admin.role.agent')),
-      h('td', null, Object.entries(a.skills).sort().map(([skill, level]) => `${skillName(skill)} ${level}`).join(', ') || '—'),
+      h('td', { class: 'skills' }, Object.entries(a.skills).sort().map(([skill, level]) => `${skillName(skill)} · ${level}`).join(', ') || '—'),
       h('td', { class: 'num' }, String(a.capacity)),
       h('td', null, presenceLabel(a.presence)),
       h('td', null, h('button', { type: 'button', class: 'ghost small', 'aria-label': t('admin.editAgent', { name: a.name }), onclick: () => edit(a.id) }, t('admin.edit')))));
@@ -222,7 +222,7 @@ export function mountAdmin({ token, skills, skillName, onShow }) {
         h('h3', { id: 'admin-phrases-title' }, t('admin.phrasebook')),
         h('label', { for: 'admin-language', class: 'inline-label' }, t('admin.language')), picker),
       listForm({
-        id: 'quick-replies-form', title: t('admin.quickReplies'), set: entry.quickRepliesSet,
+        id: 'quick-replies-form', title: t('admin.quickReplies'), set: entry.quickRepliesSet, lead: t('admin.replyTextHint'),
         items: entry.quickReplies, path: 'quick-replies', key: 'replies', empty: () => ({ shortcut: '', title: '', topic: null, text: '' }),
         row: (reply, i) => [
           field(`replies-${i}-shortcut`, t('admin.shortcut'), h('input', { value: reply.shortcut, autocapitalize: 'off', spellcheck: 'false', dataset: { key: 'shortcut' } })),
@@ -230,7 +230,7 @@ export function mountAdmin({ token, skills, skillName, onShow }) {
           field(`replies-${i}-topic`, t('admin.topic'), h('select', { dataset: { key: 'topic' } },
             h('option', { value: '' }, t('admin.anyTopic')),
             skills().map(s => h('option', { value: s.name, selected: reply.topic === s.name }, skillName(s.name))))),
-          field(`replies-${i}-text`, t('admin.replyText'), h('textarea', { rows: '2', dataset: { key: 'text' } }, reply.text), t('admin.replyTextHint')),
+          field(`replies-${i}-text`, t('admin.replyText'), h('textarea', { rows: '2', dataset: { key: 'text' } }, reply.text)),
         ],
       }),
       listForm({
