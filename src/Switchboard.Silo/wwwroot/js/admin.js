@@ -2,7 +2,7 @@
 // rules per language. The server checks everything again and answers a refusal with the problem of each field
 // (a 400 validation problem); those appear next to the field, as this page's own checks do.
 import { h, $, toast } from './dom.js';
-import { t, plural, languages, languageNames } from './i18n.js';
+import { t, plural, language, languages, languageNames } from './i18n.js';
 import { fetchJson } from './time.js';
 
 const presenceLabel = presence => (['online', 'away', 'offline'].includes(presence) ? t(`presence.${presence}`) : presence);
@@ -71,7 +71,8 @@ export function mountAdmin({ token, skills, skillName, onShow }) {
   let agents = [];
   let phrasebook = [];
   let editing = null; // null: nothing; '': a new agent; an id: that agent
-  let phraseLanguage = languages[0];
+  // The supervisor's own page language first; any served language from the picker.
+  let phraseLanguage = language();
   let loaded = false;
 
   const button = $('#show-admin');
