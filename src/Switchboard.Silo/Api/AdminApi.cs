@@ -42,6 +42,16 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/admin").RequireAuthorization(AuthHosting.SupervisorPolicy);
+        // A token keeps the role it was issued with until it expires; administration also asks the caller's profile, so
+        // a supervisor demoted here cannot use the token they still hold to promote themselves back.
+        admin.AddEndpointFilter(async (context, next) =>
+        {
+            var caller = context.HttpContext.User.AgentId()!;
+            var profile = await context.HttpContext.RequestServices.GetRequiredService<IGrainFactory>().Grain<IAgentGrain>(caller).GetAsync();
+            return profile?.Profile.Supervisor == true
+                ? await next(context)
+                : throw SwitchboardException.Forbidden($"Agent '{caller}' is no longer a supervisor; administration needs the supervisor role.");
+        });
 
         admin.MapGet("/agents", async (IGrainFactory grains, IOptions<SwitchboardOptions> options) =>
         {

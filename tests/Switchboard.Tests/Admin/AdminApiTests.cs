@@ -62,6 +62,22 @@ public sealed class AdminApiTests(SiloFixture silo) : HubTests
     }
 
     [Fact]
+    public async Task ASupervisorDemotedOnTheAdminApiCannotUseTheTokenTheyHoldToAdministerAgain()
+    {
+        var (_, skill) = silo.NewLane();
+        var id = FreshId("lead");
+        var form = new { name = "Lea Dorn", capacity = 2, skills = new Dictionary<string, int> { [skill] = 3 }, supervisor = true };
+        Assert.Equal(HttpStatusCode.Created, (await silo.SupervisorHttp.PostAsJsonAsync("/api/admin/agents", new { id, form.name, form.capacity, form.skills, form.supervisor })).StatusCode);
+        using var lead = silo.As(silo.Tokens.IssueAgent(id, supervisor: true).Token);
+        Assert.Equal(HttpStatusCode.OK, (await lead.GetAsync("/api/admin/agents")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await silo.SupervisorHttp.PutAsJsonAsync($"/api/admin/agents/{id}", form with { supervisor = false })).StatusCode);
+        var refused = await HttpAssert.ProblemAsync(await lead.PutAsJsonAsync($"/api/admin/agents/{id}", form), HttpStatusCode.Forbidden);
+        Assert.Contains("no longer a supervisor", refused.Detail);
+        Assert.False((await silo.SupervisorHttp.GetFromJsonAsync<AgentView>($"/api/agents/{id}", silo.Json))!.Profile.Supervisor);
+    }
+
+    [Fact]
     public async Task AnAgentFormWithBadFieldsIsRefusedWithEachProblemNamedByItsFieldAndNothingIsMade()
     {
         var (_, skill) = silo.NewLane();
