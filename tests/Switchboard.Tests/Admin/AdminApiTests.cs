@@ -201,6 +201,11 @@ public sealed class AdminStorageTests
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var rules = await first.SupervisorHttp.PutAsJsonAsync("/api/admin/house-rules/en", new { phrases = new[] { new { phrase = "no idea", alternative = "Let me find out." } } });
             Assert.Equal(HttpStatusCode.OK, rules.StatusCode);
+            var replies = await first.SupervisorHttp.PutAsJsonAsync("/api/admin/quick-replies/de", new
+            {
+                replies = new[] { new { shortcut = "rueckgabe", title = "Rückgabe", topic = skill, text = "Ihre Rücksendung ist angekommen, {name}." } },
+            });
+            Assert.Equal(HttpStatusCode.OK, replies.StatusCode);
         }
         finally
         {
@@ -216,6 +221,8 @@ public sealed class AdminStorageTests
             var english = (await second.SupervisorHttp.GetFromJsonAsync<PhrasebookEntry[]>("/api/admin/phrasebook", second.Json))!.Single(e => e.Language == "en");
             Assert.True(english.PhrasesSet);
             Assert.Equal("no idea", Assert.Single(english.Phrases).Phrase);
+            var german = (await second.Http.GetFromJsonAsync<ConsoleSettings>("/api/console-settings", second.Json))!.Languages!["de"];
+            Assert.Equal(("rueckgabe", skill), (Assert.Single(german.QuickReplies!).Shortcut, german.QuickReplies![0].Topic));
 
             // The kept agent signs in, gets a chat, and the house rule set before the restart refuses its phrase.
             await using var agent = second.AgentConnection(made);
