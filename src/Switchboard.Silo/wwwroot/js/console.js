@@ -448,7 +448,7 @@ function readKey() {
 }
 
 function markRead(conversation) {
-  if (!conversation || document.visibilityState !== 'visible' || !$('#supervisor').hidden) return;
+  if (!conversation || document.visibilityState !== 'visible' || $('#workspace').hidden) return;
   const last = conversation.messages.at(-1)?.sequence ?? 0;
   if (lastRead(conversation.id) >= last) return;
   state.read[conversation.id] = last;
