@@ -247,11 +247,13 @@ export function mountAdmin({ token, skills, skillName, onShow }) {
   // A list of rows (quick replies, phrases) edited in place and saved together for the chosen language.
   function listForm({ id, title, set, lead, items, path, key, empty, row }) {
     const list = h('ol', { class: 'admin-rows' });
+    // Ids from a counter, not the row's place: a row removed and another added must not share ids (labels, errors).
+    let made = 0;
     const addRow = item => {
-      const i = list.children.length;
-      list.append(h('li', { class: 'admin-row', dataset: { index: String(i) } },
+      const i = made++;
+      list.append(h('li', { class: 'admin-row' },
         h('div', { class: 'admin-fields' }, row(item, i)),
-        h('button', { type: 'button', class: 'ghost small', 'aria-label': t('admin.removeRow', { n: i + 1 }), onclick: e => e.target.closest('li').remove() }, t('admin.remove'))));
+        h('button', { type: 'button', class: 'ghost small', 'aria-label': t('admin.removeRow', { n: list.children.length + 1 }), onclick: e => e.target.closest('li').remove() }, t('admin.remove'))));
     };
     items.forEach(addRow);
     const form = h('form', { class: 'admin-form', id, novalidate: true, 'aria-labelledby': `${id}-title` },
