@@ -153,10 +153,16 @@ public sealed partial class AgentGrain(
         // exists but cannot be found.
         await GrainFactory.Grain<IAgentDirectoryGrain>(0).AddAsync(Id);
 
+        var before = Profile;
         State.Profile = profile;
         _version++;
         await WriteAsync();
         await AnnounceAsync();
+        // A queue of a skill the agent no longer has hears it at once, not when its next offer is refused.
+        foreach (var dropped in before is null ? [] : QueuesOf(before).Except(QueuesOf(profile)))
+        {
+            await TellQueueAsync(dropped, Availability(profile, dropped) with { Accepting = false });
+        }
     }
 
     public Task<AgentView?> GetAsync() => Task.FromResult(Profile is null ? null : View(Profile));

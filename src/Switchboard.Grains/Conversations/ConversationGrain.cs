@@ -352,10 +352,12 @@ public sealed partial class ConversationGrain(
     {
         ConversationRules.ValidateText(text, _options);
         EnsureRoomForAgent();
-        // The house rules of the customer's language (English where none are set for it).
+        // The house rules of the customer's language (English where none are set for it), as supervisors last set
+        // them (the silo's copy of the phrasebook: no call per message).
+        var phrasebook = await ServiceProvider.GetRequiredService<Settings.PhrasebookCache>().GetAsync();
         var violations = MessageRules.Check(
             text, MessageRules.AgentMessagesInARow(_transcript), _options.MessageRules,
-            Language.ForbiddenPhrases ?? _options.MessageRules.EffectiveForbiddenPhrases);
+            Settings.PhrasebookRules.ForbiddenPhrases(phrasebook, Language, _options));
         if (violations.Length > 0 && _options.MessageRules.Mode == MessageRuleMode.Refuse)
         {
             throw SwitchboardException.Invalid(string.Join(" ", violations.Select(v => v.Message)));

@@ -51,7 +51,9 @@ public static class ConsoleApi
 {
     public static IEndpointRouteBuilder MapConsoleApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/console-settings", (IOptions<SwitchboardOptions> options, SignInSettings signIn) => Settings(options.Value, signIn.Development));
+        // With the quick replies and house rules supervisors set (AdminApi); ?version= asks for that change or a later one.
+        app.MapGet("/api/console-settings", async (IOptions<SwitchboardOptions> options, SignInSettings signIn, Settings.PhrasebookCache phrasebook, long? version) =>
+            Settings(options.Value, signIn.Development).WithPhrasebook(await phrasebook.GetAsync(version ?? 0), options.Value));
         app.MapGet("/api/overview", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) => ReadOverviewAsync(grains, options.Value, kpis))
             .RequireAuthorization(AuthHosting.SupervisorPolicy);
         return app;

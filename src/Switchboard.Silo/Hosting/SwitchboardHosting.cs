@@ -82,6 +82,7 @@ public static class SwitchboardHosting
         app.MapTicketApi();
         app.MapDirectoryApi();
         app.MapConsoleApi();
+        app.MapAdminApi();
         app.MapStatsApi();
         app.MapWorkspaceApi();
         app.MapSwitchboardHealthAndMetrics();

@@ -58,6 +58,9 @@ public interface IAgentClient : ILiveChatClient
 
     /// <summary>Supervisors only: breaches, tickets, follow-ups as they happen.</summary>
     Task SupervisorAlert(SupervisorAlert alert);
+
+    /// <summary>Every console: a supervisor changed quick replies or house rules (read the console settings again).</summary>
+    Task SettingsChanged(SettingsChanged changed);
 }
 
 /// <summary>What the server pushes to a customer's connections (group <c>conversation:{id}</c>).</summary>

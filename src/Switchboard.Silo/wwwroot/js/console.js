@@ -13,6 +13,7 @@ import { watchTyping } from './typing.js';
 import { notifyIfHidden, askNotificationPermission, notificationPermission, primeSound } from './notify.js';
 import { createLiveChatView, mountAgentNotes, placeNotes, staffName } from './live-chat.js';
 import { mountWorkspace } from './workspace.js';
+import { mountAdmin, watchSettings } from './admin.js';
 
 const state = {
   settings: null,
@@ -57,7 +58,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'livechat', 'workspace']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'livechat', 'workspace', 'admin']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);
@@ -227,6 +228,7 @@ async function signIn(claims, { saved = false } = {}) {
     state.liveChat = createLiveChatView({ invoke: (...args) => state.connection.invoke(...args), skillName, skills: () => state.settings?.skills ?? [] });
     $('#show-conversations').addEventListener('click', () => showView('conversations'));
     $('#show-supervisor').addEventListener('click', () => showView('supervisor'));
+    mountAdmin({ token: () => state.claims.token, skills: () => state.settings.skills, skillName, onShow: () => state.supervisor.hide() });
   }
   // The views Mine / Unassigned / Closed today and the search (js/workspace.js); a picked chat is shown and selected.
   state.workspace = mountWorkspace({
@@ -303,6 +305,8 @@ async function connect() {
   connection.on('SupervisorAlert', alert => state.supervisor?.alert(alert));
   state.liveChat?.listen(connection);
   mountAgentNotes({ connection, current: id => state.conversations.get(id ?? state.selectedId) });
+  // Quick replies and house rules a supervisor changed apply from the next keystroke.
+  watchSettings(connection, settings => { state.settings = settings; updateQuickReplies(); });
   state.typing = watchTyping({ connection, from: 'customer', box: $('#message'), current: () => state.selectedId,
     canSignal: id => state.conversations.get(id)?.status === 'assigned',
     // The list shows it too, in place of the last message, for the chats not on screen.
@@ -462,7 +466,7 @@ function readKey() {
 }
 
 function markRead(conversation) {
-  if (!conversation || document.visibilityState !== 'visible' || !$('#supervisor').hidden) return;
+  if (!conversation || document.visibilityState !== 'visible' || $('#workspace').hidden) return;
   const last = conversation.messages.at(-1)?.sequence ?? 0;
   if (lastRead(conversation.id) >= last) return;
   state.read[conversation.id] = last;
