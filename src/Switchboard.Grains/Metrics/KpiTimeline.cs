@@ -54,9 +54,15 @@ public static class KpiScopes
 {
     public const string Cluster = "cluster";
 
-    public static string Skill(string skill) => $"skill:{skill}";
+    public static string Skill(string skill) => SkillPrefix + skill;
 
     public static string Agent(string agentId) => $"agent:{agentId}";
+
+    private const string SkillPrefix = "skill:";
+
+    /// <summary>The skill of a skill scope, or null for the cluster's and agents' scopes.</summary>
+    public static string? SkillOf(string scope) =>
+        scope.StartsWith(SkillPrefix, StringComparison.Ordinal) ? scope[SkillPrefix.Length..] : null;
 
     public static IEnumerable<string> Of(ServiceEvent e)
     {
@@ -140,6 +146,55 @@ public sealed class KpiTimeline(TimeSpan rollingWindow)
         }
 
         return snapshot;
+    }
+
+    /// <summary>
+    /// Today (UTC) up to <paramref name="now"/> in intervals of <paramref name="interval"/> (whole minutes that divide
+    /// the day evenly work best: 15 min gives 96), for the cluster and each skill, with the anomalies that began today.
+    /// </summary>
+    public KpiDay Day(DateTimeOffset now, TimeSpan interval)
+    {
+        now = now.ToUniversalTime();
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var from = Minute(midnight);
+        var current = Minute(now);
+        var width = Math.Max(1, (long)interval.TotalMinutes);
+        var day = new KpiDay { From = midnight, Interval = TimeSpan.FromMinutes(width), Count = (int)((current - from) / width) + 1 };
+        foreach (var (minute, scopes) in _minutes)
+        {
+            if (minute < from || minute > current)
+            {
+                continue;
+            }
+
+            var index = (int)((minute - from) / width);
+            foreach (var (scope, aggregate) in scopes)
+            {
+                var skill = KpiScopes.SkillOf(scope);
+                if (skill is null && scope != KpiScopes.Cluster)
+                {
+                    continue;
+                }
+
+                if (!day.Scopes.TryGetValue(scope, out var intervals))
+                {
+                    day.Scopes[scope] = intervals = [];
+                }
+
+                if (!intervals.TryGetValue(index, out var sum))
+                {
+                    intervals[index] = sum = new KpiAggregate();
+                }
+
+                sum.Merge(aggregate);
+                if (skill is not null && aggregate.Anomalies > 0)
+                {
+                    day.Anomalies.Add(new AnomalyMark(DateTimeOffset.FromUnixTimeSeconds(minute * 60), skill));
+                }
+            }
+        }
+
+        return day;
     }
 
     private void Prune(long before)
