@@ -55,7 +55,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage', 'tickets']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'floor']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);
