@@ -146,7 +146,11 @@ export function createFloorCharts({ skillName }) {
       return;
     }
 
-    const x = today.intervals.map(i => seconds(i.start));
+    // One more point at the end of the current interval, so the last interval has a width like the others: the
+    // volume steps draw across it; the other series have nothing there (null, a gap).
+    const intervalSeconds = 15 * 60;
+    const x = [...today.intervals.map(i => seconds(i.start)), seconds(today.intervals.at(-1).start) + intervalSeconds];
+    const series = pick => [...today.intervals.map(pick), null];
     const answered = today.intervals.reduce((sum, i) => sum + i.answered, 0);
     const started = today.intervals.reduce((sum, i) => sum + i.started, 0);
     const anomalies = today.anomalies.map(a => ({ x: seconds(a.at), label: skillName(a.queue) ?? a.displayName, at: a.at }));
@@ -175,7 +179,7 @@ export function createFloorCharts({ skillName }) {
       scales: { ...common.scales, y: { range: (u, min, max) => [0, Math.max(60, max ?? 0) * 1.1] } },
       axes: axes(t('floor.frt.axis'), durationText),
       plugins: [anomalyMarks(anomalies, frt.el)],
-    }, [x, today.intervals.map(i => i.firstResponseP50Seconds), today.intervals.map(i => i.firstResponseP90Seconds)], frt.plot);
+    }, [x, series(i => i.firstResponseP50Seconds), series(i => i.firstResponseP90Seconds)], frt.plot);
 
     draw({
       ...common,
@@ -187,7 +191,7 @@ export function createFloorCharts({ skillName }) {
       ],
       scales: { ...common.scales, y: { range: [0, 100] } },
       axes: axes(t('floor.service.axis'), v => `${formatNumber(v)} %`),
-    }, [x, today.intervals.map(i => share(i.slaAttainment)), today.intervals.map(i => share(i.abandonmentRate)), today.intervals.map(i => share(i.csat))], service.plot);
+    }, [x, series(i => share(i.slaAttainment)), series(i => share(i.abandonmentRate)), series(i => share(i.csat))], service.plot);
 
     const stepped = uPlot.paths.stepped({ align: 1 });
     draw({
@@ -205,7 +209,7 @@ export function createFloorCharts({ skillName }) {
       ],
       scales: { ...common.scales, y: { range: (u, min, max) => [0, Math.max(4, max ?? 0) + 1] } },
       axes: axes(t('floor.volume.axis'), v => (Number.isInteger(v) ? formatNumber(v) : '')),
-    }, [x, ...today.topics.map(topic => topic.started)], volume.plot);
+    }, [x, ...today.topics.map(topic => [...topic.started, topic.started.at(-1) ?? null])], volume.plot);
   }
 
   window.addEventListener('languagechange', () => { if (timer) render(); });
