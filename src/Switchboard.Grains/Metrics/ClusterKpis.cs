@@ -27,13 +27,13 @@ public sealed class ClusterKpis(
         return merged;
     }
 
-    /// <summary>Today (UTC) in intervals of <paramref name="interval"/>, up to now, for the whole cluster.</summary>
-    public async Task<(DateTimeOffset At, KpiDay Day)> ReadDayAsync(TimeSpan interval)
+    /// <summary>Today (UTC) in quarters of an hour, up to now, for the whole cluster.</summary>
+    public async Task<(DateTimeOffset At, KpiDay Day)> ReadDayAsync()
     {
         var now = time.GetUtcNow();
         // An empty day cut the same way: the intervals are there even when no silo answers.
-        var merged = new KpiTimeline(TimeSpan.FromMinutes(1)).Day(now, interval);
-        foreach (var share in await FromEverySiloAsync(silo => silo.DayAsync(now, interval)))
+        var merged = new KpiTimeline(TimeSpan.FromMinutes(1)).Day(now);
+        foreach (var share in await FromEverySiloAsync(silo => silo.DayAsync(now)))
         {
             merged.Merge(share);
         }

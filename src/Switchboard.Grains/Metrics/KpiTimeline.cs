@@ -81,8 +81,16 @@ public static class KpiScopes
 /// </summary>
 public sealed class KpiTimeline(TimeSpan rollingWindow)
 {
+    /// <summary>The intervals <see cref="Day"/> cuts today into.</summary>
+    public static readonly TimeSpan DayInterval = TimeSpan.FromMinutes(QuarterMinutes);
+
+    private const long QuarterMinutes = 15;
     private static readonly TimeSpan Retention = TimeSpan.FromHours(25);
     private readonly SortedDictionary<long, Dictionary<string, KpiAggregate>> _minutes = [];
+    // The cluster's and each skill's quarters of an hour, kept as events arrive (agents' scopes are not charted), and
+    // the anomalies: what Day reads.
+    private readonly SortedDictionary<long, Dictionary<string, KpiAggregate>> _quarters = [];
+    private readonly List<AnomalyMark> _anomalies = [];
 
     public void Add(ServiceEvent e)
     {
@@ -101,6 +109,27 @@ public sealed class KpiTimeline(TimeSpan rollingWindow)
             }
 
             aggregate.Add(e);
+        }
+
+        var quarter = minute / QuarterMinutes;
+        if (!_quarters.TryGetValue(quarter, out var quarterScopes))
+        {
+            _quarters[quarter] = quarterScopes = [];
+        }
+
+        foreach (var scope in (string[])[KpiScopes.Cluster, KpiScopes.Skill(e.Skill)])
+        {
+            if (!quarterScopes.TryGetValue(scope, out var aggregate))
+            {
+                quarterScopes[scope] = aggregate = new KpiAggregate();
+            }
+
+            aggregate.Add(e);
+        }
+
+        if (e.Kind == ServiceEventKind.Anomaly)
+        {
+            _anomalies.Add(new AnomalyMark(DateTimeOffset.FromUnixTimeSeconds(minute * 60), e.Skill));
         }
     }
 
@@ -149,51 +178,36 @@ public sealed class KpiTimeline(TimeSpan rollingWindow)
     }
 
     /// <summary>
-    /// Today (UTC) up to <paramref name="now"/> in intervals of <paramref name="interval"/> (whole minutes that divide
-    /// the day evenly work best: 15 min gives 96), for the cluster and each skill, with the anomalies that began today.
+    /// Today (UTC) up to the quarter that holds <paramref name="now"/>, in quarters of an hour
+    /// (<see cref="DayInterval"/>), for the cluster and each skill, with the anomalies that began today. Read from
+    /// quarters kept as events arrive, so a read merges at most 96 aggregates per scope whatever the day's traffic.
     /// </summary>
-    public KpiDay Day(DateTimeOffset now, TimeSpan interval)
+    public KpiDay Day(DateTimeOffset now)
     {
         now = now.ToUniversalTime();
         var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var from = Minute(midnight);
-        var current = Minute(now);
-        var width = Math.Max(1, (long)interval.TotalMinutes);
-        var day = new KpiDay { From = midnight, Interval = TimeSpan.FromMinutes(width), Count = (int)((current - from) / width) + 1 };
-        foreach (var (minute, scopes) in _minutes)
+        var from = Minute(midnight) / QuarterMinutes;
+        var current = Minute(now) / QuarterMinutes;
+        var day = new KpiDay { From = midnight, Interval = DayInterval, Count = (int)(current - from) + 1 };
+        foreach (var (quarter, scopes) in _quarters)
         {
-            if (minute < from || minute > current)
+            if (quarter < from || quarter > current)
             {
                 continue;
             }
 
-            var index = (int)((minute - from) / width);
             foreach (var (scope, aggregate) in scopes)
             {
-                var skill = KpiScopes.SkillOf(scope);
-                if (skill is null && scope != KpiScopes.Cluster)
-                {
-                    continue;
-                }
-
                 if (!day.Scopes.TryGetValue(scope, out var intervals))
                 {
                     day.Scopes[scope] = intervals = [];
                 }
 
-                if (!intervals.TryGetValue(index, out var sum))
-                {
-                    intervals[index] = sum = new KpiAggregate();
-                }
-
-                sum.Merge(aggregate);
-                if (skill is not null && aggregate.Anomalies > 0)
-                {
-                    day.Anomalies.Add(new AnomalyMark(DateTimeOffset.FromUnixTimeSeconds(minute * 60), skill));
-                }
+                intervals[(int)(quarter - from)] = new KpiAggregate().Merge(aggregate);
             }
         }
 
+        day.Anomalies.AddRange(_anomalies.Where(a => a.At >= midnight && Minute(a.At) / QuarterMinutes <= current));
         return day;
     }
 
@@ -203,6 +217,13 @@ public sealed class KpiTimeline(TimeSpan rollingWindow)
         {
             _minutes.Remove(first);
         }
+
+        while (_quarters.Count > 0 && _quarters.Keys.First() is var first && first < before / QuarterMinutes)
+        {
+            _quarters.Remove(first);
+        }
+
+        _anomalies.RemoveAll(a => Minute(a.At) < before);
     }
 
     private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;

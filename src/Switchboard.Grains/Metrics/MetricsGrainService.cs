@@ -12,8 +12,8 @@ public interface IMetricsGrainService : IGrainService
     /// <summary>This silo's KPIs for the windows at <paramref name="now"/> (the caller's clock, so every silo cuts the same windows).</summary>
     Task<KpiSnapshot> SnapshotAsync(DateTimeOffset now);
 
-    /// <summary>This silo's share of today in intervals, cut at <paramref name="now"/> (the caller's clock, as above).</summary>
-    Task<KpiDay> DayAsync(DateTimeOffset now, TimeSpan interval);
+    /// <summary>This silo's share of today in quarters of an hour, cut at <paramref name="now"/> (the caller's clock, as above).</summary>
+    Task<KpiDay> DayAsync(DateTimeOffset now);
 }
 
 [Reentrant]
@@ -22,7 +22,7 @@ internal sealed class MetricsGrainService(GrainId id, Silo silo, ILoggerFactory 
 {
     public Task<KpiSnapshot> SnapshotAsync(DateTimeOffset now) => Task.FromResult(metrics.Snapshot(now));
 
-    public Task<KpiDay> DayAsync(DateTimeOffset now, TimeSpan interval) => Task.FromResult(metrics.Day(now, interval));
+    public Task<KpiDay> DayAsync(DateTimeOffset now) => Task.FromResult(metrics.Day(now));
 }
 
 public interface IMetricsGrainServiceClient : IGrainServiceClient<IMetricsGrainService>

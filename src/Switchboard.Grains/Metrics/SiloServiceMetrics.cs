@@ -110,11 +110,11 @@ public sealed class SiloServiceMetrics : IServiceMetrics
         }
     }
 
-    public KpiDay Day(DateTimeOffset now, TimeSpan interval)
+    public KpiDay Day(DateTimeOffset now)
     {
         lock (_lock)
         {
-            return _timeline.Day(now, interval);
+            return _timeline.Day(now);
         }
     }
 

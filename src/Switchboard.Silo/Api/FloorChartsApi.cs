@@ -32,14 +32,11 @@ public sealed record TodayStats(DateTimeOffset At, DateTimeOffset From, TimeSpan
 
 public static class FloorChartsApi
 {
-    /// <summary>The charts' interval: a floor lead reads the day in quarters of an hour.</summary>
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(15);
-
     public static IEndpointRouteBuilder MapFloorChartsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/stats/today", async (IOptions<SwitchboardOptions> options, ClusterKpis kpis) =>
         {
-            var (at, day) = await kpis.ReadDayAsync(Interval);
+            var (at, day) = await kpis.ReadDayAsync();
             return Today(at, day, options.Value);
         }).RequireAuthorization(AuthHosting.SupervisorPolicy);
         return app;
