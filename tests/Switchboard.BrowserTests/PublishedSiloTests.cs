@@ -72,6 +72,8 @@ public sealed partial class PublishedSiloTests(ConsoleFixture fixture, ITestOutp
             Assert.Contains("/js/console.js", scripts.Keys);
             var missing = scripts.Where(s => !File.Exists(s.Value)).Select(s => s.Key).ToList();
             Assert.True(missing.Count == 0, $"Not in the published output: {string.Join(", ", missing)}");
+            // The floor's charts load uPlot on demand (an import no page names): it is published beside the SignalR client.
+            Assert.All(["uPlot.esm.js", "uPlot.min.css"], file => Assert.True(File.Exists(Path.Combine([app, .. ConsolePages.ChartsFolder, file])), $"{file} is not in the published output."));
 
             await using var running = await PublishedSilo.StartAsync(dotnet, app);
             var errors = new List<string>();

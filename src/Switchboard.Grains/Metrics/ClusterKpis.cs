@@ -18,6 +18,31 @@ public sealed class ClusterKpis(
     public async Task<KpiSnapshot> ReadAsync()
     {
         var now = time.GetUtcNow();
+        var merged = new KpiSnapshot { At = now };
+        foreach (var share in await FromEverySiloAsync(silo => silo.SnapshotAsync(now)))
+        {
+            merged.Merge(share);
+        }
+
+        return merged;
+    }
+
+    /// <summary>Today (UTC) in quarters of an hour, up to now, for the whole cluster.</summary>
+    public async Task<(DateTimeOffset At, KpiDay Day)> ReadDayAsync()
+    {
+        var now = time.GetUtcNow();
+        // An empty day cut the same way: the intervals are there even when no silo answers.
+        var merged = new KpiTimeline(TimeSpan.FromMinutes(1)).Day(now);
+        foreach (var share in await FromEverySiloAsync(silo => silo.DayAsync(now)))
+        {
+            merged.Merge(share);
+        }
+
+        return (now, merged);
+    }
+
+    private async Task<IEnumerable<T>> FromEverySiloAsync<T>(Func<IMetricsGrainService, Task<T>> read) where T : class
+    {
         var silos = membership.CurrentSnapshot.Members.Values
             .Where(m => m.Status == SiloStatus.Active)
             .Select(m => m.SiloAddress)
@@ -26,7 +51,7 @@ public sealed class ClusterKpis(
         {
             try
             {
-                return await services.On(silo).SnapshotAsync(now).WaitAsync(SiloTimeout);
+                return await read(services.On(silo)).WaitAsync(SiloTimeout);
             }
             catch (Exception ex)
             {
@@ -35,12 +60,6 @@ public sealed class ClusterKpis(
             }
         }));
 
-        var merged = new KpiSnapshot { At = now };
-        foreach (var share in shares.OfType<KpiSnapshot>())
-        {
-            merged.Merge(share);
-        }
-
-        return merged;
+        return shares.OfType<T>();
     }
 }

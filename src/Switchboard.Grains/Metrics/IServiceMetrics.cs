@@ -26,4 +26,7 @@ public interface IServiceMetrics
 
     /// <summary>This silo's KPIs at <paramref name="now"/>.</summary>
     KpiSnapshot Snapshot(DateTimeOffset now);
+
+    /// <summary>This silo's share of today (UTC) in quarters of an hour, up to <paramref name="now"/>.</summary>
+    KpiDay Day(DateTimeOffset now);
 }

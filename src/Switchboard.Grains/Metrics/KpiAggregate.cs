@@ -21,6 +21,9 @@ public sealed class KpiAggregate
     [Id(10)] public long Ratings { get; set; }
     [Id(11)] public long GoodRatings { get; set; }
 
+    /// <summary>FRT anomaly episodes that began (counted in the queue's scope and the cluster's).</summary>
+    [Id(12)] public long Anomalies { get; set; }
+
     public long Resolved => Resolution.Count;
 
     public void Add(ServiceEvent e)
@@ -56,6 +59,9 @@ public sealed class KpiAggregate
             case ServiceEventKind.Breached:
                 SlaBreached++;
                 break;
+            case ServiceEventKind.Anomaly:
+                Anomalies++;
+                break;
         }
     }
 
@@ -73,6 +79,7 @@ public sealed class KpiAggregate
         SlaBreached += other.SlaBreached;
         Ratings += other.Ratings;
         GoodRatings += other.GoodRatings;
+        Anomalies += other.Anomalies;
         return this;
     }
 

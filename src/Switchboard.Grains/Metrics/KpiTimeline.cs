@@ -54,9 +54,15 @@ public static class KpiScopes
 {
     public const string Cluster = "cluster";
 
-    public static string Skill(string skill) => $"skill:{skill}";
+    public static string Skill(string skill) => SkillPrefix + skill;
 
     public static string Agent(string agentId) => $"agent:{agentId}";
+
+    private const string SkillPrefix = "skill:";
+
+    /// <summary>The skill of a skill scope, or null for the cluster's and agents' scopes.</summary>
+    public static string? SkillOf(string scope) =>
+        scope.StartsWith(SkillPrefix, StringComparison.Ordinal) ? scope[SkillPrefix.Length..] : null;
 
     public static IEnumerable<string> Of(ServiceEvent e)
     {
@@ -75,8 +81,16 @@ public static class KpiScopes
 /// </summary>
 public sealed class KpiTimeline(TimeSpan rollingWindow)
 {
+    /// <summary>The intervals <see cref="Day"/> cuts today into.</summary>
+    public static readonly TimeSpan DayInterval = TimeSpan.FromMinutes(QuarterMinutes);
+
+    private const long QuarterMinutes = 15;
     private static readonly TimeSpan Retention = TimeSpan.FromHours(25);
     private readonly SortedDictionary<long, Dictionary<string, KpiAggregate>> _minutes = [];
+    // The cluster's and each skill's quarters of an hour, kept as events arrive (agents' scopes are not charted), and
+    // the anomalies: what Day reads.
+    private readonly SortedDictionary<long, Dictionary<string, KpiAggregate>> _quarters = [];
+    private readonly List<AnomalyMark> _anomalies = [];
 
     public void Add(ServiceEvent e)
     {
@@ -95,6 +109,27 @@ public sealed class KpiTimeline(TimeSpan rollingWindow)
             }
 
             aggregate.Add(e);
+        }
+
+        var quarter = minute / QuarterMinutes;
+        if (!_quarters.TryGetValue(quarter, out var quarterScopes))
+        {
+            _quarters[quarter] = quarterScopes = [];
+        }
+
+        foreach (var scope in (string[])[KpiScopes.Cluster, KpiScopes.Skill(e.Skill)])
+        {
+            if (!quarterScopes.TryGetValue(scope, out var aggregate))
+            {
+                quarterScopes[scope] = aggregate = new KpiAggregate();
+            }
+
+            aggregate.Add(e);
+        }
+
+        if (e.Kind == ServiceEventKind.Anomaly)
+        {
+            _anomalies.Add(new AnomalyMark(DateTimeOffset.FromUnixTimeSeconds(minute * 60), e.Skill));
         }
     }
 
@@ -142,12 +177,53 @@ public sealed class KpiTimeline(TimeSpan rollingWindow)
         return snapshot;
     }
 
+    /// <summary>
+    /// Today (UTC) up to the quarter that holds <paramref name="now"/>, in quarters of an hour
+    /// (<see cref="DayInterval"/>), for the cluster and each skill, with the anomalies that began today. Read from
+    /// quarters kept as events arrive, so a read merges at most 96 aggregates per scope whatever the day's traffic.
+    /// </summary>
+    public KpiDay Day(DateTimeOffset now)
+    {
+        now = now.ToUniversalTime();
+        var midnight = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
+        var from = Minute(midnight) / QuarterMinutes;
+        var current = Minute(now) / QuarterMinutes;
+        var day = new KpiDay { From = midnight, Interval = DayInterval, Count = (int)(current - from) + 1 };
+        foreach (var (quarter, scopes) in _quarters)
+        {
+            if (quarter < from || quarter > current)
+            {
+                continue;
+            }
+
+            foreach (var (scope, aggregate) in scopes)
+            {
+                if (!day.Scopes.TryGetValue(scope, out var intervals))
+                {
+                    day.Scopes[scope] = intervals = [];
+                }
+
+                intervals[(int)(quarter - from)] = new KpiAggregate().Merge(aggregate);
+            }
+        }
+
+        day.Anomalies.AddRange(_anomalies.Where(a => a.At >= midnight && Minute(a.At) / QuarterMinutes <= current));
+        return day;
+    }
+
     private void Prune(long before)
     {
         while (_minutes.Count > 0 && _minutes.Keys.First() is var first && first < before)
         {
             _minutes.Remove(first);
         }
+
+        while (_quarters.Count > 0 && _quarters.Keys.First() is var first && first < before / QuarterMinutes)
+        {
+            _quarters.Remove(first);
+        }
+
+        _anomalies.RemoveAll(a => Minute(a.At) < before);
     }
 
     private static long Minute(DateTimeOffset at) => at.ToUnixTimeSeconds() / 60;

@@ -11,6 +11,9 @@ public interface IMetricsGrainService : IGrainService
 {
     /// <summary>This silo's KPIs for the windows at <paramref name="now"/> (the caller's clock, so every silo cuts the same windows).</summary>
     Task<KpiSnapshot> SnapshotAsync(DateTimeOffset now);
+
+    /// <summary>This silo's share of today in quarters of an hour, cut at <paramref name="now"/> (the caller's clock, as above).</summary>
+    Task<KpiDay> DayAsync(DateTimeOffset now);
 }
 
 [Reentrant]
@@ -18,6 +21,8 @@ internal sealed class MetricsGrainService(GrainId id, Silo silo, ILoggerFactory 
     : GrainService(id, silo, loggers), IMetricsGrainService
 {
     public Task<KpiSnapshot> SnapshotAsync(DateTimeOffset now) => Task.FromResult(metrics.Snapshot(now));
+
+    public Task<KpiDay> DayAsync(DateTimeOffset now) => Task.FromResult(metrics.Day(now));
 }
 
 public interface IMetricsGrainServiceClient : IGrainServiceClient<IMetricsGrainService>

@@ -26,6 +26,9 @@ public enum ServiceEventKind
 
     /// <summary>The first-response deadline passed unanswered.</summary>
     Breached,
+
+    /// <summary>A queue's first response times jumped (an FRT anomaly episode began); the skill is the queue's.</summary>
+    Anomaly,
 }
 
 /// <summary>One countable fact, stamped with when it happened, the conversation's skill and the agent if any.</summary>

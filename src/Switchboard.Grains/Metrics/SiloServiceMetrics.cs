@@ -110,6 +110,14 @@ public sealed class SiloServiceMetrics : IServiceMetrics
         }
     }
 
+    public KpiDay Day(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return _timeline.Day(now);
+        }
+    }
+
     private IEnumerable<Measurement<int>> QueueLengths() =>
         _queueLengths.Select(q => new Measurement<int>(q.Value, new KeyValuePair<string, object?>("skill", q.Key)));
 

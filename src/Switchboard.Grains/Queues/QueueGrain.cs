@@ -273,6 +273,8 @@ public sealed class QueueGrain(
                 + $"{recent / baseline:0.0}× the {Minutes(baseline)} of the hour before.";
             logger.LogWarning("FRT anomaly in queue {Queue}: {Detail}", Skill, detail);
             notifier.SupervisorAlert(new SupervisorAlert(SupervisorAlertKind.Anomaly, "", Skill, detail, now));
+            // Counted too, so the floor's charts mark when it began.
+            metrics.Record(new ServiceEvent(ServiceEventKind.Anomaly, now, Skill));
         }
 
         return Task.CompletedTask;

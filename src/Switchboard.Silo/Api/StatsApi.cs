@@ -13,6 +13,7 @@ public sealed record WindowedKpis(KpiReport Hour, KpiReport Today, KpiReport Rol
         new(KpiReport.From(kpis.Hour), KpiReport.From(kpis.Today), KpiReport.From(kpis.Rolling));
 }
 
+/// <param name="Waiting">Conversations waiting here, an overflowed one only in the furthest queue it reached.</param>
 /// <param name="Band">The service-level band of the rolling window's mean first response; null with no answers in it.</param>
 public sealed record QueueStats(string Name, string DisplayName, ServiceLevelBand? Band, int Waiting, int AgentsOnline, WindowedKpis Kpis);
 
@@ -31,6 +32,7 @@ public static class StatsApi
     {
         app.MapGet("/api/stats", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) =>
             ReadStatsAsync(grains, options.Value, kpis)).RequireAuthorization(AuthHosting.SupervisorPolicy);
+        app.MapFloorChartsApi();
         return app;
     }
 
@@ -45,6 +47,8 @@ public static class StatsApi
             .Order(StringComparer.Ordinal);
         var agents = (await Task.WhenAll(agentIds.Select(id => grains.Grain<IAgentGrain>(id).GetAsync()))).OfType<AgentView>().ToArray();
 
+        // An overflowed conversation waits in several queues: counted once, in the queue that holds it (as the overview does).
+        var holders = ConsoleApi.Holders(queues, options.Sla.FallbackQueue);
         var online = agents.Where(a => a.Presence == AgentPresence.Online).ToArray();
         var active = agents.Sum(a => a.Conversations.Length);
         var capacity = online.Sum(a => (long)a.Profile.Capacity);
@@ -52,7 +56,7 @@ public static class StatsApi
             snapshot.At,
             options.Metrics.RollingWindow,
             new ClusterStats(
-                queues.Sum(q => q.Waiting.Length),
+                holders.Count,
                 online.Length,
                 active,
                 capacity,
@@ -61,7 +65,8 @@ public static class StatsApi
             [.. queues.Select(q =>
             {
                 var windows = WindowedKpis.From(snapshot[KpiScopes.Skill(q.Skill)]);
-                return new QueueStats(q.Skill, DisplayName(options, q.Skill), windows.Rolling.Band, q.Waiting.Length, q.Agents.Count(a => a.Accepting), windows);
+                var waiting = q.Waiting.Count(e => holders[e.ConversationId].Queue == q.Skill);
+                return new QueueStats(q.Skill, DisplayName(options, q.Skill), windows.Rolling.Band, waiting, q.Agents.Count(a => a.Accepting), windows);
             })],
             [.. agents.Select(a => new AgentStats(
                 a.Id,

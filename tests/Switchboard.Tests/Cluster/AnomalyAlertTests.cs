@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Switchboard.Metrics;
 using Switchboard.Conversations;
 using Switchboard.Queues;
 using Switchboard.Supervision;
@@ -23,6 +25,14 @@ public sealed class AnomalyAlertTests(SlaClusterFixture fixture)
         var alert = (SupervisorAlert)(await fixture.Notifier.WaitAsync(IsAnomaly)).Payload!;
         Assert.Contains("the hour before", alert.Detail);
         Assert.Equal(1, fixture.Notifier.Count(IsAnomaly));
+
+        // The floor's charts mark it at the minute the alert went out, once (the day read as of the alert: the test's
+        // fake clock may have passed midnight since).
+        var day = fixture.Cluster.Silos
+            .Select(silo => silo.ServiceProvider.GetRequiredService<IServiceMetrics>().Day(alert.At))
+            .Aggregate((a, b) => a.Merge(b));
+        var mark = Assert.Single(day.Anomalies, a => a.Queue == skill);
+        Assert.Equal(alert.At.ToUnixTimeSeconds() / 60, mark.At.ToUnixTimeSeconds() / 60);
     }
 
     private async Task AnswerEveryMinuteAsync(IQueueGrain queue, TimeSpan firstResponse, int minutes)

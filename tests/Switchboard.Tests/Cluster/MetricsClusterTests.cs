@@ -171,5 +171,5 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
         (KpiReport.From(kpis.Hour), KpiReport.From(kpis.Today), KpiReport.From(kpis.Rolling));
 
     private static long Count(KpiAggregate a) =>
-        a.Started + a.Assigned + a.FirstResponse.Count + a.Response.Count + a.Resolved + a.Abandoned + a.Ratings + a.SlaBreached;
+        a.Started + a.Assigned + a.FirstResponse.Count + a.Response.Count + a.Resolved + a.Abandoned + a.Ratings + a.SlaBreached + a.Anomalies;
 }

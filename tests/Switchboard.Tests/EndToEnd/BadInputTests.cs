@@ -194,7 +194,8 @@ public sealed class BadInputTests(SiloFixture silo) : HubTests
             return Task.CompletedTask;
         };
 
-        await ConnectAsync(connection);
+        // Only started: the server closes it before the agent could choose anything.
+        await StartOnlyAsync(connection);
         var error = await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Contains(expected, error?.Message);

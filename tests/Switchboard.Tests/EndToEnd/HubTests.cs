@@ -17,8 +17,24 @@ public abstract class HubTests : IAsyncLifetime
         }
     }
 
-    /// <summary>Starts the connection (register handlers first: pushes may arrive at once) and closes it after the test.</summary>
+    /// <summary>
+    /// Starts the connection (register handlers first: pushes may arrive at once) and closes it after the test. An
+    /// agent's connection then chooses Online, as an agent does in the console after signing in Away.
+    /// </summary>
     protected async Task<HubConnection> ConnectAsync(HubConnection connection)
+    {
+        _connections.Add(connection);
+        if (SiloFixture.IsAgentConnection(connection))
+        {
+            return await SiloFixture.SignInOnlineAsync(connection);
+        }
+
+        await connection.StartAsync();
+        return connection;
+    }
+
+    /// <summary>Starts the connection and nothing more (an agent's stays as it signed in), and closes it after the test.</summary>
+    protected async Task<HubConnection> StartOnlyAsync(HubConnection connection)
     {
         _connections.Add(connection);
         await connection.StartAsync();

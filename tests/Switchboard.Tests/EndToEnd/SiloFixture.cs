@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Agents;
 using Switchboard.Auth;
 using Switchboard.Conversations;
 using Switchboard.Hosting;
@@ -63,9 +64,6 @@ public class SiloFixture : IAsyncLifetime
             // sign-in stays on as it is on embedded defaults.
             ["Switchboard:Auth:SigningKey"] = SigningKey,
             ["Switchboard:Auth:DevelopmentSignIn"] = "true",
-            // The tests here are about chats, not sign-in: the agents they connect take chats at once, as agents who
-            // chose Online. The product signs agents in Away (SignInPresenceTests, and the browser tests, use that).
-            ["Switchboard:SignInStatus"] = "Online",
             // Every test here starts its conversations from 127.0.0.1, many of them on one connection, and leaves
             // most open: the per-client limits on open conversations would soon refuse them. CapsTests has its own silo.
             ["Switchboard:Limits:OpenConversationsPerConnection"] = "0",
@@ -147,7 +145,29 @@ public class SiloFixture : IAsyncLifetime
     public HubConnection AgentConnection(string agentId) => AgentConnectionWithToken(AgentToken(agentId));
 
     /// <summary>An agent hub connection presenting <paramref name="token"/> (null: none).</summary>
-    public HubConnection AgentConnectionWithToken(string? token) => Connection(AgentHub.Path, token);
+    public HubConnection AgentConnectionWithToken(string? token)
+    {
+        var connection = Connection(AgentHub.Path, token);
+        AgentConnections.AddOrUpdate(connection, token);
+        return connection;
+    }
+
+    // The agent connections fixtures made: HubTests.ConnectAsync signs them in as an agent does in the console.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<HubConnection, string?> AgentConnections = new();
+
+    public static bool IsAgentConnection(HubConnection connection) => AgentConnections.TryGetValue(connection, out _);
+
+    /// <summary>
+    /// Starts an agent's connection and chooses Online, as an agent does in the console: the silo signs agents in Away
+    /// (<c>Switchboard:SignInStatus</c>), and routes them nothing until they choose Online.
+    /// </summary>
+    public static async Task<HubConnection> SignInOnlineAsync(HubConnection agent)
+    {
+        await agent.StartAsync();
+        var view = await agent.InvokeAsync<AgentView>(nameof(AgentHub.SetPresence), AgentPresence.Online);
+        Assert.Equal(AgentPresence.Online, view.Presence);
+        return agent;
+    }
 
     public HubConnection CustomerConnection() => Connection(CustomerHub.Path, null);
 

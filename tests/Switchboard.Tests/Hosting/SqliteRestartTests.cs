@@ -39,7 +39,7 @@ public sealed class SqliteRestartTests
             var (agentId, skill) = first.NewLane();
             await using var agent = first.AgentConnection(agentId);
             var assignments = new Inbox<ConversationView>(agent, nameof(IAgentClient.ConversationAssigned));
-            await agent.StartAsync();
+            await SiloFixture.SignInOnlineAsync(agent);
             var started = await first.StartOverHttpAsync(new StartConversation("Ada Lovelace", skill, "My parcel is late"));
             customerToken = started.CustomerToken;
             await assignments.WaitAsync(c => c.Id == started.Conversation.Id);

@@ -31,7 +31,7 @@ public sealed class TicketRestartTests(Xunit.Abstractions.ITestOutputHelper outp
             id = started.Conversation.Id;
             await customer.InvokeAsync<ConversationView>(nameof(CustomerHub.LeaveMessage), id, Guid.NewGuid().ToString(), email, "Is my order insured?");
             await using var supervisor = first.AgentConnection(SiloFixture.Supervisor);
-            await supervisor.StartAsync();
+            await SiloFixture.SignInOnlineAsync(supervisor);
             await supervisor.InvokeAsync<ConversationView>(nameof(AgentHub.ClaimTicket), id);
             await supervisor.InvokeAsync<ConversationView>(nameof(AgentHub.AnswerTicket), id, Guid.NewGuid().ToString(), "Yes, up to its full value.");
             // At least one attempt was refused before the stop: the answer is stored as pending, with its error.

@@ -58,7 +58,7 @@ const expiredReason = () => t('signin.expired');
 const returnKey = 'switchboard.signinReturn';
 
 async function main() {
-  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'livechat', 'workspace', 'admin']);
+  await loadLanguage(['common', 'console', 'chatpage', 'tickets', 'livechat', 'workspace', 'admin', 'floor']);
   mountLanguageSwitcher($('#language-switcher'));
   mountLanguageSwitcher($('#signin-language'), 'signin-language-choice');
   window.addEventListener('languagechange', onLanguageChange);

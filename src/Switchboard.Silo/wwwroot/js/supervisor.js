@@ -4,10 +4,12 @@ import { serverNow, formatClock, formatTime } from './time.js';
 import { hubError } from './hub.js';
 import { t, plural, formatNumber, formatDateTime } from './i18n.js';
 import { createTicketBoard } from './ticket-board.js';
+import { createFloorCharts } from './floor-charts.js';
 
 const refreshEvery = 10000;
 const presenceLabel = presence => (['online', 'away', 'offline'].includes(presence) ? t(`presence.${presence}`) : presence);
-const alertLabel = kind => (['breach', 'ticket', 'followUp'].includes(kind) ? t(`supervisor.alert.${kind}`) : kind);
+const alertLabel = kind => (['breach', 'ticket', 'followUp'].includes(kind) ? t(`supervisor.alert.${kind}`)
+  : kind === 'anomaly' ? t('floor.alert.anomaly') : kind);
 
 export function createSupervisorView({ invoke, skillName, onClaimed, agentId }) {
   let overview = null;
@@ -21,6 +23,8 @@ export function createSupervisorView({ invoke, skillName, onClaimed, agentId }) 
   window.addEventListener('languagechange', () => render());
   // Tickets with a contact are answered later, from the board (js/ticket-board.js).
   const board = createTicketBoard({ invoke, me: agentId, skillName, refresh: () => refresh() });
+  // Today's charts (js/floor-charts.js), read from /api/stats/today on their own, slower, clock.
+  const charts = createFloorCharts({ skillName });
 
   async function refresh() {
     // One read at a time; alerts in a burst share it.
@@ -120,6 +124,8 @@ export function createSupervisorView({ invoke, skillName, onClaimed, agentId }) 
       toast(`${kind}: ${skillName(a.topic)} · ${a.detail}`, a.kind === 'breach' ? 'error' : 'warning');
     }
     refresh();
+    // An FRT alert is marked on the chart: draw it now, not at the next minute.
+    if (visible && a.kind === 'anomaly') charts.refresh();
   }
 
   function tick() {
@@ -136,6 +142,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed, agentId }) 
       unseen = 0;
       $('#alert-count').hidden = true;
       refresh();
+      charts.show();
       clearInterval(timer);
       let seconds = 0;
       timer = setInterval(() => {
@@ -149,6 +156,7 @@ export function createSupervisorView({ invoke, skillName, onClaimed, agentId }) 
     hide() {
       visible = false;
       clearInterval(timer);
+      charts.hide();
     },
   };
 }
