@@ -172,24 +172,7 @@ public sealed class SiloCrashTests(CrashClusterFixture fixture, ITestOutputHelpe
         await fixture.EnsureAllSilosAsync();
         var deadlines = ((Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos[0]).ServiceProvider.GetRequiredService<IOptions<SwitchboardOptions>>().Value.Deadlines;
         var shards = Enumerable.Range(0, deadlines.Shards).Select(i => fixture.Grains.GetGrain<IDeadlineShardGrain>(i)).ToList();
-        // A shard that a silo's joining moved deactivates and is placed again on its owner; a call in that moment is
-        // rejected after Orleans' forwards, and its callers (the keeper, conversations) ask again, as this does.
-        await Task.WhenAll(shards.Select(async shard =>
-        {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await shard.EnsureActiveAsync(siloLost: false);
-                    return;
-                }
-                catch (OrleansMessageRejectionException) when (attempt < 5)
-                {
-                    // The keeper's backoff: the new activation is placed by the time the directory forgets the old.
-                    await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
-                }
-            }
-        }));
+        await Task.WhenAll(shards.Select(shard => shard.EnsureActiveAsync(siloLost: false)));
 
         // A silo dies: its shards come back on the two that stay; a new one joins and takes its share from them.
         var victim = (Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Silos[2];
