@@ -196,12 +196,9 @@ public sealed class DeadlineShardGrain(
         var owner = DeadlineShardPlacement.Owner(Shard, active);
         if (owner is not null && !owner.Equals(GrainContext.Address.SiloAddress))
         {
-            // Deactivated (which stores what changed), then placed again on its owner by the next call, which the
-            // keeper that asked makes at once: a reload from storage, not Orleans' live migration, whose hand-over
-            // waits on the target silo and, when that silo died during it, held every call to the shard for the
-            // 30 s response timeout (seen in the kill test: one conversation's deadline fired 33 s late).
+            // Migration deactivates this activation (which stores what changed) and places the shard again: on its owner.
             logger.LogInformation("Deadline shard {Shard} moves to {Owner}, the silo it belongs on now", Shard, owner);
-            this.DeactivateOnIdle();
+            this.MigrateOnIdle();
         }
 
         return Task.CompletedTask;

@@ -81,9 +81,6 @@ public sealed class DeadlineShardKeeper(
             try
             {
                 await grains.Grain<IDeadlineShardGrain>(shard).RebalanceAsync().WaitAsync(stopping);
-                // A shard that belongs elsewhere deactivated; this brings it back on its owner at once (its timers
-                // must run), reloading what it stored.
-                await EnsureActiveAsync(shard, "rebalanced", siloLost: false, stopping);
             }
             catch (Exception ex) when (!stopping.IsCancellationRequested)
             {

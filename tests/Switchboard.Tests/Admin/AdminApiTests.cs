@@ -227,7 +227,7 @@ public sealed class AdminStorageTests
             // The kept agent signs in, gets a chat, and the house rule set before the restart refuses its phrase.
             await using var agent = second.AgentConnection(made);
             var assigned = new Inbox<ConversationView>(agent, nameof(IAgentClient.ConversationAssigned));
-            await agent.StartAsync();
+            await SiloFixture.SignInOnlineAsync(agent);
             var started = await second.StartOverHttpAsync(new StartConversation("Eve Fox", skill, "Where is my refund?"));
             await assigned.WaitAsync(c => c.Id == started.Conversation.Id);
             var refused = await Assert.ThrowsAsync<HubException>(() => agent.InvokeAsync<ChatMessage>(nameof(AgentHub.SendMessage), started.Conversation.Id, "I have no idea, sorry."));

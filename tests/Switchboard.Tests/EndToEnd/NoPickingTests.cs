@@ -29,7 +29,8 @@ public sealed class NoPickingTests(NoPickingFixture silo) : HubTests
     public async Task WithPickingOffAPlainAgentIsRefusedTheUnassignedViewAndThePickButASupervisorIsNot()
     {
         var (agentId, skill) = silo.NewLane();
-        await ConnectAsync(silo.AgentConnection(agentId));
+        // Signed in and Away (the product's sign-in): nothing is routed to them, so the chat waits to be picked.
+        await StartOnlyAsync(silo.AgentConnection(agentId));
         var started = (await silo.StartOverHttpAsync(new StartConversation("Ann", skill, "Anyone there?"))).Conversation;
         using var agent = silo.As(silo.AgentToken(agentId));
 
