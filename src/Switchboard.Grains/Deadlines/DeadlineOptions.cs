@@ -38,9 +38,11 @@ public sealed class DeadlineOptions
     /// A waiting conversation that has had nothing to do for this long, and whose next due time is at least as far
     /// again plus <see cref="WakeLead"/> away, leaves memory (its state is stored): its shard wakes it
     /// <see cref="WakeLead"/> before that time, and its own timer takes over again. A long line then costs its stored
-    /// state, its queue entry and its shard entry, not a live grain each. Zero keeps every waiting conversation in memory.
+    /// state, its queue entry and its shard entry, not a live grain each. Leaving and coming back costs an activation
+    /// each time, so the default leaves the busy first minutes of a conversation in memory. Zero keeps every waiting
+    /// conversation in memory.
     /// </summary>
-    public TimeSpan HibernateAfter { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan HibernateAfter { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long before its next due time the shard wakes a conversation that left memory.</summary>
     public TimeSpan WakeLead { get; set; } = TimeSpan.FromSeconds(3);

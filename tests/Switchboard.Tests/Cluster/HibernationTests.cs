@@ -6,8 +6,8 @@ using Switchboard.Supervision;
 namespace Switchboard.Tests.Cluster;
 
 /// <summary>
-/// A fake-time cluster in which waiting conversations leave memory after the default 30 s of nothing to do, and
-/// their deadline shard brings them back 3 s before their next due time.
+/// A fake-time cluster in which waiting conversations leave memory after 30 s of nothing to do (the default is 60 s),
+/// and their deadline shard brings them back 3 s before their next due time (the default).
 /// </summary>
 public sealed class HibernationFixture : ClusterFixture
 {
@@ -18,6 +18,7 @@ public sealed class HibernationFixture : ClusterFixture
         {
             NoPresenceRefresh(options);
             NoOverflow(options);
+            options.Deadlines.HibernateAfter = TimeSpan.FromSeconds(30);
         };
     }
 }
