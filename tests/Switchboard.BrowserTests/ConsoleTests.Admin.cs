@@ -10,6 +10,9 @@ public sealed partial class ConsoleTests
     public async Task ASupervisorMakesAnAgentOnTheAdminScreenWhoSignsInTakesAChatAndGetsANewQuickReplyWithoutAReload()
     {
         fixture.RequireBrowser();
+        // A silo of its own: the chats this test leaves open (and the agents it makes) must not reach another test's agents.
+        await using var ownSilo = await ConsoleFixture.StartSiloAsync();
+        _otherSilo = ownSilo.BaseAddress;
         var supervisor = await SignInAsync("sam", online: false);
         await supervisor.GetByRole(AriaRole.Button, new() { Name = "Admin", Exact = true }).ClickAsync();
         await Expect(supervisor.Locator("#admin-agents tr[data-agent=sam]")).ToBeVisibleAsync();

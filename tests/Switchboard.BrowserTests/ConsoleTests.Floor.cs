@@ -11,7 +11,7 @@ public sealed partial class ConsoleTests
 {
     private HttpClient SupervisorHttp()
     {
-        var http = new HttpClient { BaseAddress = fixture.BaseAddress };
+        var http = new HttpClient { BaseAddress = _otherSilo ?? fixture.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", fixture.Tokens.IssueAgent("sam", supervisor: true).Token);
         return http;
     }

@@ -11,6 +11,9 @@ public sealed partial class ConsoleTests
     public async Task AnAgentFindsAClosedConversationBySearchAndInClosedTodayAfterAReload()
     {
         fixture.RequireBrowser();
+        // A silo of its own: the chats this test leaves open (and the agents it makes) must not reach another test's agents.
+        await using var ownSilo = await ConsoleFixture.StartSiloAsync();
+        _otherSilo = ownSilo.BaseAddress;
         var agent = await SignInAsync("chloe");
         var customer = await StartChatAsync("Rosa Lind", "account", "C-4411", "I lost the phone with my two-factor app.");
         await Expect(agent.Locator("#conversation-title")).ToHaveTextAsync("Rosa Lind");
@@ -74,6 +77,9 @@ public sealed partial class ConsoleTests
     public async Task AnAgentWhoIsAwaySeesAWaitingChatUnderUnassignedAndTakesIt()
     {
         fixture.RequireBrowser();
+        // A silo of its own: the chats this test leaves open (and the agents it makes) must not reach another test's agents.
+        await using var ownSilo = await ConsoleFixture.StartSiloAsync();
+        _otherSilo = ownSilo.BaseAddress;
         var agent = await SignInAsync("emma", online: false);
         var customer = await StartChatAsync("Piet Kramer", "returns", "R-88", "How do I send back a chair?");
         await Expect(customer.Locator("#thread")).ToContainTextAsync("We have your question");
@@ -106,6 +112,9 @@ public sealed partial class ConsoleTests
     public async Task OnAPhoneTheTopicTagIsWholeAndTheNewestMessageStaysInViewWhileTheReplyGrows()
     {
         fixture.RequireBrowser();
+        // A silo of its own: the chats this test leaves open (and the agents it makes) must not reach another test's agents.
+        await using var ownSilo = await ConsoleFixture.StartSiloAsync();
+        _otherSilo = ownSilo.BaseAddress;
         var agent = await SignInAsync("dev");
         await agent.SetViewportSizeAsync(390, 780);
         const string name = "Bartholomew Alexander Montgomery-Fitzwilliam";
