@@ -370,7 +370,11 @@ public sealed class DeadlineShardGrain(
                 }
                 else
                 {
-                    waiting?.TrySetException(failure);
+                    // Never an InconsistentStateException to the callers: escaping a grain call, it would deactivate
+                    // this shard (Orleans' rule for a conflict the activation itself met), losing its timers.
+                    waiting?.TrySetException(failure is InconsistentStateException
+                        ? new DeadlineNotStoredException($"Deadline shard {Shard} could not store a wake-up time: {failure.Message}")
+                        : failure);
                     // The periodic flush tries again; whoever waited hears the failure and asks again later.
                     break;
                 }
@@ -519,7 +523,21 @@ public sealed class DeadlineShardGrain(
                     ETag = _segmentEtags.GetValueOrDefault(slot),
                     RecordExists = _segmentEtags.ContainsKey(slot),
                 };
-                if (await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment)) is { } failed)
+                var failed = await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment));
+                if (failed is InconsistentStateException && _staleSlots.Remove(slot))
+                {
+                    // Another activation wrote it, or this one does not know its version (a segment cleared before it
+                    // activated): read it and write once more now, instead of failing everyone who waits on this flush.
+                    _dirty.Remove(slot);
+                    await RefreshSegmentAsync(slot, id);
+                    members = _segments.GetValueOrDefault(slot) ?? members;
+                    segment.State = new DeadlineSegment { Entries = members.ToDictionary(m => m, m => _entries[m]) };
+                    segment.ETag = _segmentEtags.GetValueOrDefault(slot);
+                    segment.RecordExists = _segmentEtags.ContainsKey(slot);
+                    failed = await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment));
+                }
+
+                if (failed is not null)
                 {
                     failure ??= failed;
                 }
@@ -572,7 +590,18 @@ public sealed class DeadlineShardGrain(
         await _storage.ReadStateAsync(StateName, id, stored);
         if (!stored.RecordExists)
         {
-            _segmentEtags.Remove(slot);
+            // A provider that keeps a cleared record (the ADO.NET ones) still gives its version, which the next write
+            // must name: forgetting it made every later write of this segment conflict, for as long as the segment was
+            // in use (seen on PostgreSQL after a shard moved: hundreds of refused writes in a row).
+            if (stored.ETag is { } cleared)
+            {
+                _segmentEtags[slot] = cleared;
+            }
+            else
+            {
+                _segmentEtags.Remove(slot);
+            }
+
             return;
         }
 

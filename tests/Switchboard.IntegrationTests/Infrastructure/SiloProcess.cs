@@ -19,6 +19,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log = new();
+    // SWITCHBOARD_TEST_SILO_LOGS=<folder> keeps each silo's whole log in <folder>/<name>-<pid>.log, for a diagnosis
+    // that needs more than the last lines a failure prints.
+    private StreamWriter? _fullLog;
     private readonly Lock _logLock = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _logWaiters = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -105,6 +108,16 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+        // SWITCHBOARD_TEST_SILO_LOG_LEVELS="Orleans.Runtime.Catalog=Debug;Switchboard.Deadlines=Debug" raises chosen
+        // categories for a diagnosis (the developer's own Logging__ settings are not inherited, above).
+        foreach (var pair in (Environment.GetEnvironmentVariable("SWITCHBOARD_TEST_SILO_LOG_LEVELS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (pair.Split('=', 2) is [var category, var level])
+            {
+                start.Environment[$"Logging__LogLevel__{category}"] = level;
+            }
+        }
+
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
@@ -116,6 +129,12 @@ public sealed class SiloProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => silo.OnOutput(e.Data);
         process.Exited += (_, _) => silo.OnExited();
         process.Start();
+        if (Environment.GetEnvironmentVariable("SWITCHBOARD_TEST_SILO_LOGS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            silo._fullLog = new StreamWriter(Path.Combine(folder, $"{name}-{process.Id}.log")) { AutoFlush = true };
+        }
+
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return silo;
@@ -200,6 +219,11 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
+        lock (_logLock)
+        {
+            _fullLog?.Dispose();
+            _fullLog = null;
+        }
     }
 
     private void OnOutput(string? line)
@@ -211,6 +235,7 @@ public sealed class SiloProcess : IAsyncDisposable
 
         lock (_logLock)
         {
+            _fullLog?.WriteLine(line);
             _log.Enqueue(line);
             while (_log.Count > LogLines && _log.TryDequeue(out _))
             {

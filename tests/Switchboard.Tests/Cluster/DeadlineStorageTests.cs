@@ -1,3 +1,4 @@
+using Orleans.Core.Internal;
 using Switchboard.Deadlines;
 
 namespace Switchboard.Tests.Cluster;
@@ -33,5 +34,28 @@ public sealed class DeadlineStorageTests : IAsyncLifetime
 
         // Another conversation due in the same segment: stored, over the cleared record.
         await shard.TrackAsync("second", wakeAt, []);
+    }
+
+    [Fact]
+    public async Task ANewActivationStoresAWakeUpTimeInASegmentAnEarlierOneCleared()
+    {
+        var shard = _fixture.Grains.GetGrain<IDeadlineShardGrain>(1);
+        var wakeAt = _fixture.Now.AddMinutes(40);
+        await shard.TrackAsync("first", wakeAt, []);
+        await shard.UpdateAsync("first", null, []);
+        await shard.TrackAsync("elsewhere", wakeAt.AddHours(2), []);
+        // Later writes of the shard's directory no longer name the cleared segment.
+        await shard.TrackAsync("later", wakeAt.AddHours(3), []);
+        await shard.TrackAsync("latest", wakeAt.AddHours(4), []);
+
+        // The next activation knows nothing of the cleared segment (it is not in the directory), as after a move or a
+        // crash: its first write there meets the cleared record's version. Before the fix it forgot that version
+        // again on every read and every write of the segment was refused, each refusal deactivating the shard.
+        await shard.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        await shard.TrackAsync("second", wakeAt, []);
+        await shard.TrackAsync("third", wakeAt.AddSeconds(1), []);
+
+        // Still the same activation, holding "elsewhere", "later" and "latest" (read back), "second" and "third".
+        Assert.Equal(5, await shard.EnsureActiveAsync(siloLost: false));
     }
 }
