@@ -201,14 +201,54 @@ public sealed partial class ConversationGrain
         // The shard fires Grace after the time it holds.
         var deadlines = _options.Deadlines;
         var wakeAt = next!.Value - deadlines.WakeLead - deadlines.Grace;
-        GrainFactory.Grain<IDeadlineShardGrain>(deadlines.ShardOf(Id)).UpdateAsync(Id, wakeAt, [.. State.Queues]).Ignore();
-        _tracked = null;
+        ImmutableArray<string> queues = [.. State.Queues];
+        GrainFactory.Grain<IDeadlineShardGrain>(deadlines.ShardOf(Id)).UpdateAsync(Id, wakeAt, queues).Ignore();
+        // What the shard holds now (it stored the due time itself already): leaving, nothing more to tell it.
+        _tracked = (wakeAt, queues);
         _clock?.Dispose();
         _clock = null;
         _clockDueAt = null;
         ServiceProvider.GetRequiredService<DeadlineMetrics>().Hibernated();
         DeactivateOnIdle();
         return true;
+    }
+
+    /// <summary>
+    /// On the way out of memory: if the shard may not hold this conversation's next due time (telling it failed, a
+    /// retry was pending), tell it now, trying again until the deactivation's time runs out. Orleans deactivates live
+    /// activations without asking (a silo that held their directory entries died), and a conversation whose shard died
+    /// in the same crash would otherwise be woken by nothing: the kill test saw one breach 87 s late that way.
+    /// </summary>
+    private async Task TrackBeforeLeavingAsync(CancellationToken leaving)
+    {
+        var next = State.Started ? NextDue() : null;
+        if (next is not { } wakeAt || _tracked is { WakeAt: { } held } && held <= wakeAt)
+        {
+            return;
+        }
+
+        ImmutableArray<string> queues = State.Status == ConversationStatus.Waiting ? [.. State.Queues] : [];
+        var shard = GrainFactory.Grain<IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id));
+        for (var attempt = 0; !leaving.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await shard.TrackAsync(Id, wakeAt, queues).WaitAsync(TrackTimeout, leaving);
+                _tracked = (wakeAt, queues);
+                return;
+            }
+            catch (Exception ex) when (!leaving.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Conversation {ConversationId} is leaving memory and could not tell the deadline service when to wake it (attempt {Attempt})", Id, attempt + 1);
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * Math.Min(attempt + 1, 8)), time, leaving).ContinueWith(_ => { }, TaskScheduler.Current);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        logger.LogError("Conversation {ConversationId} left memory without its deadline service holding its next due time ({WakeAt:O}); it acts on its clock when it is next called", Id, wakeAt);
     }
 
     public async Task WakeAsync()

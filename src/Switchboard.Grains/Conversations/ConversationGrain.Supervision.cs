@@ -169,13 +169,14 @@ public sealed partial class ConversationGrain
         }
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (State.Watched)
         {
             Notifier.Watch(Id, watched: false);
         }
 
-        return base.OnDeactivateAsync(reason, cancellationToken);
+        await TrackBeforeLeavingAsync(cancellationToken);
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 }
