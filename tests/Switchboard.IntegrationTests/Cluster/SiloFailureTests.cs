@@ -22,9 +22,8 @@ namespace Switchboard.IntegrationTests.Cluster;
 /// with the same start id and message ids. What was acknowledged must survive, once; no agent is ever over capacity;
 /// nobody is stranded; nothing is answered with a 500. Beside the traffic, an angry customer nobody can serve arrives every
 /// second (a 30 s first-response clock), so at every kill about thirty deadlines fall due within the next 30 s, some of
-/// them of conversations the killed silo held: each breach must be recorded once, and how late each fired is printed
-/// (not asserted: a deadline shard that Orleans is migrating to a silo killed during the hand-over is held for
-/// Orleans' 30 s response timeout, and a deadline on it fires that late; measured once, 33 s, in docs/sla.md).
+/// them of conversations the killed silo held: each breach must be recorded once and at most failure detection + 5 s
+/// after its deadline (docs/sla.md, worst-case lateness after a crash); the lateness of all of them is printed.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class SiloFailureTests(ITestOutputHelper output)
@@ -213,7 +212,7 @@ public sealed class SiloFailureTests(ITestOutputHelper output)
             (dueNearKill ? nearKill : elsewhere).Add(late.TotalSeconds);
             if (late > allowed)
             {
-                output.WriteLine($"measured: LATE DEADLINE {id} breached {late.TotalSeconds:F1} s after its deadline ({view.FirstResponseDueAt:HH:mm:ss.fff}), more than failure detection + {LatenessAllowed.TotalSeconds:F0} s");
+                _violations.Add($"LATE DEADLINE: {id} breached {late.TotalSeconds:F1} s after its deadline ({view.FirstResponseDueAt:HH:mm:ss.fff}), more than failure detection + {LatenessAllowed.TotalSeconds:F0} s");
             }
         }
 
