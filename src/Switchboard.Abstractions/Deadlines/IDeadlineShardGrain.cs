@@ -45,16 +45,16 @@ public interface IDeadlineShardGrain : IGrainWithIntegerKey
     Task RequeueWaitingInAsync(string queue);
 
     /// <summary>
-    /// Activates the shard (after its silo died: it loads what it stored and fires what is overdue); how many it holds.
-    /// <paramref name="siloLost"/>: a silo was just declared dead, so wakes not yet answered are sent again.
-    /// </summary>
-    /// <summary>
-    /// Moves the shard to the silo it belongs on (spread by address over the active silos), if it is elsewhere: every
-    /// silo asks every shard when a silo joins the cluster.
+    /// Moves the shard to the silo it belongs on (spread by address over the active silos), if it is elsewhere. The
+    /// shard does it by itself once membership has stayed unchanged for <c>Deadlines:MoveAfterStable</c>; this asks now.
     /// </summary>
     [AlwaysInterleave, RetrySafe]
     Task RebalanceAsync();
 
+    /// <summary>
+    /// Activates the shard (after its silo died: it loads what it stored and fires what is overdue); how many it holds.
+    /// <paramref name="siloLost"/>: a silo was just declared dead, so wakes not yet answered are sent again.
+    /// </summary>
     [AlwaysInterleave, RetrySafe]
     Task<int> EnsureActiveAsync(bool siloLost);
 }

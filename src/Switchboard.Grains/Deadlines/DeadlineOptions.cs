@@ -44,6 +44,16 @@ public sealed class DeadlineOptions
     /// </summary>
     public TimeSpan HibernateAfter { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long the cluster's membership must stay unchanged before a shard that is not on the silo it belongs on
+    /// (after a silo joined, or after it was activated elsewhere) moves there. Each shard looks every
+    /// <see cref="PlacementCheck"/>; moving while a silo is still joining would meet Orleans' directory mid-handover.
+    /// </summary>
+    public TimeSpan MoveAfterStable { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a shard compares where it is with where it belongs (<see cref="MoveAfterStable"/>).</summary>
+    public TimeSpan PlacementCheck { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long before its next due time the shard wakes a conversation that left memory.</summary>
     public TimeSpan WakeLead { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -69,6 +79,11 @@ public sealed class DeadlineOptions
         if (HibernateAfter < TimeSpan.Zero || WakeLead < TimeSpan.Zero)
         {
             yield return $"{section}:HibernateAfter and WakeLead must not be negative.";
+        }
+
+        if (MoveAfterStable < TimeSpan.Zero || PlacementCheck <= TimeSpan.Zero)
+        {
+            yield return $"{section}:MoveAfterStable must not be negative and PlacementCheck must be positive.";
         }
 
         if (FlushInterval <= TimeSpan.Zero || RefireAfter <= TimeSpan.Zero || Grace < TimeSpan.Zero || SegmentWidth < TimeSpan.FromSeconds(1))

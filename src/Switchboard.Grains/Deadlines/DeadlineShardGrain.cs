@@ -42,8 +42,9 @@ public sealed class DeadlineShardGrain(
     TimeProvider time,
     DeadlineMetrics metrics,
     IClusterMembershipService membership,
-    ILogger<DeadlineShardGrain> logger) : Grain, IDeadlineShardGrain, IRemindable
+    ILogger<DeadlineShardGrain> logger) : Grain, IDeadlineShardGrain, IRemindable, IGrainMigrationParticipant
 {
+    private const string SegmentVersionsKey = "segment-versions";
     private const string StateName = "deadlines";
     private const string KeepReminder = "deadline-shard";
     private const string ConversationKey = "c:";
@@ -71,6 +72,10 @@ public sealed class DeadlineShardGrain(
     private bool _directoryDirty;
     private TaskCompletionSource? _stored;
     private bool _firing;
+    private IGrainTimer? _placementTimer;
+    private long _membershipVersion = -1;
+    private DateTimeOffset _membershipChangedAt;
+    private bool _placementChecked;
 
     private long Shard => this.GetPrimaryKeyLong();
 
@@ -105,6 +110,10 @@ public sealed class DeadlineShardGrain(
             new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = true });
 
         SetFireTimer();
+        _placementTimer = this.RegisterGrainTimer(
+            static (grain, _) => grain.CheckPlacement(),
+            this,
+            new GrainTimerCreationOptions(_options.PlacementCheck, _options.PlacementCheck) { Interleave = true });
         // The backstop that brings the shard back if nothing else calls it after its silo died (silos ping every
         // shard when one leaves and when they start). Registered once (it outlives activations), and not awaited here:
         // right after a silo dies the reminder service may take a while to answer, and the shard must fire at once.
@@ -202,6 +211,48 @@ public sealed class DeadlineShardGrain(
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The shard decides for itself, on its own silo, when to move: once membership has stayed the same for
+    /// <see cref="DeadlineOptions.MoveAfterStable"/> after a change (or after this activation started). Asked by every
+    /// silo at the moment a silo joined, as before, it moved while Orleans' directory was still handing ranges to the
+    /// new silo, and calls that reached the old silo through stale caches made a second activation there.
+    /// </summary>
+    private Task CheckPlacement()
+    {
+        var snapshot = membership.CurrentSnapshot;
+        var now = time.GetUtcNow();
+        if (snapshot.Version.Value != _membershipVersion)
+        {
+            _membershipVersion = snapshot.Version.Value;
+            _membershipChangedAt = now;
+            _placementChecked = false;
+            return Task.CompletedTask;
+        }
+
+        if (_placementChecked || now - _membershipChangedAt < _options.MoveAfterStable)
+        {
+            return Task.CompletedTask;
+        }
+
+        _placementChecked = true;
+        return RebalanceAsync();
+    }
+
+    /// <summary>A moving shard hands over the versions of its segments, cleared ones included (the next write there names them).</summary>
+    public void OnDehydrate(IDehydrationContext dehydrationContext) =>
+        dehydrationContext.TryAddValue(SegmentVersionsKey, new Dictionary<long, string>(_segmentEtags));
+
+    public void OnRehydrate(IRehydrationContext rehydrationContext)
+    {
+        if (rehydrationContext.TryGetValue<Dictionary<long, string>>(SegmentVersionsKey, out var versions) && versions is not null)
+        {
+            foreach (var (slot, version) in versions)
+            {
+                _segmentEtags[slot] = version;
+            }
+        }
     }
 
     public Task<int> EnsureActiveAsync(bool siloLost)
@@ -523,7 +574,7 @@ public sealed class DeadlineShardGrain(
                     ETag = _segmentEtags.GetValueOrDefault(slot),
                     RecordExists = _segmentEtags.ContainsKey(slot),
                 };
-                var failed = await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment));
+                var failed = await WriteGuardedAsync(slot, () => _storage.WriteStateAsync(StateName, id, segment), retrying: true);
                 if (failed is InconsistentStateException && _staleSlots.Remove(slot))
                 {
                     // Another activation wrote it, or this one does not know its version (a segment cleared before it
@@ -623,7 +674,12 @@ public sealed class DeadlineShardGrain(
         }
     }
 
-    private async Task<Exception?> WriteGuardedAsync(long slot, Func<Task> write)
+    /// <summary>
+    /// One write of a segment; the failure, if any. <paramref name="retrying"/>: a conflict is read and written again at
+    /// once by the caller, so it is not worth a warning (a shard that just moved or came back meets one for each segment
+    /// an earlier activation wrote last).
+    /// </summary>
+    private async Task<Exception?> WriteGuardedAsync(long slot, Func<Task> write, bool retrying = false)
     {
         try
         {
@@ -635,7 +691,15 @@ public sealed class DeadlineShardGrain(
         {
             // A segment that failed is read again (its version, and entries this activation does not know) and written
             // whole next time.
-            logger.LogWarning(ex, "Deadline shard {Shard} could not store segment {Slot}; the next flush tries again", Shard, slot);
+            if (retrying && ex is InconsistentStateException)
+            {
+                logger.LogDebug(ex, "Deadline shard {Shard} meets a newer version of segment {Slot}; reading it and writing again", Shard, slot);
+            }
+            else
+            {
+                logger.LogWarning(ex, "Deadline shard {Shard} could not store segment {Slot}; the next flush tries again", Shard, slot);
+            }
+
             _staleSlots.Add(slot);
             MarkDirty(slot);
             return ex;

@@ -48,17 +48,12 @@ public sealed class DeadlineShardKeeper(
             {
                 var now = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
                 var left = active.Except(now).Where(s => !s.Equals(local.SiloAddress)).ToList();
-                var joined = now.Except(active).ToList();
                 active = now;
                 if (left.Count > 0)
                 {
                     await EnsureAllActiveAsync($"silo {string.Join(", ", left)} left", siloLost: true, stopping);
                 }
 
-                if (joined.Count > 0)
-                {
-                    await RebalanceAllAsync(stopping);
-                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -71,23 +66,6 @@ public sealed class DeadlineShardKeeper(
         var shards = options.Value.Deadlines.Shards;
         var held = await Task.WhenAll(Enumerable.Range(0, shards).Select(shard => EnsureActiveAsync(shard, why, siloLost, stopping)));
         logger.LogDebug("Deadline shards active ({Why}): {Count} wake-up times held", why, held.Sum());
-    }
-
-    /// <summary>A silo joined: shards that belong on another silo now move there (each shard decides for itself).</summary>
-    private async Task RebalanceAllAsync(CancellationToken stopping)
-    {
-        await Task.WhenAll(Enumerable.Range(0, options.Value.Deadlines.Shards).Select(async shard =>
-        {
-            try
-            {
-                await grains.Grain<IDeadlineShardGrain>(shard).RebalanceAsync().WaitAsync(stopping);
-            }
-            catch (Exception ex) when (!stopping.IsCancellationRequested)
-            {
-                // It stays where it is, which is correct, only less even; the next join asks again.
-                logger.LogDebug(ex, "Deadline shard {Shard} could not be asked to move", shard);
-            }
-        }));
     }
 
     /// <summary>
