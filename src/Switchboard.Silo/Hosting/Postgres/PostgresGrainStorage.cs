@@ -65,8 +65,8 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
     private readonly IActivatorProvider _activators;
     private readonly ILogger _logger;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<Change> _changes = Channel.CreateUnbounded<Change>(new UnboundedChannelOptions { SingleReader = false });
-    private readonly Channel<Lookup> _lookups = Channel.CreateUnbounded<Lookup>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<Change> _changes;
+    private readonly Channel<Lookup> _lookups;
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task[] _loops = [];
     private long _writeBatches;
@@ -98,6 +98,9 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
             AutoPrepareMinUsages = 2,
         };
         _dataSource = NpgsqlDataSource.Create(connection);
+        // One loop reads its queue without a lock; several share a queue that takes one (contended under load).
+        _changes = Channel.CreateUnbounded<Change>(new UnboundedChannelOptions { SingleReader = options.Writers == 1 });
+        _lookups = Channel.CreateUnbounded<Lookup>(new UnboundedChannelOptions { SingleReader = options.Readers == 1 });
     }
 
     /// <summary>What the loops have done so far: batches and statements, written and read.</summary>
@@ -131,7 +134,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
                 .. Enumerable.Range(0, _options.Readers).Select(_ => Task.Run(ReadLoopAsync, CancellationToken.None)),
             ];
             _opened.TrySetResult();
-            LogOpened(Describe(), _options.Writers, _options.Readers);
+            LogOpened(Table, Describe(), _options.Writers, _options.Readers);
         }
         catch (Exception ex)
         {
@@ -146,6 +149,12 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
         _changes.Writer.TryComplete();
         _lookups.Writer.TryComplete();
         await Task.WhenAll(_loops).ConfigureAwait(false);
+        if (_opened.Task.IsCompletedSuccessfully)
+        {
+            var sent = Statistics;
+            LogClosed(sent.Writes, sent.WriteBatches, sent.LargestWriteBatch, sent.Reads, sent.ReadBatches);
+        }
+
         _opened.TrySetException(Closed());
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
@@ -216,6 +225,12 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
             while (batch.Count < _options.MaxBatch && reader.TryRead(out var change))
             {
                 batch.Add(change);
+            }
+
+            // Another loop took what woke this one.
+            if (batch.Count == 0)
+            {
+                continue;
             }
 
             try
@@ -364,6 +379,11 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
                 batch.Add(lookup);
             }
 
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
             try
             {
                 connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
@@ -498,8 +518,11 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
 
     private static string? ToETag(long? version) => version?.ToString(CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Grain storage: PostgreSQL table {Table}, {Writers} writer and {Readers} reader connections")]
-    private partial void LogOpened(string table, int writers, int readers);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grain storage: PostgreSQL table {Table} in {Database}, {Writers} writer and {Readers} reader connections")]
+    private partial void LogOpened(string table, string database, int writers, int readers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grain storage closed: {Writes} writes in {WriteBatches} batches (largest {LargestBatch}), {Reads} reads in {ReadBatches} batches")]
+    private partial void LogClosed(long writes, long writeBatches, int largestBatch, long reads, long readBatches);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Grain storage: a batch of {Count} writes to {Table} failed; none of them was acknowledged")]
     private partial void LogBatchFailed(Exception exception, int count, string table);
