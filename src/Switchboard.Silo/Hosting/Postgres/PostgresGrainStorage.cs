@@ -64,7 +64,6 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
     private readonly IGrainStorageSerializer _serializer;
     private readonly IActivatorProvider _activators;
     private readonly ILogger _logger;
-    private readonly NpgsqlDataSource _dataSource;
     private readonly Channel<Change> _changes;
     private readonly Channel<Lookup> _lookups;
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -88,16 +87,6 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
         _serializer = serializer;
         _activators = activators;
         _logger = logger;
-        var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString)
-        {
-            // A pool of its own, beside the one Orleans' providers share (membership, reminders): each loop keeps
-            // one connection open, and the start borrows one of them first.
-            MaxPoolSize = options.Writers + options.Readers,
-            // The handful of statements above, prepared on each connection at their second use.
-            MaxAutoPrepare = 8,
-            AutoPrepareMinUsages = 2,
-        };
-        _dataSource = NpgsqlDataSource.Create(connection);
         // One loop reads its queue without a lock; several share a queue that takes one (contended under load).
         _changes = Channel.CreateUnbounded<Change>(new UnboundedChannelOptions { SingleReader = options.Writers == 1 });
         _lookups = Channel.CreateUnbounded<Lookup>(new UnboundedChannelOptions { SingleReader = options.Readers == 1 });
@@ -120,7 +109,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
     {
         try
         {
-            await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+            await using (var connection = await OpenAsync(cancellationToken))
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
             {
                 await using var command = new NpgsqlCommand(Schema, connection, transaction);
@@ -156,7 +145,6 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
         }
 
         _opened.TrySetException(Closed());
-        await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
@@ -235,7 +223,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
 
             try
             {
-                connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                connection ??= await OpenAsync(CancellationToken.None).ConfigureAwait(false);
                 var outcomes = await CommitAsync(connection, batch).ConfigureAwait(false);
                 Interlocked.Increment(ref _writeBatches);
                 Interlocked.Add(ref _writes, batch.Count);
@@ -300,6 +288,8 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
                 batch.BatchCommands.Add(Statement(change));
             }
 
+            // Parsed and planned once per connection: a statement already prepared there costs nothing more.
+            await batch.PrepareAsync().ConfigureAwait(false);
             await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
             var refused = 0;
             for (var i = 0; i < changes.Count; i++)
@@ -386,7 +376,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
 
             try
             {
-                connection ??= await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+                connection ??= await OpenAsync(CancellationToken.None).ConfigureAwait(false);
                 await using (var command = new NpgsqlBatch(connection))
                 {
                     foreach (var lookup in batch)
@@ -394,6 +384,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
                         command.BatchCommands.Add(KeyCommand(Read, lookup.StateName, lookup.GrainId));
                     }
 
+                    await command.PrepareAsync().ConfigureAwait(false);
                     await using var rows = await command.ExecuteReaderAsync().ConfigureAwait(false);
                     foreach (var lookup in batch)
                     {
@@ -428,6 +419,25 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
         if (connection is not null)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A connection from the pool Orleans' ADO.NET providers use with the same connection string (membership,
+    /// reminders), so the silo's connections stay within its Maximum Pool Size; each loop keeps its own open.
+    /// </summary>
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(_options.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
