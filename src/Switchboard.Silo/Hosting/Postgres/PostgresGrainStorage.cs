@@ -68,6 +68,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
     private readonly Channel<Lookup> _lookups;
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task[] _loops = [];
+    private int _stopped;
     private long _writeBatches;
     private long _writes;
     private long _readBatches;
@@ -138,7 +139,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, ILifecyclePart
         _changes.Writer.TryComplete();
         _lookups.Writer.TryComplete();
         await Task.WhenAll(_loops).ConfigureAwait(false);
-        if (_opened.Task.IsCompletedSuccessfully)
+        if (_opened.Task.IsCompletedSuccessfully && Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             var sent = Statistics;
             LogClosed(sent.Writes, sent.WriteBatches, sent.LargestWriteBatch, sent.Reads, sent.ReadBatches);
