@@ -62,7 +62,7 @@ if $sqlite; then
 elif $postgres; then
   eval "$(bash scripts/services.sh start)"
   silo_env+=("ConnectionStrings__postgres=$ConnectionStrings__postgres"
-    Orleans__GrainStorage__switchboard__ProviderType=AdoNet Orleans__GrainStorage__switchboard__Invariant=Npgsql Orleans__GrainStorage__switchboard__ConnectionName=postgres
+    Orleans__GrainStorage__switchboard__ProviderType=Postgres Orleans__GrainStorage__switchboard__ConnectionName=postgres
     Orleans__Reminders__ProviderType=AdoNet Orleans__Reminders__Invariant=Npgsql Orleans__Reminders__ConnectionName=postgres)
   storage=PostgreSQL
 fi

@@ -67,8 +67,7 @@ start() {
       export Orleans__Clustering__ProviderType=Redis Orleans__Clustering__ConnectionName=redis ;;
     *) die "--membership is postgres or redis, not '$membership'" ;;
   esac
-  export Orleans__GrainStorage__switchboard__ProviderType=AdoNet Orleans__GrainStorage__switchboard__Invariant=Npgsql \
-    Orleans__GrainStorage__switchboard__ConnectionName=postgres
+  export Orleans__GrainStorage__switchboard__ProviderType=Postgres Orleans__GrainStorage__switchboard__ConnectionName=postgres
   export Orleans__Reminders__ProviderType=AdoNet Orleans__Reminders__Invariant=Npgsql Orleans__Reminders__ConnectionName=postgres
 
   local i

@@ -4,6 +4,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using Switchboard;
 using Switchboard.Hosting;
+using Switchboard.Hosting.Postgres;
 
 /// <summary>
 /// Where a benchmark's silo stores grain state and reminders: in memory (the default); with <c>--postgres</c> in the
@@ -43,11 +44,8 @@ internal sealed class BenchmarkStorage : IDisposable
         {
             // A service id of its own: the database may hold earlier runs' grains and deadline shards, which would wake here.
             silo.Configure<ClusterOptions>(o => o.ServiceId = $"benchmark-{Guid.NewGuid():N}");
-            silo.AddAdoNetGrainStorage(SwitchboardOptions.StorageName, o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = Postgres;
-            });
+            // The storage the project's clusters run (Hosting/Postgres); reminders stay on Orleans' ADO.NET provider.
+            silo.AddPostgresGrainStorage(SwitchboardOptions.StorageName, o => o.ConnectionString = Postgres);
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = "Npgsql";

@@ -37,7 +37,8 @@ internal sealed class PostgresStartupCheck(
 
     /// <summary>
     /// The PostgreSQL connection strings the configured Orleans ADO.NET providers (clustering, grain storage,
-    /// reminders) will use, by connection name; the same rules Orleans applies to its <c>Orleans</c> section.
+    /// reminders) and the project's Postgres grain storage will use, by connection name; the same rules Orleans
+    /// applies to its <c>Orleans</c> section.
     /// </summary>
     public static IReadOnlyDictionary<string, string> PostgresConnections(IConfiguration configuration)
     {
@@ -50,6 +51,8 @@ internal sealed class PostgresStartupCheck(
             var invariant = provider["Invariant"] ?? provider["ProviderType"] switch
             {
                 "PostgresDatabase" or "AzurePostgresFlexibleServerDatabase" => "Npgsql",
+                // The project's own grain storage (Hosting/Postgres): Npgsql without an Invariant.
+                Postgres.PostgresGrainStorageOptions.ProviderType => "Npgsql",
                 _ => null,
             };
             if (provider["ProviderType"] is null || invariant != "Npgsql")

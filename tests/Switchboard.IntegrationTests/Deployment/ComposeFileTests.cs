@@ -33,7 +33,7 @@ public sealed class ComposeFileTests
         var (_, resolved) = await ComposeAsync(compose!, "config");
         Assert.Contains("/docker-entrypoint-initdb.d", resolved);
         Assert.Contains("ip_hash", await File.ReadAllTextAsync(Path.Combine(Paths.RepositoryRoot, "deploy", "nginx", "switchboard.conf")));
-        foreach (var setting in new[] { "Orleans__Clustering__ProviderType: AdoNet", "Orleans__GrainStorage__switchboard__ProviderType: AdoNet", "Orleans__Reminders__ProviderType: AdoNet", "ConnectionStrings__redis: redis:6379", $"Switchboard__Auth__SigningKey: {SigningKey}" })
+        foreach (var setting in new[] { "Orleans__Clustering__ProviderType: AdoNet", "Orleans__GrainStorage__switchboard__ProviderType: Postgres", "Orleans__Reminders__ProviderType: AdoNet", "ConnectionStrings__redis: redis:6379", $"Switchboard__Auth__SigningKey: {SigningKey}" })
         {
             Assert.Equal(3, resolved.Split(setting).Length - 1);
         }

@@ -105,12 +105,16 @@ public sealed class SiloCluster : IAsyncDisposable
             [PostgresSetting] = postgres,
             ["ConnectionStrings__redis"] = redis,
         };
-        foreach (var section in new[] { "Clustering", "GrainStorage__switchboard", "Reminders" })
+        foreach (var section in new[] { "Clustering", "Reminders" })
         {
             settings[$"Orleans__{section}__ProviderType"] = "AdoNet";
             settings[$"Orleans__{section}__Invariant"] = "Npgsql";
             settings[$"Orleans__{section}__ConnectionName"] = "postgres";
         }
+
+        // Grain state in the project's own PostgreSQL storage (Hosting/Postgres), as the compose file and cluster.sh run.
+        settings["Orleans__GrainStorage__switchboard__ProviderType"] = "Postgres";
+        settings["Orleans__GrainStorage__switchboard__ConnectionName"] = "postgres";
 
         return new SiloCluster(NewClusterId(name), settings) { Postgres = postgres };
     }
