@@ -58,6 +58,10 @@ public sealed class AgentHistoryGrain(
 
     private IGrainStorage Storage => ServiceProvider.GetRequiredKeyedService<IGrainStorage>(SwitchboardOptions.StorageName);
 
+    // Each sealed segment's stored version, which clearing it must name (storage that keeps versions refuses a clear
+    // without one: on PostgreSQL every old segment stayed behind with a warning).
+    private readonly Dictionary<long, string?> _segmentVersions = [];
+
     private string AgentId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -66,6 +70,7 @@ public sealed class AgentHistoryGrain(
         {
             var stored = new GrainState<AgentHistorySegment>(new AgentHistorySegment());
             await Storage.ReadStateAsync(SegmentStateName, SegmentId(name), stored);
+            _segmentVersions[name] = stored.ETag;
             // A segment the state names was written before it: missing means storage lost it, and the rest still counts.
             _sealed.Add(stored.RecordExists && stored.State is not null ? stored.State.Closed : []);
         }
@@ -94,7 +99,9 @@ public sealed class AgentHistoryGrain(
             {
                 var segment = new AgentHistorySegment { Closed = State.Closed.GetRange(0, SegmentSize) };
                 var name = Random.Shared.NextInt64(long.MaxValue);
-                await Storage.WriteStateAsync(SegmentStateName, SegmentId(name), new GrainState<AgentHistorySegment>(segment));
+                var written = new GrainState<AgentHistorySegment>(segment);
+                await Storage.WriteStateAsync(SegmentStateName, SegmentId(name), written);
+                _segmentVersions[name] = written.ETag;
                 State.Closed.RemoveRange(0, SegmentSize);
                 State.Segments.Add(name);
                 _sealed.Add(segment.Closed);
@@ -120,7 +127,8 @@ public sealed class AgentHistoryGrain(
         {
             try
             {
-                await Storage.ClearStateAsync(SegmentStateName, SegmentId(name), new GrainState<AgentHistorySegment>(new AgentHistorySegment()) { RecordExists = true });
+                _segmentVersions.Remove(name, out var version);
+                await Storage.ClearStateAsync(SegmentStateName, SegmentId(name), new GrainState<AgentHistorySegment>(new AgentHistorySegment()) { ETag = version, RecordExists = true });
             }
             catch (Exception ex)
             {

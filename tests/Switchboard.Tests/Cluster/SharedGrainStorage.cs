@@ -140,6 +140,15 @@ public sealed class SharedGrainStore
         }
     }
 
+    /// <summary>How many records of <paramref name="stateName"/> hold something (a cleared one kept by version does not).</summary>
+    public int CountHolding(string stateName)
+    {
+        lock (_lock)
+        {
+            return _records.Count(r => r.Key.StateName == stateName && r.Value.Data.Length > 0);
+        }
+    }
+
     public (byte[] Data, string ETag)? Read(string stateName, GrainId grainId)
     {
         lock (_lock)
