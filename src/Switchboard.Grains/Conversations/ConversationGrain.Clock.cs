@@ -19,6 +19,8 @@ public sealed partial class ConversationGrain
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(30);
     private static readonly Backoff TrackRetry = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
     private static readonly TimeSpan TrackTimeout = TimeSpan.FromSeconds(5);
+    // Tries on the way out of memory (0.5, 1, 1.5 s apart): enough for a shard whose silo died to come back elsewhere.
+    private const int LeavingAttempts = 4;
     private IGrainTimer? _clock;
     private bool _clockKeepsAlive;
     private DateTimeOffset? _clockDueAt;
@@ -215,12 +217,14 @@ public sealed partial class ConversationGrain
 
     /// <summary>
     /// On the way out of memory: if the shard may not hold this conversation's next due time (telling it failed, a
-    /// retry was pending), tell it now, trying again until the deactivation's time runs out. Orleans deactivates live
+    /// retry was pending), tell it now: four tries over about 3 s (one when the silo stops). Orleans deactivates live
     /// activations without asking (a silo that held their directory entries died), and a conversation whose shard died
     /// in the same crash would otherwise be woken by nothing: the kill test saw one breach 87 s late that way.
     /// </summary>
-    private async Task TrackBeforeLeavingAsync(CancellationToken leaving)
+    private async Task TrackBeforeLeavingAsync(DeactivationReason reason, CancellationToken leaving)
     {
+        // A silo that stops asks once (its shards are leaving too, or already moved); one that stays tries a few times.
+        var attempts = reason.ReasonCode == DeactivationReasonCode.ShuttingDown ? 1 : LeavingAttempts;
         var next = State.Started ? NextDue() : null;
         if (next is not { } wakeAt || _tracked is { WakeAt: { } held } && held <= wakeAt)
         {
@@ -229,7 +233,7 @@ public sealed partial class ConversationGrain
 
         ImmutableArray<string> queues = State.Status == ConversationStatus.Waiting ? [.. State.Queues] : [];
         var shard = GrainFactory.Grain<IDeadlineShardGrain>(_options.Deadlines.ShardOf(Id));
-        for (var attempt = 0; !leaving.IsCancellationRequested; attempt++)
+        for (var attempt = 0; attempt < attempts && !leaving.IsCancellationRequested; attempt++)
         {
             try
             {
@@ -239,8 +243,11 @@ public sealed partial class ConversationGrain
             }
             catch (Exception ex) when (!leaving.IsCancellationRequested)
             {
-                logger.LogWarning(ex, "Conversation {ConversationId} is leaving memory and could not tell the deadline service when to wake it (attempt {Attempt})", Id, attempt + 1);
-                await Task.Delay(TimeSpan.FromMilliseconds(250 * Math.Min(attempt + 1, 8)), time, leaving).ContinueWith(_ => { }, TaskScheduler.Current);
+                logger.LogDebug(ex, "Conversation {ConversationId} is leaving memory and could not tell the deadline service when to wake it (attempt {Attempt})", Id, attempt + 1);
+                if (attempt + 1 < attempts)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500 * (attempt + 1)), time, leaving).ContinueWith(_ => { }, TaskScheduler.Current);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -248,7 +255,10 @@ public sealed partial class ConversationGrain
             }
         }
 
-        logger.LogError("Conversation {ConversationId} left memory without its deadline service holding its next due time ({WakeAt:O}); it acts on its clock when it is next called", Id, wakeAt);
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
+        {
+            logger.LogWarning("Conversation {ConversationId} left memory without its deadline service holding its next due time ({WakeAt:O}); it acts on its clock when it is next called", Id, wakeAt);
+        }
     }
 
     public async Task WakeAsync()

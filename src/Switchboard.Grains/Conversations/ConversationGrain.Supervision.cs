@@ -176,7 +176,7 @@ public sealed partial class ConversationGrain
             Notifier.Watch(Id, watched: false);
         }
 
-        await TrackBeforeLeavingAsync(cancellationToken);
+        await TrackBeforeLeavingAsync(reason, cancellationToken);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 }
