@@ -39,7 +39,17 @@ public sealed class DeadlineShardPlacementDirector : IPlacementDirector
 {
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
-        var silos = context.GetCompatibleSilos(target);
+        SiloAddress[] silos;
+        try
+        {
+            silos = context.GetCompatibleSilos(target);
+        }
+        catch (OrleansException)
+        {
+            // Orleans throws when no silo is left (the last one stopping, asked where a shard should migrate).
+            silos = [];
+        }
+
         // No silo at all happens when the last one stops: its shards, asked where to migrate, stay (the local silo is
         // the answer that means "do not move"), instead of an error per shard in the log of every single-silo stop.
         var chosen = IPlacementDirector.GetPlacementHint(target.RequestContextData, silos)
