@@ -4,6 +4,11 @@
 #   scripts/cluster.sh start [N] [--membership postgres|redis]   N silos (default 3), each waited for until it has joined
 #   scripts/cluster.sh stop                                       SIGTERM to every silo: each leaves the cluster cleanly
 #   scripts/cluster.sh status
+#   scripts/cluster.sh add                                        one more silo, under load: it joins and takes a share of
+#                                                                 new work (placement) and of the deadline shards at once
+#   scripts/cluster.sh remove [NAME]                              SIGTERM to one silo (default: the newest): it refuses new
+#                                                                 requests, hands its queues over and leaves; its clients
+#                                                                 reconnect to the others
 # Silo i (from 0) serves http://127.0.0.1:$((5081 + i)) (SWITCHBOARD_HTTP_PORT moves the base), with Orleans silo port
 # 11211 + i and gateway port 30211 + i, clear of an embedded silo on its defaults. Any setting can be added through the
 # environment, for example faster failure detection:
@@ -57,7 +62,24 @@ start() {
   say "building the silo"
   dotnet build "$root/src/Switchboard.Silo" -c Release --nologo -v quiet >"$dir/build.log" 2>&1 ||
     die "the build failed; see $dir/build.log"
+  printf '%s\n' "$membership" >"$dir/membership"
+  configure "$membership"
+  local i
+  for ((i = 0; i < count; i++)); do
+    launch "$i"
+  done
+  for ((i = 0; i < count; i++)); do
+    wait_joined "$i"
+  done
+  say "$count silos joined cluster '$Orleans__ClusterId' ($membership membership, PostgreSQL storage and reminders, Redis backplane)"
+  say "sign in to the console (http://127.0.0.1:$http_base/) with a token; for the supervisor sam:"
+  say "  Switchboard__Auth__SigningKey=$key_hint dotnet $silo_dll token sam --contentRoot $root/src/Switchboard.Silo"
+  say "load test: dotnet loadtests/Switchboard.LoadTests/bin/Release/net10.0/Switchboard.LoadTests.dll --url http://127.0.0.1:$http_base --signing-key \"$key_hint\" (agents: --print-agents)"
+}
 
+# The environment every silo of the cluster starts with (the signing key and services are set by the caller).
+configure() {
+  local membership=$1
   export Orleans__ClusterId=${Orleans__ClusterId:-switchboard-local} Orleans__ServiceId=${Orleans__ServiceId:-switchboard}
   export Orleans__Endpoints__AdvertisedIPAddress=127.0.0.1
   case "$membership" in
@@ -69,32 +91,77 @@ start() {
   esac
   export Orleans__GrainStorage__switchboard__ProviderType=Postgres Orleans__GrainStorage__switchboard__ConnectionName=postgres
   export Orleans__Reminders__ProviderType=AdoNet Orleans__Reminders__Invariant=Npgsql Orleans__Reminders__ConnectionName=postgres
+}
 
-  local i
-  for ((i = 0; i < count; i++)); do
-    local http=$((http_base + i)) silo=$((11211 + i)) gateway=$((30211 + i))
-    for port in $http $silo $gateway; do
-      port_busy "$port" && die "port $port is taken; stop what holds it or set SWITCHBOARD_HTTP_PORT"
-    done
-    Urls=http://127.0.0.1:$http Orleans__Name=silo-$i Orleans__Endpoints__SiloPort=$silo Orleans__Endpoints__GatewayPort=$gateway \
-      setsid dotnet "$silo_dll" --contentRoot "$root/src/Switchboard.Silo" >"$dir/silo-$i.log" 2>&1 </dev/null &
-    echo $! >"$dir/silo-$i.pid"
+# Silo i: HTTP port http_base + i, silo port 11211 + i, gateway port 30211 + i.
+launch() {
+  local i=$1
+  local http=$((http_base + i)) silo=$((11211 + i)) gateway=$((30211 + i))
+  for port in $http $silo $gateway; do
+    port_busy "$port" && die "port $port is taken; stop what holds it or set SWITCHBOARD_HTTP_PORT"
   done
+  Urls=http://127.0.0.1:$http Orleans__Name=silo-$i Orleans__Endpoints__SiloPort=$silo Orleans__Endpoints__GatewayPort=$gateway \
+    setsid dotnet "$silo_dll" --contentRoot "$root/src/Switchboard.Silo" >"$dir/silo-$i.log" 2>&1 </dev/null &
+  echo $! >"$dir/silo-$i.pid"
+}
 
-  for ((i = 0; i < count; i++)); do
-    local waited=0
-    until grep -q "Switchboard is serving on" "$dir/silo-$i.log"; do
-      alive "$dir/silo-$i.pid" || die "silo-$i exited while starting; see $dir/silo-$i.log"
-      waited=$((waited + 1))
-      [ "$waited" -lt 900 ] || die "silo-$i did not join within 90 s; see $dir/silo-$i.log"
-      sleep 0.1
-    done
-    say "silo-$i serves http://127.0.0.1:$((http_base + i)) (log: $dir/silo-$i.log)"
+wait_joined() {
+  local i=$1 waited=0
+  until grep -q "Switchboard is serving on" "$dir/silo-$i.log"; do
+    alive "$dir/silo-$i.pid" || die "silo-$i exited while starting; see $dir/silo-$i.log"
+    waited=$((waited + 1))
+    [ "$waited" -lt 900 ] || die "silo-$i did not join within 90 s; see $dir/silo-$i.log"
+    sleep 0.1
   done
-  say "$count silos joined cluster '$Orleans__ClusterId' ($membership membership, PostgreSQL storage and reminders, Redis backplane)"
-  say "sign in to the console (http://127.0.0.1:$http_base/) with a token; for the supervisor sam:"
-  say "  Switchboard__Auth__SigningKey=$key_hint dotnet $silo_dll token sam --contentRoot $root/src/Switchboard.Silo"
-  say "load test: dotnet loadtests/Switchboard.LoadTests/bin/Release/net10.0/Switchboard.LoadTests.dll --url http://127.0.0.1:$http_base --signing-key \"$key_hint\" (agents: --print-agents)"
+  say "silo-$i serves http://127.0.0.1:$((http_base + i)) (log: $dir/silo-$i.log)"
+}
+
+signing_key() {
+  if [ -z "${Switchboard__Auth__SigningKey:-}" ]; then
+    [ -s "$key_file" ] || die "no signing key in $key_file: start the cluster with scripts/cluster.sh start first"
+    Switchboard__Auth__SigningKey=$(cat "$key_file")
+  fi
+  export Switchboard__Auth__SigningKey
+}
+
+add() {
+  [ $# -eq 0 ] || die "add takes no arguments"
+  local running=0 pid_file
+  for pid_file in "$dir"/silo-*.pid; do
+    [ -e "$pid_file" ] && alive "$pid_file" && running=$((running + 1))
+  done
+  [ "$running" -gt 0 ] || die "no silo is running: scripts/cluster.sh start first"
+  signing_key
+  eval "$(bash "$root/scripts/services.sh" start)"
+  configure "$(cat "$dir/membership" 2>/dev/null || echo postgres)"
+  # The lowest free number: a removed silo's number (and ports) are used again.
+  local i=0
+  while [ -e "$dir/silo-$i.pid" ] && alive "$dir/silo-$i.pid"; do i=$((i + 1)); done
+  rm -f "$dir/silo-$i.pid"
+  launch "$i"
+  wait_joined "$i"
+  say "silo-$i joined: it takes new conversations at once, and deadline shards move to it once membership has been steady for a few seconds"
+}
+
+remove() {
+  local name=${1:-} pid_file
+  if [ -z "$name" ]; then
+    # The newest running silo.
+    name=$(for pid_file in "$dir"/silo-*.pid; do [ -e "$pid_file" ] && alive "$pid_file" && basename "$pid_file" .pid; done | sort -t- -k2 -n | tail -1)
+    [ -n "$name" ] || die "no silo is running"
+  fi
+  pid_file=$dir/$name.pid
+  [ -e "$pid_file" ] && alive "$pid_file" || die "$name is not running (scripts/cluster.sh status)"
+  local pid waited=0 started=$SECONDS
+  pid=$(cat "$pid_file")
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do
+    waited=$((waited + 1))
+    if [ "$waited" -ge 600 ]; then kill -KILL "$pid" 2>/dev/null || true; die "$name did not stop within 60 s and was killed; see $dir/$name.log"; fi
+    sleep 0.1
+  done
+  rm -f "$pid_file"
+  say "$name left the cluster in $((SECONDS - started)) s (log: $dir/$name.log)"
 }
 
 stop() {
@@ -136,5 +203,7 @@ case "$command" in
   start) start "$@" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: scripts/cluster.sh start [N] [--membership postgres|redis] | stop | status" >&2; exit 2 ;;
+  add) add "$@" ;;
+  remove) remove "$@" ;;
+  *) echo "usage: scripts/cluster.sh start [N] [--membership postgres|redis] | stop | status | add | remove [silo-N]" >&2; exit 2 ;;
 esac

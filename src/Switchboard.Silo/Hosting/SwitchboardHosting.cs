@@ -64,6 +64,7 @@ public static class SwitchboardHosting
 
     public static WebApplication MapSwitchboard(this WebApplication app)
     {
+        app.UseStoppingGate();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapConsolePages();

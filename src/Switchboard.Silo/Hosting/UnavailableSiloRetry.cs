@@ -91,5 +91,10 @@ internal sealed class UnavailableSiloRetry(IOptions<ClusterCallOptions> options,
         }
     }
 
-    private static bool IsUnavailable(Exception ex) => ex is OrleansMessageRejectionException or TimeoutException;
+    /// <summary>
+    /// The silo failed or is stopping; or, while membership changes, the grain briefly had a second activation and
+    /// this one's write was refused as stale (<see cref="InconsistentStateException"/>: Orleans deactivates it, and
+    /// the next call reaches the activation that holds the stored state).
+    /// </summary>
+    private static bool IsUnavailable(Exception ex) => ex is OrleansMessageRejectionException or TimeoutException or Orleans.Storage.InconsistentStateException;
 }

@@ -89,7 +89,13 @@ internal sealed class AgentPresenceHeartbeat(
     {
         try
         {
-            await grains.Grain<IAgentGrain>(agentId).ConfirmConnectionsAsync(connections.Host, connectionIds, announce);
+            // Not waited on past the silo's stop: a call to a grain on a silo that is going may wait out the response
+            // timeout (30 s), and the host stops its services one after another within its own shutdown timeout (30 s):
+            // a heartbeat waiting there would leave Orleans no time to leave the cluster gracefully.
+            await grains.Grain<IAgentGrain>(agentId).ConfirmConnectionsAsync(connections.Host, connectionIds, announce).WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
