@@ -55,6 +55,9 @@ public static class ClusterHosting
             silo.UseInMemoryReminderService();
         }
 
+        // Agents and queues outlive another silo's departure (LastingGrainDirectory), in a cluster with Redis.
+        silo.AddLastingGrainDirectory(configuration);
+
         // A silo that cannot reach its PostgreSQL at start says why and tries again, instead of aborting at once.
         silo.Services.AddPostgresStartupCheck();
 

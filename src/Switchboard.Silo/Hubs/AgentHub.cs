@@ -16,7 +16,9 @@ namespace Switchboard.Hubs;
 /// token (roles agent and supervisor) may read, transfer and resolve any.
 /// </summary>
 [Authorize(Policy = AuthHosting.AgentPolicy)]
-public sealed partial class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis, TypingThrottle typing) : Hub<IAgentClient>
+public sealed partial class AgentHub(
+    IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis, TypingThrottle typing, IHostApplicationLifetime lifetime)
+    : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
@@ -49,7 +51,14 @@ public sealed partial class AgentHub(IGrainFactory grains, AgentConnections conn
         if (Context.User?.AgentId() is { } agentId)
         {
             connections.Remove(Context.ConnectionId);
-            await grains.Grain<IAgentGrain>(agentId).DisconnectAsync(Context.ConnectionId);
+            // Closed because this silo is stopping: the agent's browser reconnects to another silo within moments, so
+            // the agent is not taken offline meanwhile. The grain drops the connection once membership says this silo
+            // is dead (at its next refresh, or before it offers the agent work), which also covers a browser that
+            // does not come back.
+            if (!lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                await grains.Grain<IAgentGrain>(agentId).DisconnectAsync(Context.ConnectionId);
+            }
         }
     }
 
