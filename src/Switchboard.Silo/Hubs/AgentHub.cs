@@ -16,7 +16,7 @@ namespace Switchboard.Hubs;
 /// token (roles agent and supervisor) may read, transfer and resolve any.
 /// </summary>
 [Authorize(Policy = AuthHosting.AgentPolicy)]
-public sealed partial class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis, TypingThrottle typing) : Hub<IAgentClient>
+public sealed partial class AgentHub(IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, IClusterKpis kpis, TypingThrottle typing) : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
 
