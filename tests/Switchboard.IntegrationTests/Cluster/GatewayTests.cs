@@ -12,7 +12,8 @@ namespace Switchboard.IntegrationTests.Cluster;
 
 /// <summary>
 /// The split topology: two silos on PostgreSQL and two gateway processes (Orleans clients hosting the hubs, the HTTP
-/// API and the pages) in front of them, the Redis backplane between them. Needs PostgreSQL and Redis; about 20 s.
+/// API and the pages) in front of them, the Redis backplane between them. The traffic test needs PostgreSQL and Redis and
+/// takes 20–40 s; the refusal test needs neither and takes a few seconds.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class GatewayTests(ITestOutputHelper output)
@@ -80,14 +81,14 @@ public sealed class GatewayTests(ITestOutputHelper output)
             var killedAt = Stopwatch.GetTimestamp();
             foreach (var customer in customers)
             {
-                customer.KilledAt = killedAt;
+                customer.KillHappened(killedAt, onVictim.Contains(customer));
             }
 
             await victim.KillAsync();
             await Task.WhenAll(customers.Select(c => c.RecoveredFromKill)).WaitAsync(Patience);
             var recovered = onVictim.Select(c => c.FirstAfterKill).Order().ToList();
             output.WriteLine($"measured: {victim.Name} killed with {onVictim.Count} customers and {AgentIds[1]} on it; "
-                + $"their first acknowledged message after the kill came {recovered[0].TotalSeconds:F2}–{recovered[^1].TotalSeconds:F2} s after it (through {survivor.Name})");
+                + $"their first message acknowledged after reconnecting came {recovered[0].TotalSeconds:F2}–{recovered[^1].TotalSeconds:F2} s after the kill (through {survivor.Name})");
 
             traffic.Cancel();
             await Task.WhenAll(customers.Select(c => c.Done)).WaitAsync(Patience);
@@ -162,6 +163,13 @@ public sealed class GatewayTests(ITestOutputHelper output)
                 + $"{customers.Sum(c => c.Client.Reconnects) + agents.Sum(a => a.Client.Reconnects)} reconnects");
             Assert.True(missing.Count == 0, $"{missing.Count} acknowledged messages are not in their transcript: {string.Join("; ", missing.Take(10))}");
             Assert.True(twice.Count == 0, $"stored twice: {string.Join("; ", twice.Take(10))}");
+
+            // The cluster's KPIs, which a silo gathers from every silo's metrics service, answer through a gateway too.
+            foreach (var path in new[] { "/api/stats", "/api/overview", "/api/stats/today" })
+            {
+                using var read = await cluster.Http.GetAsync(new Uri(survivor.BaseAddress, path));
+                Assert.True(read.IsSuccessStatusCode, $"{path} through {survivor.Name}: {(int)read.StatusCode} {await read.Content.ReadAsStringAsync()}");
+            }
         }
         catch
         {
@@ -178,6 +186,23 @@ public sealed class GatewayTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task AGatewayWithoutAClusteringProviderRefusesToStartAndSaysWhichSettingIsMissing()
+    {
+        // Everything a gateway needs but the clustering provider (the refusal comes before any connection, so no
+        // server is needed): the embedded default a silo would fall back to is no cluster for a client to join.
+        await using var gateway = SiloProcess.Start("gateway-alone", new Dictionary<string, string>
+        {
+            ["Switchboard__Role"] = "Gateway",
+            ["ConnectionStrings__redis"] = "127.0.0.1:1",
+            ["Switchboard__Auth__SigningKey"] = "base64:" + Convert.ToBase64String(new byte[32]),
+        });
+        var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("This gateway cannot start", gateway.RecentLog);
+        Assert.Contains("Orleans:Clustering:ProviderType", gateway.RecentLog);
+    }
+
     /// <summary>The preferred gateway while it runs, then any gateway still running (as a load balancer would).</summary>
     private static Func<Uri> Prefer(SiloCluster cluster, SiloProcess gateway) =>
         () => gateway.HasExited ? cluster.RunningGateways.First().BaseAddress : gateway.BaseAddress;
@@ -190,6 +215,7 @@ public sealed class GatewayTests(ITestOutputHelper output)
         private int _acknowledged;
         private int _acknowledgedAfterKill;
         private long _killedAt;
+        private int _reconnectsAtKill = -1;
 
         private CustomerScript(int index, Func<Uri> gateway)
         {
@@ -206,10 +232,15 @@ public sealed class GatewayTests(ITestOutputHelper output)
 
         public string ConversationId { get; private set; } = "";
 
-        /// <summary>Set by the test just before the kill (a <see cref="Stopwatch"/> timestamp; 0 before).</summary>
-        public long KilledAt
+        /// <summary>
+        /// Told just before the kill (a <see cref="Stopwatch"/> timestamp). From then on an acknowledgement counts
+        /// towards <see cref="RecoveredFromKill"/> only if it came through a gateway that is alive: for a customer on
+        /// the victim, after it reconnected (an answer in flight when the victim died does not count).
+        /// </summary>
+        public void KillHappened(long killedAt, bool onVictim)
         {
-            set => Interlocked.Exchange(ref _killedAt, value);
+            _reconnectsAtKill = onVictim ? Client.Reconnects : -1;
+            Interlocked.Exchange(ref _killedAt, killedAt);
         }
 
         /// <summary>How long after the kill the first message was acknowledged.</summary>
@@ -273,7 +304,7 @@ public sealed class GatewayTests(ITestOutputHelper output)
             }
 
             var killedAt = Interlocked.Read(ref _killedAt);
-            if (killedAt == 0)
+            if (killedAt == 0 || Client.Reconnects == _reconnectsAtKill)
             {
                 return;
             }
