@@ -39,7 +39,7 @@ internal sealed class MembershipDepartures(IClusterMembershipService membership)
 /// endpoints. One fewer means a silo went away (died or stopped); the confirmations that follow are grain calls, which
 /// the client retries until a grain of a dead silo lives elsewhere.
 /// </summary>
-internal sealed class GatewayDepartures : ISiloDepartures
+public sealed class GatewayDepartures : ISiloDepartures
 {
     private readonly Channel<string> _departures = Channel.CreateBounded<string>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });

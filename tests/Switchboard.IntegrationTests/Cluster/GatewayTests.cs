@@ -50,7 +50,7 @@ public sealed class GatewayTests(ITestOutputHelper output)
         try
         {
             var clock = Stopwatch.StartNew();
-            await cluster.StartAsync(2);
+            var silos = await cluster.StartAsync(2);
             var silosJoined = clock.Elapsed;
             var gateways = await cluster.StartGatewaysAsync(2);
             output.WriteLine($"measured: 2 silos joined in {silosJoined.TotalSeconds:F1} s, then 2 gateways served {(clock.Elapsed - silosJoined).TotalSeconds:F1} s later");
@@ -170,6 +170,29 @@ public sealed class GatewayTests(ITestOutputHelper output)
                 using var read = await cluster.Http.GetAsync(new Uri(survivor.BaseAddress, path));
                 Assert.True(read.IsSuccessStatusCode, $"{path} through {survivor.Name}: {(int)read.StatusCode} {await read.Content.ReadAsStringAsync()}");
             }
+
+            // A silo behind the gateway dies: the gateway notices (it confirms its agents at once), and its clients'
+            // calls reach the grains again on the silo left, pushes included.
+            await silos[1].KillAsync();
+            await survivor.WaitForLogAsync(line => line.Contains("The cluster's gateways went from 2 to 1", StringComparison.Ordinal), Patience);
+            foreach (var customer in customers)
+            {
+                var view = await cluster.GetAsync<ConversationView>(survivor, $"/api/conversations/{customer.ConversationId}");
+                var holder = agents.Single(a => a.AgentId == view.AgentId);
+                var afterSilo = await customer.Client.CallAsync<ChatMessage>(
+                    nameof(CustomerHub.SendMessageOnce), [customer.ConversationId, $"{customer.ConversationId}-after-silo", $"customer {customer.Index}: still there?"], Patience);
+                await holder.Heard.WaitAsync(m => m.ConversationId == customer.ConversationId && m.Message.Sequence == afterSilo.Sequence, Patience);
+                var read = await cluster.GetAsync<ConversationView>(survivor, $"/api/conversations/{customer.ConversationId}");
+                Assert.Contains(read.Messages, m => m.Sequence == afterSilo.Sequence && m.Text == afterSilo.Text);
+            }
+
+            foreach (var agent in agents)
+            {
+                var profile = await agent.Client.CallAsync<AgentView>(nameof(AgentHub.GetProfile), [], Patience);
+                Assert.Equal(AgentPresence.Online, profile.Presence);
+            }
+
+            output.WriteLine($"measured: after {silos[1].Name} was killed, every customer's next message reached its agent through {survivor.Name}");
         }
         catch
         {

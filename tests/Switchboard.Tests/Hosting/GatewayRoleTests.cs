@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Switchboard.Agents;
 using Switchboard.Hosting;
+using Switchboard.Hubs;
 
 namespace Switchboard.Tests.Hosting;
 
@@ -45,6 +46,25 @@ public sealed class GatewayRoleTests
         Assert.True(ConnectionHosts.IsGateway(host));
         Assert.NotEqual(host, ConnectionHosts.Gateway("web-1", 4242));
         Assert.False(ConnectionHosts.IsGateway(SiloAddress.New(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 11111), 1).ToParsableString()));
+    }
+
+    [Fact]
+    public async Task AGatewayConfirmsItsAgentsOnceWhenItLosesSilosAndNotWhenItGainsThem()
+    {
+        var departures = new GatewayDepartures();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await using var watch = departures.WatchAsync(patience.Token).GetAsyncEnumerator(patience.Token);
+
+        departures.OnGatewayCountChanged(null, new GatewayCountChangedEventArgs(3, 2));
+        departures.OnGatewayCountChanged(null, new GatewayCountChangedEventArgs(2, 3));
+        // A burst of losses before the first is handled is one confirmation: the second is dropped.
+        departures.OnGatewayCountChanged(null, new GatewayCountChangedEventArgs(1, 2));
+        Assert.True(await watch.MoveNextAsync());
+        Assert.Contains("from 3 to 2", watch.Current);
+
+        departures.OnGatewayCountChanged(null, new GatewayCountChangedEventArgs(0, 1));
+        Assert.True(await watch.MoveNextAsync());
+        Assert.Contains("from 1 to 0", watch.Current);
     }
 
     private static IConfiguration Configuration(string[] args) =>
