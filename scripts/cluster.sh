@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A Switchboard cluster of N silo processes on loopback, on the PostgreSQL and Redis of scripts/services.sh
 # (started here if they are not running). Logs and pid files go to .services/cluster/.
-#   scripts/cluster.sh start [N] [--membership postgres|redis]   N silos (default 3), each waited for until it has joined
-#   scripts/cluster.sh stop                                       SIGTERM to every silo: each leaves the cluster cleanly
+#   scripts/cluster.sh start [N] [--membership postgres|redis] [--gateways G]
+#                                 N silos (default 3), each waited for until it has joined; with --gateways, G gateway
+#                                 processes in front of them (the connection tier: Switchboard__Role=Gateway, an Orleans
+#                                 client hosting the hubs, the HTTP API and the pages), each waited for until it serves
+#   scripts/cluster.sh stop       SIGTERM to every gateway, then to every silo: each silo leaves the cluster cleanly
 #   scripts/cluster.sh status
 #   scripts/cluster.sh add                                        one more silo, under load: it joins and takes a share of
 #                                                                 new work (placement) and of the deadline shards at once
@@ -10,7 +13,9 @@
 #                                                                 requests, hands its queues over and leaves; its clients
 #                                                                 reconnect to the others
 # Silo i (from 0) serves http://127.0.0.1:$((5081 + i)) (SWITCHBOARD_HTTP_PORT moves the base), with Orleans silo port
-# 11211 + i and gateway port 30211 + i, clear of an embedded silo on its defaults. Any setting can be added through the
+# 11211 + i and gateway port 30211 + i, clear of an embedded silo on its defaults. Gateway g serves
+# http://127.0.0.1:$((5181 + g)) (SWITCHBOARD_GATEWAY_HTTP_PORT moves that base); it listens on no Orleans port. Silos
+# serve the web front end too, so clients may use either; behind a load balancer, point it at the gateways. Any setting can be added through the
 # environment, for example faster failure detection:
 #   Orleans__Membership__ProbeTimeout=00:00:01 Orleans__Membership__NumMissedProbesLimit=2 scripts/cluster.sh start
 # Every silo checks tokens with one signing key, made at the first start and kept in .services/cluster/signing-key
@@ -24,6 +29,7 @@ dir=$root/.services/cluster
 silo_dll=$root/src/Switchboard.Silo/bin/Release/net10.0/Switchboard.Silo.dll
 key_file=$dir/signing-key
 http_base=${SWITCHBOARD_HTTP_PORT:-5081}
+gateway_http_base=${SWITCHBOARD_GATEWAY_HTTP_PORT:-5181}
 
 say() { echo "cluster: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -31,19 +37,22 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 alive() { local pid; pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
 
 start() {
-  local count=3 membership=postgres
+  local count=3 membership=postgres gateways=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --membership) membership=${2:?--membership needs postgres or redis}; shift 2 ;;
+      --gateways)
+        gateways=${2:?--gateways needs a count}; shift 2
+        [[ "$gateways" =~ ^[0-9]+$ ]] || die "--gateways is a count, not '$gateways'" ;;
       [0-9]*) count=$1; shift ;;
       *) die "unknown argument '$1'" ;;
     esac
   done
-  for pid_file in "$dir"/silo-*.pid; do
+  for pid_file in "$dir"/silo-*.pid "$dir"/gateway-*.pid; do
     [ -e "$pid_file" ] && alive "$pid_file" && die "a cluster is running already (scripts/cluster.sh stop first)"
   done
   mkdir -p "$dir"
-  rm -f "$dir"/silo-*.pid
+  rm -f "$dir"/silo-*.pid "$dir"/gateway-*.pid
   local key_hint="\$(cat $key_file)"
   if [ -n "${Switchboard__Auth__SigningKey:-}" ]; then
     key_hint="<your Switchboard__Auth__SigningKey>"
@@ -72,9 +81,14 @@ start() {
     wait_joined "$i"
   done
   say "$count silos joined cluster '$Orleans__ClusterId' ($membership membership, PostgreSQL storage and reminders, Redis backplane)"
-  say "sign in to the console (http://127.0.0.1:$http_base/) with a token; for the supervisor sam:"
+  local front=$http_base
+  if [ "$gateways" -gt 0 ]; then
+    start_gateways "$gateways"
+    front=$gateway_http_base
+  fi
+  say "sign in to the console (http://127.0.0.1:$front/) with a token; for the supervisor sam:"
   say "  Switchboard__Auth__SigningKey=$key_hint dotnet $silo_dll token sam --contentRoot $root/src/Switchboard.Silo"
-  say "load test: dotnet loadtests/Switchboard.LoadTests/bin/Release/net10.0/Switchboard.LoadTests.dll --url http://127.0.0.1:$http_base --signing-key \"$key_hint\" (agents: --print-agents)"
+  say "load test: dotnet loadtests/Switchboard.LoadTests/bin/Release/net10.0/Switchboard.LoadTests.dll --url http://127.0.0.1:$front --signing-key \"$key_hint\" (agents: --print-agents)"
 }
 
 # The environment every silo of the cluster starts with (the signing key and services are set by the caller).
@@ -164,7 +178,34 @@ remove() {
   say "$name left the cluster in $((SECONDS - started)) s (log: $dir/$name.log)"
 }
 
+# G gateway processes for the running silos, with the environment start() exported (cluster id, clustering, Redis,
+# signing key): the same executable as a silo, as an Orleans client. It ignores the silo-only settings (storage,
+# reminders, endpoints).
+start_gateways() {
+  local count=$1 g
+  for ((g = 0; g < count; g++)); do
+    local http=$((gateway_http_base + g))
+    port_busy "$http" && die "port $http is taken; stop what holds it or set SWITCHBOARD_GATEWAY_HTTP_PORT"
+    Switchboard__Role=Gateway Urls=http://127.0.0.1:$http Orleans__Name=gateway-$g \
+      setsid dotnet "$silo_dll" --contentRoot "$root/src/Switchboard.Silo" >"$dir/gateway-$g.log" 2>&1 </dev/null &
+    echo $! >"$dir/gateway-$g.pid"
+  done
+
+  for ((g = 0; g < count; g++)); do
+    local waited=0
+    until grep -q "Switchboard is serving on" "$dir/gateway-$g.log"; do
+      alive "$dir/gateway-$g.pid" || die "gateway-$g exited while starting; see $dir/gateway-$g.log"
+      waited=$((waited + 1))
+      [ "$waited" -lt 900 ] || die "gateway-$g did not serve within 90 s; see $dir/gateway-$g.log"
+      sleep 0.1
+    done
+    say "gateway-$g serves http://127.0.0.1:$((gateway_http_base + g)) (log: $dir/gateway-$g.log)"
+  done
+  say "$count gateways in front of the silos (Redis backplane between them)"
+}
+
 stop() {
+  stop_gateways
   local pids=() pid_file
   for pid_file in "$dir"/silo-*.pid; do
     [ -e "$pid_file" ] || continue
@@ -186,15 +227,38 @@ stop() {
   say "${#pids[@]} silos stopped"
 }
 
+# Gateways first: their clients move on (to another gateway, or a silo) while the silos still serve them.
+stop_gateways() {
+  local pids=() pid_file pid waited
+  for pid_file in "$dir"/gateway-*.pid; do
+    [ -e "$pid_file" ] || continue
+    if alive "$pid_file"; then
+      pids+=("$(cat "$pid_file")")
+      kill -TERM "$(cat "$pid_file")"
+    fi
+    rm -f "$pid_file"
+  done
+  [ "${#pids[@]}" -gt 0 ] || return 0
+  for pid in "${pids[@]}"; do
+    waited=0
+    while kill -0 "$pid" 2>/dev/null; do
+      waited=$((waited + 1))
+      if [ "$waited" -ge 300 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
+      sleep 0.1
+    done
+  done
+  say "${#pids[@]} gateways stopped"
+}
+
 status() {
   local pid_file found=0
-  for pid_file in "$dir"/silo-*.pid; do
+  for pid_file in "$dir"/silo-*.pid "$dir"/gateway-*.pid; do
     [ -e "$pid_file" ] || continue
     found=1
     local name; name=$(basename "$pid_file" .pid)
     if alive "$pid_file"; then echo "$name: running (pid $(cat "$pid_file"))"; else echo "$name: exited (see $dir/$name.log)"; fi
   done
-  [ "$found" -eq 1 ] || echo "no silos"
+  [ "$found" -eq 1 ] || echo "no silos or gateways"
 }
 
 command=${1:-}
@@ -205,5 +269,5 @@ case "$command" in
   status) status ;;
   add) add "$@" ;;
   remove) remove "$@" ;;
-  *) echo "usage: scripts/cluster.sh start [N] [--membership postgres|redis] | stop | status | add | remove [silo-N]" >&2; exit 2 ;;
+  *) echo "usage: scripts/cluster.sh start [N] [--membership postgres|redis] [--gateways G] | stop | status | add | remove [silo-N]" >&2; exit 2 ;;
 esac

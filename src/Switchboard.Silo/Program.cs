@@ -6,7 +6,7 @@ if (TokenCommand.IsInvoked(args))
     return TokenCommand.Run(args);
 }
 
-var builder = WebApplication.CreateBuilder(EmbeddedStorage.ReadSwitches(args));
+var builder = WebApplication.CreateBuilder(GatewayHosting.ReadRoleSwitch(EmbeddedStorage.ReadSwitches(args)));
 builder.AddSwitchboard();
 
 var app = builder.Build();

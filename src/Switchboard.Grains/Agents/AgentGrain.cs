@@ -316,11 +316,11 @@ public sealed partial class AgentGrain(
 
     /// <summary>
     /// Whether the host that holds a connection is up: a silo of the cluster that is not dead. Hosts that are not
-    /// silos (or not named) are taken as up; their connections expire when nobody confirms them.
+    /// silos (gateways, or not named) are taken as up; their connections expire when nobody confirms them.
     /// </summary>
     private bool HostIsUp(string host)
     {
-        if (string.IsNullOrEmpty(host))
+        if (string.IsNullOrEmpty(host) || ConnectionHosts.IsGateway(host))
         {
             return true;
         }

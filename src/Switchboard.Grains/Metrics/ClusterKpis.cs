@@ -5,13 +5,14 @@ namespace Switchboard.Metrics;
 
 /// <summary>
 /// Reads the whole cluster's KPIs: asks every active silo's metrics service for its share at the same instant and
-/// merges them. A silo that does not answer is left out (and logged); its share comes back when it does.
+/// merges them. A silo that does not answer is left out (and logged); its share comes back when it does. Runs in a
+/// silo (it reads membership and calls the silos' grain services); a gateway reads through <see cref="KpiReaderGrain"/>.
 /// </summary>
 public sealed class ClusterKpis(
     IClusterMembershipService membership,
     IMetricsGrainServiceClient services,
     TimeProvider time,
-    ILogger<ClusterKpis> logger)
+    ILogger<ClusterKpis> logger) : IClusterKpis
 {
     private static readonly TimeSpan SiloTimeout = TimeSpan.FromSeconds(5);
 

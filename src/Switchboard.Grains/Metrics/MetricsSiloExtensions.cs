@@ -15,6 +15,7 @@ public static class MetricsSiloExtensions
         silo.AddGrainService<MetricsGrainService>();
         silo.Services.AddSingleton<IMetricsGrainServiceClient, MetricsGrainServiceClient>();
         silo.Services.AddSingleton<ClusterKpis>();
+        silo.Services.AddSingleton<IClusterKpis>(services => services.GetRequiredService<ClusterKpis>());
         return silo;
     }
 }

@@ -54,7 +54,7 @@ public static class ConsoleApi
         // With the quick replies and house rules supervisors set (AdminApi); ?version= asks for that change or a later one.
         app.MapGet("/api/console-settings", async (IOptions<SwitchboardOptions> options, SignInSettings signIn, Settings.PhrasebookCache phrasebook, long? version) =>
             Settings(options.Value, signIn.Development).WithPhrasebook(await phrasebook.GetAsync(version ?? 0), options.Value));
-        app.MapGet("/api/overview", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) => ReadOverviewAsync(grains, options.Value, kpis))
+        app.MapGet("/api/overview", (IGrainFactory grains, IOptions<SwitchboardOptions> options, IClusterKpis kpis) => ReadOverviewAsync(grains, options.Value, kpis))
             .RequireAuthorization(AuthHosting.SupervisorPolicy);
         return app;
     }
@@ -76,7 +76,7 @@ public static class ConsoleApi
                 language.ForbiddenPhrases);
         }));
 
-    public static async Task<Overview> ReadOverviewAsync(IGrainFactory grains, SwitchboardOptions options, ClusterKpis kpis)
+    public static async Task<Overview> ReadOverviewAsync(IGrainFactory grains, SwitchboardOptions options, IClusterKpis kpis)
     {
         var queueNames = options.Skills.Keys.Order(StringComparer.Ordinal).Append(Queues.Queues.Supervisors).ToArray();
         var queues = await Task.WhenAll(queueNames.Select(name => grains.Grain<IQueueGrain>(name).GetAsync()));

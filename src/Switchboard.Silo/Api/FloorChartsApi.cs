@@ -34,7 +34,7 @@ public static class FloorChartsApi
 {
     public static IEndpointRouteBuilder MapFloorChartsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/stats/today", async (IOptions<SwitchboardOptions> options, ClusterKpis kpis) =>
+        app.MapGet("/api/stats/today", async (IOptions<SwitchboardOptions> options, IClusterKpis kpis) =>
         {
             var (at, day) = await kpis.ReadDayAsync();
             return Today(at, day, options.Value);

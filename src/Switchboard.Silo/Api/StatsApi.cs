@@ -30,13 +30,13 @@ public static class StatsApi
 {
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/stats", (IGrainFactory grains, IOptions<SwitchboardOptions> options, ClusterKpis kpis) =>
+        app.MapGet("/api/stats", (IGrainFactory grains, IOptions<SwitchboardOptions> options, IClusterKpis kpis) =>
             ReadStatsAsync(grains, options.Value, kpis)).RequireAuthorization(AuthHosting.SupervisorPolicy);
         app.MapFloorChartsApi();
         return app;
     }
 
-    public static async Task<Stats> ReadStatsAsync(IGrainFactory grains, SwitchboardOptions options, ClusterKpis kpis)
+    public static async Task<Stats> ReadStatsAsync(IGrainFactory grains, SwitchboardOptions options, IClusterKpis kpis)
     {
         var snapshot = await kpis.ReadAsync();
         var queueNames = options.Skills.Keys.Order(StringComparer.Ordinal).Append(Queues.Queues.Supervisors).ToArray();
@@ -79,7 +79,7 @@ public static class StatsApi
     }
 
     /// <summary>Each queue's service-level band now (rolling window), for the supervisor overview.</summary>
-    public static async Task<IReadOnlyDictionary<string, ServiceLevelBand?>> ReadBandsAsync(ClusterKpis kpis, IEnumerable<string> queues)
+    public static async Task<IReadOnlyDictionary<string, ServiceLevelBand?>> ReadBandsAsync(IClusterKpis kpis, IEnumerable<string> queues)
     {
         var snapshot = await kpis.ReadAsync();
         return queues.ToDictionary(q => q, q => ServiceLevelBands.Classify(snapshot[KpiScopes.Skill(q)].Rolling.FirstResponse.Mean));

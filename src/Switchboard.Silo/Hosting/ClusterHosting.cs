@@ -62,9 +62,7 @@ public static class ClusterHosting
         silo.Services.AddPostgresStartupCheck();
 
         // A client's call whose grain is on a silo that failed or stopped is retried until the grain lives elsewhere.
-        silo.Services.AddOptions<ClusterCallOptions>().BindConfiguration(ClusterCallOptions.Section)
-            .Validate(o => o.UnavailableRetryFor >= TimeSpan.Zero && o.RetryAfter > TimeSpan.Zero, $"{ClusterCallOptions.Section}:UnavailableRetryFor must not be negative and RetryAfter must be positive.")
-            .ValidateOnStart();
+        silo.Services.AddClusterCallOptions();
         silo.AddOutgoingGrainCallFilter<UnavailableSiloRetry>();
 
         // Tests and small deployments detect a dead silo in seconds instead of the default tens of seconds.
@@ -75,6 +73,15 @@ public static class ClusterHosting
         // Reminders are the deadline shards' backstop (one per shard); a deployment may tune Orleans' reminder options.
         silo.Services.AddOptions<ReminderOptions>().BindConfiguration(ReminderSection);
         return silo;
+    }
+
+    /// <summary>How a client's call rides through a silo's failure (<see cref="UnavailableSiloRetry"/>), on a silo or a gateway.</summary>
+    public static IServiceCollection AddClusterCallOptions(this IServiceCollection services)
+    {
+        services.AddOptions<ClusterCallOptions>().BindConfiguration(ClusterCallOptions.Section)
+            .Validate(o => o.UnavailableRetryFor >= TimeSpan.Zero && o.RetryAfter > TimeSpan.Zero, $"{ClusterCallOptions.Section}:UnavailableRetryFor must not be negative and RetryAfter must be positive.")
+            .ValidateOnStart();
+        return services;
     }
 
     /// <summary>
@@ -93,10 +100,16 @@ public static class ClusterHosting
         return signalR.AddStackExchangeRedis(redis, options => options.Configuration.ChannelPrefix = RedisChannel.Literal(channelPrefix));
     }
 
-    /// <summary>One line for the start-up log: which providers this silo runs on.</summary>
+    /// <summary>One line for the start-up log: which providers this silo runs on, or which cluster this gateway serves.</summary>
     public static string DescribeTopology(IConfiguration configuration, string contentRoot)
     {
         string Provider(string key, string embedded) => configuration[key] ?? embedded;
+        if (GatewayHosting.IsGateway(configuration))
+        {
+            return $"gateway (Orleans client) of cluster '{configuration["Orleans:ClusterId"] ?? "default"}', "
+                + $"clustering {Provider("Orleans:Clustering:ProviderType", "none")}, SignalR backplane Redis";
+        }
+
         var storage = EmbeddedStorage.UsesSqlite(configuration)
             ? $"sqlite ({EmbeddedStorage.DatabasePath(configuration, contentRoot)})"
             : Provider($"Orleans:GrainStorage:{SwitchboardOptions.StorageName}:ProviderType", "memory");

@@ -11,11 +11,19 @@ public static class HealthAndMetrics
 {
     private const string Ready = "ready";
 
-    public static WebApplicationBuilder AddSwitchboardHealthAndMetrics(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddSwitchboardHealthAndMetrics(this WebApplicationBuilder builder, bool gateway = false)
     {
-        builder.Services.AddHealthChecks()
-            .AddCheck<SiloMembershipCheck>("cluster-membership", tags: [Ready])
-            .AddCheck<GrainStorageCheck>("grain-storage", tags: [Ready]);
+        if (gateway)
+        {
+            builder.Services.AddHealthChecks().AddCheck<ClusterConnectionCheck>("cluster-connection", tags: [Ready]);
+        }
+        else
+        {
+            builder.Services.AddHealthChecks()
+                .AddCheck<SiloMembershipCheck>("cluster-membership", tags: [Ready])
+                .AddCheck<GrainStorageCheck>("grain-storage", tags: [Ready]);
+        }
+
         // Both listeners start before the silo creates its meters, so no first measurement is missed.
         PrometheusBridge.ExcludeFromMeterAdapter();
         _ = Prometheus.Metrics.DefaultRegistry;
@@ -26,7 +34,8 @@ public static class HealthAndMetrics
 
     public static WebApplication MapSwitchboardHealthAndMetrics(this WebApplication app)
     {
-        // Live: the process answers. Ready: this silo is an active cluster member and its grain storage answers.
+        // Live: the process answers. Ready: this silo is an active cluster member and its grain storage answers (a
+        // gateway: the cluster answers it).
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready) });
         // prometheus-net: its own process metrics plus every System.Diagnostics.Metrics meter (Switchboard, Orleans,

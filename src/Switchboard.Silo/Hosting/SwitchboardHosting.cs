@@ -19,7 +19,10 @@ namespace Switchboard.Hosting;
 
 public static class SwitchboardHosting
 {
-    /// <summary>Orleans silo, options, SignalR, HTTP API: everything one Switchboard process hosts.</summary>
+    /// <summary>
+    /// Orleans silo (or, as a gateway, an Orleans client: <see cref="GatewayHosting"/>), options, SignalR, HTTP API:
+    /// everything one Switchboard process hosts.
+    /// </summary>
     public static WebApplicationBuilder AddSwitchboard(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<SwitchboardOptions>()
@@ -28,7 +31,20 @@ public static class SwitchboardHosting
         builder.Services.AddSingleton<IValidateOptions<SwitchboardOptions>, SwitchboardOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        builder.UseOrleans(silo => silo.AddSwitchboardProviders(builder.Configuration).AddSwitchboardGrains());
+        var gateway = GatewayHosting.IsGateway(builder.Configuration);
+        if (gateway)
+        {
+            builder.AddSwitchboardGateway();
+        }
+        else
+        {
+            builder.UseOrleans(silo => silo.AddSwitchboardProviders(builder.Configuration).AddSwitchboardGrains());
+            // A silo's grains push through the notifier below; a gateway has no grains and hears those pushes over the
+            // backplane. Agent connections on a silo are named by its address, which membership knows.
+            builder.Services.AddSingleton(services => new AgentConnections(services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToParsableString()));
+            builder.Services.AddSingleton<ISiloDepartures, MembershipDepartures>();
+        }
+
         builder.AddSwitchboardAuth();
         builder.AddSwitchboardLimits();
         builder.AddSwitchboardLogging();
@@ -51,14 +67,13 @@ public static class SwitchboardHosting
         builder.Services.AddSingleton<PushOutbox>();
         builder.Services.AddSingleton<TypingThrottle>();
         builder.Services.AddSingleton<IChatNotifier, SignalRChatNotifier>();
-        builder.Services.AddSingleton<AgentConnections>();
         builder.Services.AddHostedService<AgentPresenceHeartbeat>();
 
         builder.Services.ConfigureHttpJsonOptions(json => ConfigureServerJson(json.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<SwitchboardExceptionHandler>();
-        builder.AddSwitchboardHealthAndMetrics();
+        builder.AddSwitchboardHealthAndMetrics(gateway);
         return builder;
     }
 

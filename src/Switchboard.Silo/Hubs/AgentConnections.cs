@@ -5,13 +5,16 @@ using Switchboard.Agents;
 
 namespace Switchboard.Hubs;
 
-/// <summary>The agent connections open on this silo, so they can be confirmed to their agent grains.</summary>
-public sealed class AgentConnections(ILocalSiloDetails silo)
+/// <summary>The agent connections open in this process (a silo or a gateway), so they can be confirmed to their agent grains.</summary>
+public sealed class AgentConnections(string host)
 {
     private readonly ConcurrentDictionary<string, string> _agentByConnection = new();
 
-    /// <summary>How agent grains know this silo as the host of a connection (it is checked against membership).</summary>
-    public string Host { get; } = silo.SiloAddress.ToParsableString();
+    /// <summary>
+    /// How agent grains know this process as the host of a connection: a silo's address (checked against membership),
+    /// or a gateway's name (<see cref="ConnectionHosts.Gateway"/>: its connections expire when it stops confirming them).
+    /// </summary>
+    public string Host { get; } = host;
 
     public void Add(string connectionId, string agentId) => _agentByConnection[connectionId] = agentId;
 
@@ -23,14 +26,14 @@ public sealed class AgentConnections(ILocalSiloDetails silo)
 }
 
 /// <summary>
-/// Confirms this silo's agent connections to their grains every refresh period, and at once (with a fresh word to
+/// Confirms this process's agent connections to their grains every refresh period, and at once (with a fresh word to
 /// their queues) whenever a silo leaves the cluster: an agent or queue grain lost with that silo is back with the
 /// agent online within moments, not a refresh period later. A grain that holds connections of a dead silo drops them.
 /// </summary>
 internal sealed class AgentPresenceHeartbeat(
     AgentConnections connections,
     IGrainFactory grains,
-    IClusterMembershipService membership,
+    ISiloDepartures departures,
     IOptions<SwitchboardOptions> options,
     TimeProvider time,
     ILogger<AgentPresenceHeartbeat> logger) : BackgroundService
@@ -59,21 +62,12 @@ internal sealed class AgentPresenceHeartbeat(
 
     private async Task ConfirmWhenASiloLeavesAsync(CancellationToken stoppingToken)
     {
-        var active = new HashSet<SiloAddress>();
         try
         {
-            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stoppingToken))
+            await foreach (var left in departures.WatchAsync(stoppingToken))
             {
-                // Dead, not stopping: a silo that stops gracefully hands its queues over, and its agents' grains come
-                // back with their connections; confirming into a stopping silo only makes its grains wait.
-                var now = snapshot.Members.Values.Where(m => m.Status != SiloStatus.Dead).Select(m => m.SiloAddress).ToHashSet();
-                var died = active.Except(now).ToList();
-                active = now;
-                if (died.Count > 0)
-                {
-                    logger.LogInformation("Silo {Silos} died; confirming this silo's agent connections at once", string.Join(", ", died));
-                    await ConfirmAllAsync(announce: true, stoppingToken);
-                }
+                logger.LogInformation("{Departure}; confirming the agent connections held here at once", left);
+                await ConfirmAllAsync(announce: true, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -17,7 +17,7 @@ namespace Switchboard.Hubs;
 /// </summary>
 [Authorize(Policy = AuthHosting.AgentPolicy)]
 public sealed partial class AgentHub(
-    IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, ClusterKpis kpis, TypingThrottle typing, IHostApplicationLifetime lifetime)
+    IGrainFactory grains, AgentConnections connections, IOptions<SwitchboardOptions> options, IClusterKpis kpis, TypingThrottle typing, IHostApplicationLifetime lifetime)
     : Hub<IAgentClient>
 {
     public const string Path = "/hubs/agent";
@@ -54,8 +54,8 @@ public sealed partial class AgentHub(
             // Closed because this silo is stopping: the agent's browser reconnects to another silo within moments, so
             // the agent is not taken offline meanwhile. The grain drops the connection once membership says this silo
             // is dead (at its next refresh, or before it offers the agent work), which also covers a browser that
-            // does not come back.
-            if (!lifetime.ApplicationStopping.IsCancellationRequested)
+            // does not come back. A gateway is not in membership: its connections are let go at once, as before.
+            if (!lifetime.ApplicationStopping.IsCancellationRequested || ConnectionHosts.IsGateway(connections.Host))
             {
                 await grains.Grain<IAgentGrain>(agentId).DisconnectAsync(Context.ConnectionId);
             }

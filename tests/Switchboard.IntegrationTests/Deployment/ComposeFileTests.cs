@@ -27,20 +27,35 @@ public sealed class ComposeFileTests
         Assert.Contains("SWITCHBOARD_SIGNING_KEY", withoutKeyErrors);
 
         var (_, services) = await ComposeAsync(compose!, "config", "--services");
-        Assert.Equal(["gateway", "postgres", "redis", "silo-1", "silo-2", "silo-3"],
+        Assert.Equal(["gateway-1", "gateway-2", "nginx", "postgres", "redis", "silo-1", "silo-2", "silo-3"],
             services.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order());
 
         var (_, resolved) = await ComposeAsync(compose!, "config");
         Assert.Contains("/docker-entrypoint-initdb.d", resolved);
-        Assert.Contains("ip_hash", await File.ReadAllTextAsync(Path.Combine(Paths.RepositoryRoot, "deploy", "nginx", "switchboard.conf")));
-        foreach (var setting in new[] { "Orleans__Clustering__ProviderType: AdoNet", "Orleans__GrainStorage__switchboard__ProviderType: Postgres", "Orleans__Reminders__ProviderType: AdoNet", "ConnectionStrings__redis: redis:6379", $"Switchboard__Auth__SigningKey: {SigningKey}" })
+        var nginx = await File.ReadAllTextAsync(Path.Combine(Paths.RepositoryRoot, "deploy", "nginx", "switchboard.conf"));
+        Assert.Contains("ip_hash", nginx);
+        // nginx sends browsers to the gateways (the connection tier), never straight to a silo.
+        Assert.Contains("server gateway-1:8080", nginx);
+        Assert.Contains("server gateway-2:8080", nginx);
+        Assert.DoesNotContain("server silo-", nginx);
+
+        // The three silos hold the grains: storage and reminders are theirs alone.
+        foreach (var setting in new[] { "Orleans__GrainStorage__switchboard__ProviderType: Postgres", "Orleans__Reminders__ProviderType: AdoNet" })
         {
             Assert.Equal(3, resolved.Split(setting).Length - 1);
         }
+
+        // Silos and gateways (Orleans clients) share the cluster's membership, backplane and signing key.
+        foreach (var setting in new[] { "Orleans__Clustering__ProviderType: AdoNet", "ConnectionStrings__redis: redis:6379", $"Switchboard__Auth__SigningKey: {SigningKey}" })
+        {
+            Assert.Equal(5, resolved.Split(setting).Length - 1);
+        }
+
+        Assert.Equal(2, resolved.Split("Switchboard__Role: Gateway").Length - 1);
     }
 
     [SkippableFact]
-    public async Task EverySiloHasABoundedPoolAndPostgresHasRoomForThemAll()
+    public async Task EverySiloAndGatewayHasABoundedPoolAndPostgresHasRoomForThemAll()
     {
         var compose = new[] { "/usr/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, "docker-compose")).FirstOrDefault(File.Exists);
         TestServers.Require(compose is not null,
@@ -50,11 +65,11 @@ public sealed class ComposeFileTests
         var (_, resolved) = await ComposeAsync(compose!, "config");
         var flat = Regex.Replace(resolved, @"\s+", " ");
         var pools = Regex.Matches(flat, @"ConnectionStrings__postgres: [^ ]*;Maximum Pool Size=(\d+);").Select(m => int.Parse(m.Groups[1].Value)).ToList();
-        Assert.Equal(3, pools.Count);
+        Assert.Equal(5, pools.Count);
         Assert.All(pools, pool => Assert.InRange(pool, 1, 30));
         var maxConnections = int.Parse(Regex.Match(flat, @"- max_connections=(\d+)").Groups[1].Value);
         // Room for every silo's pool twice over (a replaced container's connections may not be closed yet), and more.
-        Assert.True(2 * pools.Sum() < maxConnections, $"max_connections {maxConnections} leaves no room for 3 silos' pools ({string.Join(", ", pools)}) twice over.");
+        Assert.True(2 * pools.Sum() < maxConnections, $"max_connections {maxConnections} leaves no room for the silos' and gateways' pools ({string.Join(", ", pools)}) twice over.");
     }
 
     private static Task<(int ExitCode, string Output)> ComposeAsync(string compose, params string[] arguments) =>

@@ -31,6 +31,7 @@ public sealed class SiloCluster : IAsyncDisposable
 
     private readonly Dictionary<string, string> _settings;
     private readonly List<SiloProcess> _silos = [];
+    private readonly List<SiloProcess> _gateways = [];
 
     private SiloCluster(string clusterId, Dictionary<string, string> settings)
     {
@@ -92,6 +93,11 @@ public sealed class SiloCluster : IAsyncDisposable
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
     public IEnumerable<SiloProcess> Running => _silos.Where(s => !s.HasExited);
+
+    /// <summary>The gateway processes started (<see cref="StartGatewaysAsync"/>): Orleans clients that host the web front end.</summary>
+    public IReadOnlyList<SiloProcess> Gateways => _gateways;
+
+    public IEnumerable<SiloProcess> RunningGateways => _gateways.Where(g => !g.HasExited);
 
     public HttpClient Http { get; }
 
@@ -165,7 +171,34 @@ public sealed class SiloCluster : IAsyncDisposable
     /// <summary>Starts one more silo and returns at once, without waiting for it to join.</summary>
     public SiloProcess Launch()
     {
-        var name = $"silo-{_silos.Count}";
+        var silo = SiloProcess.Start($"silo-{_silos.Count}", SettingsFor($"silo-{_silos.Count}"));
+        _silos.Add(silo);
+        return silo;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="count"/> gateways (<c>Switchboard__Role=Gateway</c>: the same executable and settings, an
+    /// Orleans client instead of a silo) and waits until each serves; start the silos first, the gateways find them.
+    /// </summary>
+    public async Task<IReadOnlyList<SiloProcess>> StartGatewaysAsync(int count)
+    {
+        var started = new List<SiloProcess>();
+        for (var i = 0; i < count; i++)
+        {
+            var name = $"gateway-{_gateways.Count}";
+            var settings = SettingsFor(name);
+            settings["Switchboard__Role"] = "Gateway";
+            var gateway = SiloProcess.Start(name, settings);
+            _gateways.Add(gateway);
+            started.Add(gateway);
+        }
+
+        await Task.WhenAll(started.Select(g => g.WaitUntilReadyAsync(StartTimeout)));
+        return started;
+    }
+
+    private Dictionary<string, string> SettingsFor(string name)
+    {
         var settings = new Dictionary<string, string>(_settings);
         if (settings.TryGetValue(PostgresSetting, out var postgres))
         {
@@ -176,9 +209,7 @@ public sealed class SiloCluster : IAsyncDisposable
             }.ConnectionString;
         }
 
-        var silo = SiloProcess.Start(name, settings);
-        _silos.Add(silo);
-        return silo;
+        return settings;
     }
 
     /// <summary>Stops every running silo the way a service manager does (SIGTERM), all at once.</summary>
@@ -228,13 +259,13 @@ public sealed class SiloCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         // Killed, not stopped: every test has its own cluster id, so nothing is left to tidy, and it is faster.
-        await Task.WhenAll(_silos.Select(s => s.DisposeAsync().AsTask()));
+        await Task.WhenAll(_silos.Concat(_gateways).Select(s => s.DisposeAsync().AsTask()));
         Http.Dispose();
     }
 
     /// <summary>The last lines of every silo's log, for a failure message.</summary>
     public string Logs() =>
-        string.Join(Environment.NewLine, _silos.Select(s => $"--- {s.Name} (port {s.SiloPort}{(s.HasExited ? ", exited" : "")}) ---{Environment.NewLine}{Tail(s.RecentLog, 40)}"));
+        string.Join(Environment.NewLine, _silos.Concat(_gateways).Select(s => $"--- {s.Name} (port {s.SiloPort}{(s.HasExited ? ", exited" : "")}) ---{Environment.NewLine}{Tail(s.RecentLog, 40)}"));
 
     private static string Tail(string log, int lines) =>
         string.Join(Environment.NewLine, log.Split(Environment.NewLine).TakeLast(lines));

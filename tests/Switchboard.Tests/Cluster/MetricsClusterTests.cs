@@ -45,6 +45,16 @@ public sealed class MetricsClusterTests(ClusterFixture fixture)
 
         // Each silo holds only its share.
         Assert.Equal(100, Count(OnSilo<IServiceMetrics>(1).Snapshot(merged.At)[KpiScopes.Skill(skill)].Today));
+
+        // A gateway (an Orleans client, no silo of its own) reads the same merged numbers through a silo.
+        var throughSilo = await new ClusterKpisThroughSilo(fixture.Cluster.Client).ReadAsync();
+        foreach (var scope in agents.Select(KpiScopes.Agent).Append(KpiScopes.Skill(skill)))
+        {
+            Assert.Equal(Reports(oneSilo.Snapshot(throughSilo.At)[scope]), Reports(throughSilo[scope]));
+        }
+
+        var (_, day) = await new ClusterKpisThroughSilo(fixture.Cluster.Client).ReadDayAsync();
+        Assert.NotNull(day);
     }
 
     [Fact]
