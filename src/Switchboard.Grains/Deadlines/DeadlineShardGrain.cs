@@ -101,7 +101,12 @@ public sealed class DeadlineShardGrain(
         {
             var segment = new GrainState<DeadlineSegment>(new DeadlineSegment());
             await _storage.ReadStateAsync(StateName, SegmentId(slot), segment);
-            _segmentEtags[slot] = segment.ETag ?? "";
+            // A segment the directory names ahead may never have been written: no version to name, it is inserted.
+            if (segment.ETag is { } version)
+            {
+                _segmentEtags[slot] = version;
+            }
+
             foreach (var (key, record) in segment.State?.Entries ?? [])
             {
                 // A conversation in two segments: one is a leftover of a move or of a forget not yet written. The
