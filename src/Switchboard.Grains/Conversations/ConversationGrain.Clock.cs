@@ -24,6 +24,9 @@ public sealed partial class ConversationGrain
     private IGrainTimer? _clock;
     private bool _clockKeepsAlive;
     private DateTimeOffset? _clockDueAt;
+    // What the timer is for (the next due time, a retry, or leaving memory), and the cover the shard holds before it.
+    private DateTimeOffset? _clockTarget;
+    private DateTimeOffset? _coverAt;
 
     // What this conversation's deadline shard holds for it, when known (unknown on activation, and after the shard
     // woke it: the shard then holds a time to wake it again, in case the wake was lost).
@@ -51,6 +54,9 @@ public sealed partial class ConversationGrain
     {
         var next = NextDue();
         await TrackDeadlineAsync(next);
+        // The shard holds an earlier time than the next due one (a cover, below): this clock tells it the real one
+        // then, one-way, before the shard would wake this live conversation for nothing.
+        _coverAt = _tracked is { WakeAt: { } held } && next is { } due && held < due ? held : null;
         SetTimer(_trackRetryAt is { } retry && (next is null || retry < next) ? retry : next);
     }
 
@@ -80,6 +86,8 @@ public sealed partial class ConversationGrain
     /// Tells the shard the next due time. Earlier than what it holds, in a queue it does not know of, or not known to
     /// it: awaited, so a failure is seen and retried (the shard being unreachable means the safety net is missing);
     /// later, or nothing: one-way (if that is lost, the shard wakes the conversation early, which changes nothing).
+    /// A waiting conversation that must wait on its shard has it hold a cover instead (<see cref="Cover"/>), so the
+    /// assignment that usually follows within milliseconds is a later time, told one-way, not a second wait and write.
     /// </summary>
     private async Task TrackDeadlineAsync(DateTimeOffset? next)
     {
@@ -106,6 +114,7 @@ public sealed partial class ConversationGrain
             return;
         }
 
+        wakeAt = Cover(wakeAt);
         try
         {
             // Bounded: a shard that cannot answer (its silo just died) must not hold up this conversation's change.
@@ -125,6 +134,25 @@ public sealed partial class ConversationGrain
     }
 
     /// <summary>
+    /// What a waiting conversation has its shard hold: its next due time, or the earliest time an assignment from now
+    /// could fall due (now + the reservation timeout), whichever is first. An agent taking it then moves its next due
+    /// time to the reservation timeout (or a later warning), never before the cover, so the shard already holds a time
+    /// early enough and hears the new one one-way. Holding an earlier time than needed is always safe (the shard would
+    /// only wake it early); the conversation's own timer tells the shard the real time at the cover, before the shard
+    /// fires. Measured on PostgreSQL: one awaited shard write per routing-only conversation instead of two.
+    /// </summary>
+    private DateTimeOffset Cover(DateTimeOffset next)
+    {
+        if (State.Status != ConversationStatus.Waiting)
+        {
+            return next;
+        }
+
+        var assignable = time.GetUtcNow() + Sla.ReservationTimeout;
+        return assignable < next ? assignable : next;
+    }
+
+    /// <summary>
     /// Sets the in-memory timer for <paramref name="next"/>, or clears it. A conversation that may leave memory is timed
     /// for that instead, <see cref="DeadlineOptions.HibernateAfter"/> from now: every change moves it on.
     /// </summary>
@@ -137,6 +165,14 @@ public sealed partial class ConversationGrain
             next = _hibernateAt = now + _options.Deadlines.HibernateAfter;
         }
 
+        ArmClock(next, now);
+    }
+
+    /// <summary>Sets the timer for <paramref name="target"/>, or for the cover the shard holds if that is sooner.</summary>
+    private void ArmClock(DateTimeOffset? target, DateTimeOffset now)
+    {
+        _clockTarget = target;
+        var next = _coverAt is { } cover && (target is null || cover < target) ? cover : target;
         if (next == _clockDueAt)
         {
             return;
@@ -171,6 +207,26 @@ public sealed partial class ConversationGrain
     private async Task OnTimerAsync()
     {
         _clockDueAt = null;
+        var now = time.GetUtcNow();
+        if (_coverAt is { } cover && now >= cover)
+        {
+            _coverAt = null;
+            if (_clockTarget is not { } target || now < target)
+            {
+                // Only the cover: the shard hears the next due time (later, so one-way); nothing changed, so leaving
+                // memory stays when it was.
+                var leaveAt = _hibernateAt;
+                await RescheduleAsync();
+                if (leaveAt is not null && _hibernateAt is not null)
+                {
+                    _hibernateAt = leaveAt;
+                    ArmClock(leaveAt, time.GetUtcNow());
+                }
+
+                return;
+            }
+        }
+
         if (_trackRetryAt is { } retry && time.GetUtcNow() >= retry)
         {
             _trackRetryAt = null;

@@ -51,6 +51,8 @@ public sealed class DeadlineShardGrain(
     private const string AgentKey = "a:";
     private static readonly ImmutableArray<string> NoQueues = [];
     private static readonly TimeSpan MaxRefire = TimeSpan.FromMinutes(1);
+    // How many segments a directory write names from the one it adds: 8 × 2 s covers 16 s of arriving wake-up times.
+    private const int DirectoryAhead = 8;
 
     private readonly DeadlineOptions _options = options.Value.Deadlines;
     private readonly Dictionary<string, DeadlineRecord> _entries = [];
@@ -62,14 +64,22 @@ public sealed class DeadlineShardGrain(
     private readonly HashSet<long> _staleSlots = [];
     private bool _directoryStale;
     private readonly HashSet<long> _dirty = [];
+    // Segments whose stored record may still hold entries that left them (moved to another time, or forgotten), not
+    // yet written: such a leftover can only wake its conversation early or needlessly (an activation reading two
+    // records of one conversation keeps the earlier), so it is written with the segment's next change, or once the
+    // segment's time has passed, not at once. Writing it at once cost one write per conversation that moved or ended.
+    private readonly HashSet<long> _leftovers = [];
     private GrainState<DeadlineDirectory> _directory = new(new DeadlineDirectory());
     private IGrainStorage _storage = null!;
     private IGrainTimer? _fireTimer;
     private long _fireAtTicks = long.MaxValue;
     private IGrainTimer? _flushTimer;
-    private bool _flushArmed;
+    private long _flushAtTicks = long.MaxValue;
     private bool _flushing;
     private bool _directoryDirty;
+    private bool _writeFailed;
+    // Segments dropped from the directory in memory, not yet in storage: written with the next directory write.
+    private bool _directoryShrunk;
     private TaskCompletionSource? _stored;
     private bool _firing;
     private IGrainTimer? _placementTimer;
@@ -91,9 +101,26 @@ public sealed class DeadlineShardGrain(
         {
             var segment = new GrainState<DeadlineSegment>(new DeadlineSegment());
             await _storage.ReadStateAsync(StateName, SegmentId(slot), segment);
-            _segmentEtags[slot] = segment.ETag ?? "";
+            // A segment the directory names ahead may never have been written: no version to name, it is inserted.
+            if (segment.ETag is { } version)
+            {
+                _segmentEtags[slot] = version;
+            }
+
             foreach (var (key, record) in segment.State?.Entries ?? [])
             {
+                // A conversation in two segments: one is a leftover of a move or of a forget not yet written. The
+                // earlier is kept (at worst a needless wake, which it answers), and the other segment is tidied later.
+                if (_entries.TryGetValue(key, out var held))
+                {
+                    var (kept, other) = held.WakeAtTicks <= record.WakeAtTicks ? (held, record) : (record, held);
+                    _leftovers.Add(SlotOf(other.WakeAtTicks));
+                    if (kept == held)
+                    {
+                        continue;
+                    }
+                }
+
                 Put(key, record, markDirty: false);
             }
         }
@@ -108,6 +135,11 @@ public sealed class DeadlineShardGrain(
             static (grain, _) => grain.OnFlushTimerAsync(),
             this,
             new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = true });
+
+        if (_leftovers.Count > 0)
+        {
+            ArmFlush(LeftoverDueTicks(_leftovers.Min()));
+        }
 
         SetFireTimer();
         _placementTimer = this.RegisterGrainTimer(
@@ -136,13 +168,20 @@ public sealed class DeadlineShardGrain(
         }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => await FlushAsync();
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // The next activation reads what is stored: leave it without leftovers to wake needlessly.
+        _dirty.UnionWith(_leftovers);
+        _leftovers.Clear();
+        _directoryDirty |= _directoryShrunk;
+        await FlushAsync();
+    }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 
     public Task TrackAsync(string conversationId, DateTimeOffset wakeAt, ImmutableArray<string> queues)
     {
-        Set(ConversationKey + conversationId, wakeAt, queues);
+        Set(ConversationKey + conversationId, wakeAt, queues, awaited: true);
         return StoredAsync();
     }
 
@@ -279,7 +318,7 @@ public sealed class DeadlineShardGrain(
         return Task.FromResult(_entries.Count);
     }
 
-    private void Set(string key, DateTimeOffset? wakeAt, ImmutableArray<string> queues)
+    private void Set(string key, DateTimeOffset? wakeAt, ImmutableArray<string> queues, bool awaited = false)
     {
         if (wakeAt is not { } at)
         {
@@ -287,21 +326,31 @@ public sealed class DeadlineShardGrain(
             return;
         }
 
-        Put(key, new DeadlineRecord(at.UtcTicks, queues.IsDefaultOrEmpty ? [] : [.. queues]), markDirty: true);
+        Put(key, new DeadlineRecord(at.UtcTicks, queues.IsDefaultOrEmpty ? [] : [.. queues]), markDirty: true, awaited);
         if (at.UtcTicks < _fireAtTicks)
         {
             SetFireTimer();
         }
     }
 
-    private void Put(string key, DeadlineRecord record, bool markDirty)
+    /// <param name="awaited">Someone waits until it is stored: its segment is written even if the stored record would do.</param>
+    private void Put(string key, DeadlineRecord record, bool markDirty, bool awaited = false)
     {
         if (_entries.TryGetValue(key, out var old))
         {
             var oldSlot = SlotOf(old.WakeAtTicks);
             if (oldSlot != SlotOf(record.WakeAtTicks))
             {
+                // The new segment is written (below); the record left in the old one is a leftover.
                 RemoveFromSegment(key, oldSlot, markDirty);
+            }
+            else if (markDirty && !awaited && record.WakeAtTicks >= old.WakeAtTicks && !_dirty.Contains(oldSlot))
+            {
+                // A later time in the same segment: the stored, earlier one stands in for it (at worst an early wake)
+                // until the segment is next written. A conversation's assignment moves its time a few milliseconds on.
+                _leftovers.Add(oldSlot);
+                ArmFlush(LeftoverDueTicks(oldSlot));
+                markDirty = false;
             }
             else if (markDirty)
             {
@@ -336,11 +385,15 @@ public sealed class DeadlineShardGrain(
 
     private void RemoveFromSegment(string key, long slot, bool markDirty)
     {
-        if (_segments.TryGetValue(slot, out var members) && members.Remove(key) && markDirty)
+        if (_segments.TryGetValue(slot, out var members) && members.Remove(key) && markDirty && !_dirty.Contains(slot))
         {
-            MarkDirty(slot);
+            _leftovers.Add(slot);
+            ArmFlush(LeftoverDueTicks(slot));
         }
     }
+
+    /// <summary>When a segment's leftovers are written if nothing else changes it first: once all its times have fired.</summary>
+    private long LeftoverDueTicks(long slot) => ((slot + 1) * SegmentWidthTicks) + _options.Grace.Ticks;
 
     private long SlotOf(long ticks) => ticks / SegmentWidthTicks;
 
@@ -414,10 +467,17 @@ public sealed class DeadlineShardGrain(
             {
                 var waiting = _stored;
                 _stored = null;
+                _writeFailed = false;
                 var failure = await WriteDirtyAsync();
                 if (failure is null)
                 {
                     waiting?.TrySetResult();
+                    if (_writeFailed)
+                    {
+                        // A clear failed (nobody waits on it): the next flush, a flush interval on, tries again, not
+                        // this loop at once (it spun for as long as the store refused).
+                        break;
+                    }
                 }
                 else
                 {
@@ -441,31 +501,47 @@ public sealed class DeadlineShardGrain(
             {
                 ArmFlush();
             }
+
+            if (_leftovers.Count > 0)
+            {
+                ArmFlush(LeftoverDueTicks(_leftovers.Min()));
+            }
         }
     }
 
     private Task OnFlushTimerAsync()
     {
-        _flushArmed = false;
+        _flushAtTicks = long.MaxValue;
         return FlushAsync();
     }
 
     private void MarkDirty(long slot)
     {
         _dirty.Add(slot);
+        _leftovers.Remove(slot);
         ArmFlush();
     }
 
-    /// <summary>Stores what changed one flush interval from now, unless a flush is already due.</summary>
-    private void ArmFlush()
+    /// <summary>Stores what changed one flush interval from now, unless a flush is due sooner.</summary>
+    private void ArmFlush() => ArmFlush(time.GetUtcNow().UtcTicks + _options.FlushInterval.Ticks);
+
+    /// <summary>Runs a flush at <paramref name="atTicks"/> (not sooner than one flush interval from now), unless one is due sooner.</summary>
+    private void ArmFlush(long atTicks)
     {
-        if (_flushArmed || _flushTimer is null)
+        if (_flushTimer is null)
         {
             return;
         }
 
-        _flushArmed = true;
-        _flushTimer.Change(_options.FlushInterval, Timeout.InfiniteTimeSpan);
+        var now = time.GetUtcNow().UtcTicks;
+        atTicks = Math.Max(atTicks, now + _options.FlushInterval.Ticks);
+        if (_flushAtTicks <= atTicks)
+        {
+            return;
+        }
+
+        _flushAtTicks = atTicks;
+        _flushTimer.Change(TimeSpan.FromTicks(Math.Min(atTicks - now, TimeSpan.FromDays(30).Ticks)), Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>
@@ -478,7 +554,7 @@ public sealed class DeadlineShardGrain(
         List<long>? forget = null;
         foreach (var slot in _segmentEtags.Keys)
         {
-            if (slot < past && !_segments.ContainsKey(slot) && !_dirty.Contains(slot))
+            if (slot < past && !_segments.ContainsKey(slot) && !_dirty.Contains(slot) && !_leftovers.Contains(slot))
             {
                 (forget ??= []).Add(slot);
             }
@@ -493,12 +569,25 @@ public sealed class DeadlineShardGrain(
     /// <summary>One write of everything that changed; the failure, if any part was not stored (it stays dirty).</summary>
     private async Task<Exception?> WriteDirtyAsync()
     {
+        // Leftovers ride along once their segment's time has passed (nothing in memory is due there any more).
+        var now = time.GetUtcNow().UtcTicks;
+        foreach (var slot in _leftovers)
+        {
+            if (LeftoverDueTicks(slot) <= now)
+            {
+                _dirty.Add(slot);
+            }
+        }
+
         if (_dirty.Count == 0)
         {
             return null;
         }
 
-        var dirty = _dirty.ToArray();
+        _leftovers.ExceptWith(_dirty);
+        // Segments that hold something before those that empty: an entry that moved is stored in its new segment
+        // before the old one is cleared, so no crash between the two writes finds it in neither.
+        var dirty = _dirty.OrderBy(slot => _segments.TryGetValue(slot, out var held) && held.Count > 0 ? 0 : 1).ToArray();
         _dirty.Clear();
         Exception? failure = null;
         try
@@ -518,9 +607,17 @@ public sealed class DeadlineShardGrain(
             // activation.
             foreach (var slot in dirty)
             {
-                if (_segments.TryGetValue(slot, out var held) && held.Count > 0)
+                if (_segments.TryGetValue(slot, out var held) && held.Count > 0 && !Directory.Segments.Contains(slot))
                 {
-                    _directoryDirty |= Directory.Segments.Add(slot);
+                    // The segments after it are named too: wake-up times arrive in them next (a conversation's time is
+                    // its start plus a clock), and each would otherwise cost a directory write of its own. One that
+                    // stays unused costs the next activation one read, until its time passes and it is dropped.
+                    for (var ahead = slot; ahead < slot + DirectoryAhead; ahead++)
+                    {
+                        Directory.Segments.Add(ahead);
+                    }
+
+                    _directoryDirty = true;
                 }
             }
 
@@ -538,8 +635,10 @@ public sealed class DeadlineShardGrain(
                     _segments.Remove(slot);
                     if (!_segmentEtags.TryGetValue(slot, out var etag))
                     {
-                        // Not stored, as far as this activation knows (a stale one was read again above).
-                        _directoryDirty |= Directory.Segments.Remove(slot);
+                        // Not stored, as far as this activation knows (a stale one was read again above). The
+                        // directory drops it with its next write: naming an empty segment costs the next activation
+                        // one read, nothing else.
+                        _directoryShrunk |= Directory.Segments.Remove(slot);
                         continue;
                     }
 
@@ -548,8 +647,8 @@ public sealed class DeadlineShardGrain(
                     var gone = new GrainState<DeadlineSegment>(new DeadlineSegment()) { ETag = etag, RecordExists = true };
                     if (await WriteGuardedAsync(slot, () => _storage.ClearStateAsync(StateName, id, gone)) is null)
                     {
-                        Directory.Segments.Remove(slot);
-                        _directoryDirty = true;
+                        // Dropped from the stored directory with its next write (one that adds a segment).
+                        _directoryShrunk |= Directory.Segments.Remove(slot);
                         // A provider that deletes the record says so with no version (memory storage); one that keeps
                         // it, emptied, gives its new version (the ADO.NET providers by default), which the next write of
                         // this segment must name or it conflicts. Kept until the segment's time is past (below).
@@ -607,6 +706,14 @@ public sealed class DeadlineShardGrain(
             {
                 MarkDirty(slot);
             }
+
+            foreach (var slot in dirty)
+            {
+                if (!_segments.ContainsKey(slot))
+                {
+                    _leftovers.Add(slot);
+                }
+            }
         }
 
         return failure;
@@ -614,6 +721,11 @@ public sealed class DeadlineShardGrain(
 
     private async Task WriteDirectoryAsync()
     {
+        // Past segments that hold nothing this activation needs (anything stored there is a leftover) leave it.
+        var past = SlotOf(time.GetUtcNow().UtcTicks) - 1;
+        Directory.Segments.RemoveWhere(slot => slot < past && !_dirty.Contains(slot)
+            && (!_segments.TryGetValue(slot, out var members) || members.Count == 0));
+
         if (_directoryStale)
         {
             var stored = new GrainState<DeadlineDirectory>(new DeadlineDirectory());
@@ -628,6 +740,7 @@ public sealed class DeadlineShardGrain(
         await _storage.WriteStateAsync(StateName, DirectoryId(), _directory);
         _directoryStale = false;
         _directoryDirty = false;
+        _directoryShrunk = false;
         metrics.Written();
     }
 
@@ -691,6 +804,7 @@ public sealed class DeadlineShardGrain(
         {
             // A segment that failed is read again (its version, and entries this activation does not know) and written
             // whole next time.
+            _writeFailed = true;
             if (retrying && ex is InconsistentStateException)
             {
                 logger.LogDebug(ex, "Deadline shard {Shard} meets a newer version of segment {Slot}; reading it and writing again", Shard, slot);

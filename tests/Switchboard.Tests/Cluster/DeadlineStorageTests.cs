@@ -58,4 +58,64 @@ public sealed class DeadlineStorageTests : IAsyncLifetime
         // Still the same activation, holding "elsewhere", "later" and "latest" (read back), "second" and "third".
         Assert.Equal(5, await shard.EnsureActiveAsync(siloLost: false));
     }
+
+    [Fact]
+    public async Task AWakeUpTimeThatEndsOrMovesLaterIsLeftInItsStoredSegmentUntilTheShardWritesItAgain()
+    {
+        var shard = _fixture.Grains.GetGrain<IDeadlineShardGrain>(2);
+        var wakeAt = _fixture.Now.AddMinutes(50);
+        await shard.TrackAsync("ends", wakeAt, []);
+        await shard.TrackAsync("moves", wakeAt, []);
+        var segment = SegmentOf(2, wakeAt);
+        var stored = Store.Read(StateName, segment)!.Value.ETag;
+
+        // One conversation ends, the other's time moves later: the stored segment holds earlier times than needed,
+        // which can only wake them early. A write someone waits on (another segment's) used to take this one along.
+        await shard.UpdateAsync("ends", null, []);
+        await shard.UpdateAsync("moves", wakeAt.AddMinutes(5), []);
+        await shard.TrackAsync("elsewhere", wakeAt.AddHours(1), []);
+        Assert.Equal(stored, Store.Read(StateName, segment)!.Value.ETag);
+
+        // Leaving memory, the shard writes what it left: the next activation reads back only what is held.
+        await shard.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        Assert.Equal(2, await shard.EnsureActiveAsync(siloLost: false));
+        Assert.Empty(Store.Read(StateName, segment)!.Value.Data);
+    }
+
+    [Fact]
+    public async Task AnActivationThatReadsAConversationInTwoSegmentsKeepsTheEarlierTime()
+    {
+        var shard = _fixture.Grains.GetGrain<IDeadlineShardGrain>(3);
+        var earlier = _fixture.Now.AddMinutes(30);
+        var later = earlier.AddMinutes(10);
+        await shard.TrackAsync("moved", later, []);
+        await shard.TrackAsync("moved", earlier, []);
+
+        // The shard dies before it writes the leftover in the later segment (its writes fail on the way out).
+        Store.Refuse(StateName);
+        try
+        {
+            await shard.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+            Assert.Equal(1, await shard.EnsureActiveAsync(siloLost: false));
+        }
+        finally
+        {
+            Store.Accept(StateName);
+        }
+
+        // Told the later time again (one-way): a move out of the segment it holds if it kept the earlier time, so the
+        // later segment is written with the next flush; the same time as it holds if it kept the later one, so
+        // nothing is written for 40 minutes.
+        var laterSegment = SegmentOf(3, later);
+        var written = Store.NextWriteAsync(StateName, refused: false, of: id => id == laterSegment);
+        await shard.UpdateAsync("moved", later, []);
+        await written.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private const string StateName = "deadlines";
+
+    private SharedGrainStore Store => _fixture.SharedStore!;
+
+    private static GrainId SegmentOf(long shard, DateTimeOffset wakeAt) =>
+        GrainId.Create("deadline-segment", $"{shard}-{wakeAt.UtcTicks / new DeadlineOptions().SegmentWidth.Ticks}");
 }

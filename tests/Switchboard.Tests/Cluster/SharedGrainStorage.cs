@@ -25,7 +25,7 @@ public sealed class SharedGrainStore
     /// </summary>
     public bool KeepClearedRecords { get; init; }
 
-    /// <summary>From now on, writes of <paramref name="stateName"/> fail as a database that is down would.</summary>
+    /// <summary>From now on, writes and clears of <paramref name="stateName"/> fail as a database that is down would.</summary>
     public void Refuse(string stateName)
     {
         lock (_lock)
@@ -182,6 +182,12 @@ public sealed class SharedGrainStore
     {
         lock (_lock)
         {
+            if (_refused.Contains(stateName))
+            {
+                Notify(stateName, grainId, refused: true);
+                throw new InvalidOperationException($"The store refuses clears of '{stateName}' (a test made it fail).");
+            }
+
             CheckETag(stateName, grainId, expectedETag);
             if (!KeepClearedRecords)
             {
