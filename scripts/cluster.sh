@@ -205,32 +205,15 @@ start_gateways() {
 }
 
 stop() {
-  stop_gateways
-  local pids=() pid_file
-  for pid_file in "$dir"/silo-*.pid; do
-    [ -e "$pid_file" ] || continue
-    if alive "$pid_file"; then
-      pids+=("$(cat "$pid_file")")
-      kill -TERM "$(cat "$pid_file")"
-    fi
-    rm -f "$pid_file"
-  done
-  local pid waited
-  for pid in "${pids[@]}"; do
-    waited=0
-    while kill -0 "$pid" 2>/dev/null; do
-      waited=$((waited + 1))
-      if [ "$waited" -ge 300 ]; then kill -KILL "$pid" 2>/dev/null || true; break; fi
-      sleep 0.1
-    done
-  done
-  say "${#pids[@]} silos stopped"
+  # Gateways first: their clients move on (to another gateway, or a silo) while the silos still serve them.
+  terminate gateway
+  terminate silo
 }
 
-# Gateways first: their clients move on (to another gateway, or a silo) while the silos still serve them.
-stop_gateways() {
-  local pids=() pid_file pid waited
-  for pid_file in "$dir"/gateway-*.pid; do
+# SIGTERM to every running process of a kind (silo or gateway), then waits up to 30 s for each (SIGKILL past that).
+terminate() {
+  local kind=$1 pids=() pid_file pid waited
+  for pid_file in "$dir/$kind"-*.pid; do
     [ -e "$pid_file" ] || continue
     if alive "$pid_file"; then
       pids+=("$(cat "$pid_file")")
@@ -238,7 +221,7 @@ stop_gateways() {
     fi
     rm -f "$pid_file"
   done
-  [ "${#pids[@]}" -gt 0 ] || return 0
+  [ "${#pids[@]}" -gt 0 ] || { [ "$kind" = gateway ] || say "0 silos stopped"; return 0; }
   for pid in "${pids[@]}"; do
     waited=0
     while kill -0 "$pid" 2>/dev/null; do
@@ -247,7 +230,7 @@ stop_gateways() {
       sleep 0.1
     done
   done
-  say "${#pids[@]} gateways stopped"
+  say "${#pids[@]} ${kind}s stopped"
 }
 
 status() {
