@@ -119,15 +119,18 @@ launch() {
   echo $! >"$dir/silo-$i.pid"
 }
 
-wait_joined() {
-  local i=$1 waited=0
-  until grep -q "Switchboard is serving on" "$dir/silo-$i.log"; do
-    alive "$dir/silo-$i.pid" || die "silo-$i exited while starting; see $dir/silo-$i.log"
+wait_joined() { wait_serving "silo-$1" $((http_base + $1)) "join"; }
+
+# Waits (up to 90 s) until a started process (silo-i or gateway-g) says it serves, and prints where.
+wait_serving() {
+  local name=$1 http=$2 what=$3 waited=0
+  until grep -q "Switchboard is serving on" "$dir/$name.log"; do
+    alive "$dir/$name.pid" || die "$name exited while starting; see $dir/$name.log"
     waited=$((waited + 1))
-    [ "$waited" -lt 900 ] || die "silo-$i did not join within 90 s; see $dir/silo-$i.log"
+    [ "$waited" -lt 900 ] || die "$name did not $what within 90 s; see $dir/$name.log"
     sleep 0.1
   done
-  say "silo-$i serves http://127.0.0.1:$((http_base + i)) (log: $dir/silo-$i.log)"
+  say "$name serves http://127.0.0.1:$http (log: $dir/$name.log)"
 }
 
 signing_key() {
@@ -192,14 +195,7 @@ start_gateways() {
   done
 
   for ((g = 0; g < count; g++)); do
-    local waited=0
-    until grep -q "Switchboard is serving on" "$dir/gateway-$g.log"; do
-      alive "$dir/gateway-$g.pid" || die "gateway-$g exited while starting; see $dir/gateway-$g.log"
-      waited=$((waited + 1))
-      [ "$waited" -lt 900 ] || die "gateway-$g did not serve within 90 s; see $dir/gateway-$g.log"
-      sleep 0.1
-    done
-    say "gateway-$g serves http://127.0.0.1:$((gateway_http_base + g)) (log: $dir/gateway-$g.log)"
+    wait_serving "gateway-$g" $((gateway_http_base + g)) "serve"
   done
   say "$count gateways in front of the silos (Redis backplane between them)"
 }
