@@ -41,24 +41,52 @@ public sealed class DeadlineShardKeeper(
     private async Task WatchAsync(CancellationToken stopping)
     {
         await EnsureAllActiveAsync("silo started", siloLost: false, stopping);
-        var active = new HashSet<SiloAddress>();
+        Dictionary<SiloAddress, SiloStatus>? known = null;
         try
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(stopping))
             {
-                var now = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
-                var left = active.Except(now).Where(s => !s.Equals(local.SiloAddress)).ToList();
-                active = now;
-                if (left.Count > 0)
+                var now = snapshot.Members.Values.ToDictionary(m => m.SiloAddress, m => m.Status);
+                var gone = known is null ? [] : Departed(known, now, local.SiloAddress);
+                known = now;
+                if (gone.Count > 0)
                 {
-                    await EnsureAllActiveAsync($"silo {string.Join(", ", left)} left", siloLost: true, stopping);
+                    await EnsureAllActiveAsync($"silo {string.Join(", ", gone)} left", siloLost: true, stopping);
                 }
-
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>
+    /// The silos (other than this one) that stopped being active or died since the last snapshot. A silo stopping
+    /// gracefully counts twice: when it stops being active (a crash-free hand-over starts) and when it is dead, because
+    /// only then are the shards it held deactivated and stored; a call to a shard before that reaches the old activation
+    /// and nothing would bring the shard back until its reminder, up to a minute later.
+    /// </summary>
+    internal static List<SiloAddress> Departed(
+        IReadOnlyDictionary<SiloAddress, SiloStatus> before,
+        IReadOnlyDictionary<SiloAddress, SiloStatus> now,
+        SiloAddress self)
+    {
+        List<SiloAddress> gone = [];
+        foreach (var (silo, was) in before)
+        {
+            if (silo.Equals(self) || was == SiloStatus.Dead)
+            {
+                continue;
+            }
+
+            var status = now.TryGetValue(silo, out var s) ? s : SiloStatus.Dead;
+            if ((was == SiloStatus.Active && status != SiloStatus.Active) || status == SiloStatus.Dead)
+            {
+                gone.Add(silo);
+            }
+        }
+
+        return gone;
     }
 
     private async Task EnsureAllActiveAsync(string why, bool siloLost, CancellationToken stopping)
