@@ -36,7 +36,9 @@ public sealed class DeadlineDirectory
 /// an activation on a silo that just died is lost), and at once when a silo leaves the cluster. Targets are keyed
 /// <c>c:&lt;conversation id&gt;</c> and <c>a:&lt;agent id&gt;</c>.
 /// </summary>
-[KeepAlive, DeadlineShardPlacement]
+// Where a shard lives is its placement's decision alone (its owner silo); Orleans' repartitioner and rebalancer, when a
+// deployment turns them on, would move it away only for its placement check to move it back.
+[KeepAlive, DeadlineShardPlacement, Orleans.Placement.Immovable(Orleans.Placement.ImmovableKind.Any)]
 public sealed class DeadlineShardGrain(
     IOptions<SwitchboardOptions> options,
     TimeProvider time,

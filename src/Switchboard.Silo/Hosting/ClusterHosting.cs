@@ -58,6 +58,23 @@ public static class ClusterHosting
         // Agents and queues outlive another silo's departure (LastingGrainDirectory), in a cluster with Redis.
         silo.AddLastingGrainDirectory(configuration);
 
+        // Orleans' experimental placement helpers, off unless asked for (docs/benchmarks.md, *Placement experiments*):
+        // repartitioning moves grains that call each other across silos onto one silo; rebalancing evens out the
+        // number of activations per silo (a silo that joined takes existing work, not only new).
+        if (configuration.GetValue("Switchboard:Cluster:Repartitioning", false))
+        {
+#pragma warning disable ORLEANSEXP001 // Experimental in Orleans 10: measured here before it is ever a default.
+            silo.AddActivationRepartitioner();
+#pragma warning restore ORLEANSEXP001
+        }
+
+        if (configuration.GetValue("Switchboard:Cluster:Rebalancing", false))
+        {
+#pragma warning disable ORLEANSEXP002 // Experimental in Orleans 10: measured here before it is ever a default.
+            silo.AddActivationRebalancer();
+#pragma warning restore ORLEANSEXP002
+        }
+
         // A silo that cannot reach its PostgreSQL at start says why and tries again, instead of aborting at once.
         silo.Services.AddPostgresStartupCheck();
 
