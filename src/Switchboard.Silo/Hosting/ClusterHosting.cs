@@ -68,8 +68,6 @@ public static class ClusterHosting
 #pragma warning restore ORLEANSEXP001
         }
 
-        silo.AddLocalPlacementIfAsked(configuration);
-
         if (configuration.GetValue("Switchboard:Cluster:Rebalancing", false))
         {
 #pragma warning disable ORLEANSEXP002 // Experimental in Orleans 10: measured here before it is ever a default.
