@@ -140,6 +140,15 @@ public sealed class SharedGrainStore
         }
     }
 
+    /// <summary>How many records of <paramref name="stateName"/> there are, cleared ones kept by version included.</summary>
+    public int CountOf(string stateName)
+    {
+        lock (_lock)
+        {
+            return _records.Count(r => r.Key.StateName == stateName);
+        }
+    }
+
     /// <summary>How many records of <paramref name="stateName"/> hold something (a cleared one kept by version does not).</summary>
     public int CountHolding(string stateName)
     {
