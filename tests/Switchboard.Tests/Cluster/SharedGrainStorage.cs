@@ -129,17 +129,6 @@ public sealed class SharedGrainStore
         return seen.Task;
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _records.Count;
-            }
-        }
-    }
-
     /// <summary>How many records of <paramref name="stateName"/> there are, cleared ones kept by version included.</summary>
     public int CountOf(string stateName)
     {
