@@ -145,16 +145,9 @@ internal sealed class BreachRecorder(int expected) : IChatNotifier
             lock (_lateness)
             {
                 _lateness.RecordValue(Math.Max(0, (now - due).Ticks / 10));
-            }
-
-            if (now - due > _worst)
-            {
-                lock (_lateness)
+                if (now - due > _worst)
                 {
-                    if (now - due > _worst)
-                    {
-                        (_worst, _worstDue) = (now - due, due);
-                    }
+                    (_worst, _worstDue) = (now - due, due);
                 }
             }
 
